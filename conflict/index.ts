@@ -1,0 +1,15 @@
+export { HybridLogicalClock } from './HybridLogicalClock.js';
+export type { LwwDecision } from './lww.js';
+export { LwwDecisions, resolveLww } from './lww.js';
+export type { Version } from './version.js';
+export {
+  compareVersions,
+  decodeVersion,
+  deriveVersion,
+  encodeVersion,
+  LOGICAL_WIDTH,
+  MAX_LOGICAL,
+  PHYSICAL_WIDTH,
+  SEQUENCE_WIDTH,
+  tryDecodeVersion,
+} from './version.js';

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { DynasyncError, ErrorCodes } from '../errors.js';
+import { configSchema } from './schema.js';
+import type { Config } from './types.js';
+
+/** One problem found in a config: the dotted field path and what to do about it. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text === '' ? String(part) : `${text}.${String(part)}`), '');
+
+const zodIssues = (error: z.ZodError): ConfigIssue[] =>
+  error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return {
+        path: formatPath(issue.path) || '(top level)',
+        message: `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}: check the spelling against the config reference in the README`,
+      };
+    }
+    return { path: formatPath(issue.path) || '(top level)', message: issue.message };
+  });
+
+const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] => {
+  const issues: ConfigIssue[] = [];
+  const names = Object.keys(config.regions);
+  if (names.length < 2) {
+    issues.push({ path: 'regions', message: `found ${names.length} region(s); replication needs at least two` });
+  }
+  if (config.topology.type === 'one-way') {
+    const { from, to } = config.topology;
+    if (!names.includes(from)) issues.push({ path: 'topology.from', message: `"${from}" is not a key of "regions" (${names.join(', ')})` });
+    to.forEach((region, index) => {
+      if (!names.includes(region)) {
+        issues.push({ path: `topology.to[${index}]`, message: `"${region}" is not a key of "regions" (${names.join(', ')})` });
+      }
+      if (region === from) issues.push({ path: `topology.to[${index}]`, message: `"${region}" is the source; a region cannot replicate to itself` });
+    });
+    if (new Set(to).size !== to.length) issues.push({ path: 'topology.to', message: 'a region is listed twice' });
+  }
+  const tables = new Set<string>();
+  for (const [name, region] of Object.entries(config.regions)) {
+    const place = `${region.endpoint ?? region.awsRegion ?? name}/${region.table}`;
+    if (tables.has(place)) {
+      issues.push({ path: `regions.${name}.table`, message: `table "${region.table}" is used by two regions on the same endpoint; each region needs its own table` });
+    }
+    tables.add(place);
+  }
+  return issues;
+};
+
+const throwIssues = (issues: readonly ConfigIssue[], source: string): never => {
+  const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n');
+  throw new DynasyncError(ErrorCodes.configInvalidField, `invalid config ${source}:\n${lines}`, {
+    payload: { source, issues, path: issues[0]?.path },
+  });
+};
+
+/**
+ * Validates a parsed config document and applies defaults.
+ * @throws DynasyncError `config.invalidField` listing every field at fault with its path and fix.
+ */
+export const parseConfig = (document: unknown, source = '(inline)'): Config => {
+  const result = configSchema.safeParse(document);
+  if (!result.success) return throwIssues(zodIssues(result.error), source);
+  const issues = crossFieldIssues(result.data);
+  if (issues.length > 0) return throwIssues(issues, source);
+  const configVersion = createHash('sha256').update(JSON.stringify(result.data)).digest('hex').slice(0, 12);
+  return Object.freeze({ ...result.data, configVersion });
+};
+
+/**
+ * Reads and validates a config file.
+ * @throws DynasyncError `config.unreadable` (missing file, bad JSON) or `config.invalidField`.
+ */
+export const loadConfigFile = (path: string): Config => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new DynasyncError(ErrorCodes.configUnreadable, `cannot read config file ${path}: ${(cause as Error).message}`, {
+      payload: { source: path },
+      cause,
+    });
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (cause) {
+    throw new DynasyncError(ErrorCodes.configUnreadable, `config file ${path} is not valid JSON: ${(cause as Error).message}`, {
+      payload: { source: path },
+      cause,
+    });
+  }
+  return parseConfig(document, path);
+};
+
+/** Environment variable holding the config as JSON text, set by the CDK app for the Lambda. */
+export const CONFIG_ENV = 'DYNASYNC_CONFIG';
+
+/** Reads the config from `DYNASYNC_CONFIG` (JSON text) or, failing that, from the file `DYNASYNC_CONFIG_FILE`. */
+export const loadConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const inline = env[CONFIG_ENV];
+  if (inline !== undefined && inline !== '') {
+    let document: unknown;
+    try {
+      document = JSON.parse(inline);
+    } catch (cause) {
+      throw new DynasyncError(ErrorCodes.configUnreadable, `${CONFIG_ENV} is not valid JSON: ${(cause as Error).message}`, { cause });
+    }
+    return parseConfig(document, CONFIG_ENV);
+  }
+  const file = env.DYNASYNC_CONFIG_FILE;
+  if (file !== undefined && file !== '') return loadConfigFile(file);
+  throw new DynasyncError(ErrorCodes.configUnreadable, `no config: set ${CONFIG_ENV} (JSON) or DYNASYNC_CONFIG_FILE (a path)`);
+};

@@ -1,0 +1,16 @@
+import type { z } from 'zod';
+import type { configSchema } from './schema.js';
+
+type Parsed = z.output<typeof configSchema>;
+
+/** A validated config with every default applied. Read by the CLI, the Lambda and the CDK app. */
+export interface Config extends Parsed {
+  /** Short digest of the config's content, recorded with dead letters ("which config failed this"). */
+  readonly configVersion: string;
+}
+
+/** One region's entry of the config. */
+export type RegionConfig = Parsed['regions'][string];
+
+/** The replicator's tuning options with defaults applied. */
+export type ReplicatorOptions = Parsed['replicator'];
