@@ -1,0 +1,131 @@
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import pLimit from 'p-limit';
+import type { MetadataNames } from '../core/config/topology.js';
+import { DynasyncError, ErrorCodes } from '../core/errors.js';
+import { itemSize, MAX_ITEM_BYTES } from '../core/itemSize.js';
+import { buildPutInput } from './buildPutInput.js';
+import { backoffDelay, classifyError, ErrorClasses } from './classifyError.js';
+import { type PlannedWrite, type WriteResult, WriteOutcomes } from './types.js';
+
+/** A peer region the writer can write to. */
+export interface PeerTarget {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+/** Options of {@link PeerWriter}. */
+export interface PeerWriterOptions {
+  readonly peers: Readonly<Record<string, PeerTarget>>;
+  readonly names: MetadataNames;
+  /** Writes in flight at once, across peers. @default 32 */
+  readonly concurrency?: number;
+  /** First retry delay, ms. @default 25 */
+  readonly baseDelayMs?: number;
+  /** Longest retry delay, ms. @default 2000 */
+  readonly maxDelayMs?: number;
+  /** Longest single request, ms (also bounded by the deadline). @default 10000 */
+  readonly requestTimeoutMs?: number;
+  /** Called after each failed attempt that will be retried (for metrics). */
+  readonly onRetry?: (write: PlannedWrite, error: unknown) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const errorName = (error: unknown): string =>
+  typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : 'Error';
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Sends planned writes to peer tables with conditional puts: bounded concurrency, one write per key
+ * and peer, retries of transient failures with exponential backoff and full jitter until the deadline.
+ * Every write ends as `applied`, `stale`, `permanent` (with the error) or `unfinished`.
+ */
+export class PeerWriter {
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  public constructor(private readonly options: PeerWriterOptions) {
+    this.limit = pLimit(options.concurrency ?? 32);
+    this.sleep = options.sleep ?? defaultSleep;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Sends every write; resolves when each has an outcome. Never rejects for a DynamoDB error. */
+  public async sendAll(writes: readonly PlannedWrite[], deadlineMs: number): Promise<WriteResult[]> {
+    return Promise.all(writes.map((write) => this.limit(() => this.send(write, deadlineMs))));
+  }
+
+  /** Sends one write, retrying transient failures until `deadlineMs` (epoch ms). */
+  public async send(write: PlannedWrite, deadlineMs: number): Promise<WriteResult> {
+    const target = this.options.peers[write.peer];
+    if (target === undefined) throw new Error(`PeerWriter: no client for peer region "${write.peer}"`);
+    const size = itemSize(write.change.item);
+    if (size > MAX_ITEM_BYTES) {
+      const at = new Date(this.now()).toISOString();
+      const error = new DynasyncError(
+        ErrorCodes.itemTooLarge,
+        `record sequence ${write.change.record.sequenceNumber}: item is ${size} bytes with replication metadata; DynamoDB's limit is ${MAX_ITEM_BYTES}. Shrink the item or drop attributes for this peer`,
+        { payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer, size } },
+      );
+      return { write, outcome: WriteOutcomes.permanent, attempts: 0, error, firstFailureAt: at, lastFailureAt: at };
+    }
+    const input = buildPutInput(target.tableName, write.change, this.options.names);
+    let firstFailureAt: string | undefined;
+    let lastFailureAt: string | undefined;
+    let lastError: unknown;
+    for (let attempt = 0; ; attempt += 1) {
+      const remaining = deadlineMs - this.now();
+      if (remaining <= 0) break;
+      try {
+        await target.client.send(new PutItemCommand(input), {
+          abortSignal: AbortSignal.timeout(Math.min(remaining, this.options.requestTimeoutMs ?? 10_000)),
+        });
+        return { write, outcome: WriteOutcomes.applied, attempts: attempt + 1, firstFailureAt, lastFailureAt };
+      } catch (error) {
+        const kind = classifyError(error);
+        if (kind === ErrorClasses.stale) return { write, outcome: WriteOutcomes.stale, attempts: attempt + 1, firstFailureAt, lastFailureAt };
+        lastFailureAt = new Date(this.now()).toISOString();
+        firstFailureAt ??= lastFailureAt;
+        lastError = error;
+        if (kind === ErrorClasses.permanent) {
+          const tooLarge = /size/i.test(errorMessage(error)) && /exceed/i.test(errorMessage(error));
+          return {
+            write,
+            outcome: WriteOutcomes.permanent,
+            attempts: attempt + 1,
+            error: new DynasyncError(
+              tooLarge ? ErrorCodes.itemTooLarge : ErrorCodes.writeRejected,
+              `record sequence ${write.change.record.sequenceNumber}: peer ${write.peer} rejected the write (${errorName(error)}: ${errorMessage(error)})`,
+              { payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer, awsError: errorName(error) }, cause: error },
+            ),
+            firstFailureAt,
+            lastFailureAt,
+          };
+        }
+        const delay = backoffDelay(attempt, this.options.baseDelayMs ?? 25, this.options.maxDelayMs ?? 2_000, this.random);
+        if (this.now() + delay >= deadlineMs) break;
+        this.options.onRetry?.(write, error);
+        await this.sleep(delay);
+      }
+    }
+    return {
+      write,
+      outcome: WriteOutcomes.unfinished,
+      attempts: 0,
+      error: new DynasyncError(
+        ErrorCodes.writeRejected,
+        `record sequence ${write.change.record.sequenceNumber}: peer ${write.peer} not reached before the time budget ran out (${errorName(lastError)})`,
+        { payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer }, cause: lastError },
+      ),
+      firstFailureAt,
+      lastFailureAt,
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { metadataNames, peersOf } from '../core/config/topology.js';
+import type { Config } from '../core/config/types.js';
+import { createDynamoClients } from './clients.js';
+import { FileDeadLetterSink } from './deadLetter/FileDeadLetterSink.js';
+import type { DeadLetterSink } from './deadLetter/types.js';
+import { PeerWriter } from './PeerWriter.js';
+import type { PlanContext } from './planBatch.js';
+import { processBatch, type ReplicatorLogger } from './processBatch.js';
+import type { BatchResult, StreamRecord } from './types.js';
+
+/** Options of {@link createReplicator}; everything not given is built from the config. */
+export interface ReplicatorSetup {
+  readonly config: Config;
+  /** The region whose stream this replicator reads. */
+  readonly region: string;
+  /** DynamoDB clients by region. @default one keep-alive client per region of the config */
+  readonly clients?: Readonly<Record<string, DynamoDBClient>>;
+  /** @default a JSON-lines file `<deadLetter.dir>/dead-letter-<region>.jsonl` */
+  readonly deadLetters?: DeadLetterSink;
+  /** @default a Powertools logger, service "dynasync" */
+  readonly logger?: ReplicatorLogger;
+  readonly onRetry?: () => void;
+}
+
+/** A configured replicator for one region: call `process` with each stream batch. */
+export interface Replicator {
+  readonly region: string;
+  readonly peers: readonly string[];
+  process(records: readonly StreamRecord[], deadlineMs: number): Promise<BatchResult>;
+}
+
+/** The file a region's dead letters go to with the file sink. */
+export const deadLetterPath = (config: Config, region: string): string => join(config.deadLetter.dir, `dead-letter-${region}.jsonl`);
+
+/**
+ * Wires a replicator for one region from the config: its peers, their tables and clients, the
+ * dead-letter sink and the logger.
+ * @example
+ * const replicator = createReplicator({ config, region: 'eu-west-1' });
+ * const result = await replicator.process(event.Records, Date.now() + 30_000);
+ */
+export const createReplicator = (setup: ReplicatorSetup): Replicator => {
+  const { config, region } = setup;
+  if (config.regions[region] === undefined) {
+    throw new Error(`createReplicator: region "${region}" is not in the config (${Object.keys(config.regions).join(', ')})`);
+  }
+  const peers = peersOf(config, region);
+  const names = metadataNames(config);
+  const clients = setup.clients ?? createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
+  const writer = new PeerWriter({
+    peers: Object.fromEntries(
+      peers.map((peer) => {
+        const client = clients[peer];
+        if (client === undefined) throw new Error(`createReplicator: no DynamoDB client for peer region "${peer}"`);
+        return [peer, { client, tableName: config.regions[peer]!.table }];
+      }),
+    ),
+    names,
+    concurrency: config.replicator.concurrency,
+    baseDelayMs: config.replicator.baseDelayMs,
+    maxDelayMs: config.replicator.maxDelayMs,
+    ...(setup.onRetry === undefined ? {} : { onRetry: setup.onRetry }),
+  });
+  const context: PlanContext = {
+    region,
+    peers,
+    topology: config.topology.type,
+    names,
+    tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
+  };
+  const deps = {
+    context,
+    writer,
+    deadLetters: setup.deadLetters ?? new FileDeadLetterSink(deadLetterPath(config, region)),
+    logger: setup.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region } }),
+    configVersion: config.configVersion,
+  };
+  return {
+    region,
+    peers,
+    process: (records, deadlineMs) => processBatch(records, deadlineMs, deps),
+  };
+};

@@ -1,0 +1,28 @@
+import type { ErrorCode } from '../../core/errors.js';
+import type { StreamRecord } from '../types.js';
+
+/**
+ * One record that could not be replicated, kept whole so it can be inspected and redriven.
+ * It holds item values: dead-letter storage must be protected like the table itself.
+ */
+export interface DeadLetter {
+  /** Unique id of this dead letter. */
+  readonly id: string;
+  readonly kind: 'streamRecord';
+  /** The stream record exactly as it was received (Lambda wire form). */
+  readonly record: StreamRecord;
+  readonly sourceRegion: string;
+  /** The peer regions it did not reach. */
+  readonly targetRegions: readonly string[];
+  readonly error: { readonly code: ErrorCode; readonly message: string };
+  readonly attempts: number;
+  readonly firstFailureAt: string;
+  readonly lastFailureAt: string;
+  /** Digest of the config that failed it. */
+  readonly configVersion: string;
+}
+
+/** Where dead letters go. `send` resolves only once every entry is stored durably, or rejects. */
+export interface DeadLetterSink {
+  send(entries: readonly DeadLetter[]): Promise<void>;
+}

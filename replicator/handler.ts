@@ -1,0 +1,39 @@
+import type { Context } from 'aws-lambda';
+import { loadConfigFromEnv } from '../core/config/loadConfig.js';
+import { createReplicator, type Replicator } from './createReplicator.js';
+import type { BatchResponse, StreamEvent } from './types.js';
+
+/** Environment variable naming the region whose stream the function reads. @default AWS_REGION */
+export const REGION_ENV = 'DYNASYNC_REGION';
+
+/**
+ * Makes a Lambda handler for DynamoDB stream events around a replicator. The batch must finish
+ * `marginMs` before Lambda's timeout so the partial-batch response always gets out.
+ */
+export const createHandler =
+  (replicator: () => Replicator, marginMs: number) =>
+  async (event: StreamEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<BatchResponse> => {
+    const deadlineMs = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - marginMs);
+    const { batchItemFailures } = await replicator().process(event.Records, deadlineMs);
+    return { batchItemFailures };
+  };
+
+let cached: Replicator | undefined;
+let cachedMargin = 1_500;
+
+const fromEnvironment = (): Replicator => {
+  if (cached === undefined) {
+    const config = loadConfigFromEnv();
+    const region = process.env[REGION_ENV] ?? process.env.AWS_REGION;
+    if (region === undefined) throw new Error(`set ${REGION_ENV} to the region whose stream this function reads`);
+    cachedMargin = config.replicator.timeBudgetMarginMs;
+    cached = createReplicator({ config, region });
+  }
+  return cached;
+};
+
+/** The Lambda entry point: config from `DYNASYNC_CONFIG`, region from `DYNASYNC_REGION`; clients built on first use. */
+export const handler = async (event: StreamEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<BatchResponse> => {
+  fromEnvironment();
+  return createHandler(fromEnvironment, cachedMargin)(event, context);
+};

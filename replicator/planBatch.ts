@@ -1,0 +1,79 @@
+import { compareVersions } from '../conflict/version.js';
+import { DynasyncError } from '../core/errors.js';
+import { type ClassifyContext, classifyRecord } from './classifyRecord.js';
+import { decodeRecord } from './decodeRecord.js';
+import {
+  type Change,
+  type PlannedWrite,
+  type Rejection,
+  type SkipReason,
+  SkipReasons,
+  type StreamRecord,
+  type WritePlan,
+} from './types.js';
+
+/** What planning needs: how to classify records, and the peers to ship to. */
+export interface PlanContext extends ClassifyContext {
+  readonly peers: readonly string[];
+}
+
+/**
+ * Turns a batch of stream records into a write plan, without any I/O.
+ *
+ * Changes are coalesced per key: only the newest version of each key is written, once per peer;
+ * the older changes of that key complete when it does. Records that cannot be replicated
+ * (malformed, unstamped in active-active) are rejected for the dead-letter sink, and the rest
+ * of the batch goes on.
+ *
+ * ```
+ * batch:  #0 k1 v1   #1 k2 v5   #2 k1 v3   #3 k1 v2 (late)
+ * plan:   k1 → v3 (completes #0 #2 #3)   k2 → v5 (completes #1)      × every peer
+ * ```
+ */
+export const planBatch = (records: readonly StreamRecord[], context: PlanContext): WritePlan => {
+  const skipped: Array<{ index: number; reason: SkipReason }> = [];
+  const rejected: Rejection[] = [];
+  const byKey = new Map<string, { newest: Change; indexes: number[] }>();
+
+  records.forEach((record, index) => {
+    let classification: ReturnType<typeof classifyRecord>;
+    try {
+      classification = classifyRecord(decodeRecord(record, index), context);
+    } catch (error) {
+      if (!(error instanceof DynasyncError)) throw error;
+      rejected.push({ index, error });
+      return;
+    }
+    if (classification.type === 'skip') {
+      skipped.push({ index, reason: classification.reason });
+      return;
+    }
+    if (classification.type === 'reject') {
+      rejected.push({ index, error: classification.error });
+      return;
+    }
+    const { change } = classification;
+    if (context.peers.length === 0) {
+      skipped.push({ index, reason: SkipReasons.noPeers });
+      return;
+    }
+    const group = byKey.get(change.keyId);
+    if (group === undefined) {
+      byKey.set(change.keyId, { newest: change, indexes: [index] });
+      return;
+    }
+    group.indexes.push(index);
+    if (compareVersions(change.version, group.newest.version) >= 0) {
+      skipped.push({ index: group.newest.record.index, reason: SkipReasons.coalesced });
+      group.newest = change;
+    } else {
+      skipped.push({ index, reason: SkipReasons.coalesced });
+    }
+  });
+
+  const writes: PlannedWrite[] = [];
+  for (const { newest, indexes } of byKey.values()) {
+    for (const peer of context.peers) writes.push({ peer, change: newest, recordIndexes: indexes });
+  }
+  return { writes, skipped, rejected };
+};

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynasyncError, ErrorCodes } from '../core/errors.js';
+import type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
+import type { PeerWriter } from './PeerWriter.js';
+import { type PlanContext, planBatch } from './planBatch.js';
+import {
+  type BatchCounts,
+  type BatchResult,
+  SkipReasons,
+  type StreamRecord,
+  type WriteResult,
+  WriteOutcomes,
+} from './types.js';
+
+/** The logging methods the replicator uses; a Powertools `Logger` fits. */
+export type ReplicatorLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+/** Everything {@link processBatch} needs; all I/O is injected. */
+export interface ProcessBatchDeps {
+  readonly context: PlanContext;
+  readonly writer: PeerWriter;
+  readonly deadLetters: DeadLetterSink;
+  readonly logger: ReplicatorLogger;
+  readonly configVersion: string;
+  readonly now?: () => number;
+}
+
+const emptyCounts = (records: number): BatchCounts => ({
+  records,
+  changes: 0,
+  applied: 0,
+  stale: 0,
+  deadLettered: 0,
+  unfinished: 0,
+  retried: 0,
+  skipped: Object.fromEntries(Object.values(SkipReasons).map((reason) => [reason, 0])) as BatchCounts['skipped'],
+});
+
+/**
+ * Processes one stream batch: plan (pure), write to peers, dead-letter what cannot be written, and
+ * report the first unfinished record so the stream resumes there.
+ *
+ * A record is finished when every peer write covering it ended `applied`, `stale` or dead-lettered,
+ * or when it needed no write. Lambda resumes at the reported sequence number and redelivers
+ * everything after it: records already applied then come back `stale`, which is harmless.
+ *
+ * ```
+ * #0 applied  #1 applied  #2 unfinished  #3 applied   →  batchItemFailures: [#2]
+ * ```
+ */
+export const processBatch = async (
+  records: readonly StreamRecord[],
+  deadlineMs: number,
+  deps: ProcessBatchDeps,
+): Promise<BatchResult> => {
+  const now = deps.now ?? Date.now;
+  const counts = emptyCounts(records.length);
+  const plan = planBatch(records, deps.context);
+  for (const { reason } of plan.skipped) counts.skipped[reason] += 1;
+  counts.changes = new Set(plan.writes.map((write) => write.change.keyId)).size;
+
+  const results: WriteResult[] = await deps.writer.sendAll(plan.writes, deadlineMs);
+  const unfinished = new Set<number>();
+  const letters: Array<{ indexes: readonly number[]; letter: DeadLetter }> = [];
+  let newestAppliedMs: number | undefined;
+
+  for (const result of results) {
+    counts.retried += Math.max(0, result.attempts - 1);
+    switch (result.outcome) {
+      case WriteOutcomes.applied:
+        counts.applied += 1;
+        newestAppliedMs = Math.max(newestAppliedMs ?? 0, result.write.change.record.createdAtMs);
+        break;
+      case WriteOutcomes.stale:
+        counts.stale += 1;
+        break;
+      case WriteOutcomes.unfinished:
+        counts.unfinished += 1;
+        for (const index of result.write.recordIndexes) unfinished.add(index);
+        break;
+      case WriteOutcomes.permanent: {
+        const error = result.error!;
+        const index = result.write.change.record.index;
+        const at = result.lastFailureAt ?? new Date(now()).toISOString();
+        letters.push({
+          indexes: result.write.recordIndexes,
+          letter: {
+            id: randomUUID(),
+            kind: 'streamRecord',
+            record: records[index]!,
+            sourceRegion: deps.context.region,
+            targetRegions: [result.write.peer],
+            error: { code: error.code, message: error.message },
+            attempts: result.attempts,
+            firstFailureAt: result.firstFailureAt ?? at,
+            lastFailureAt: at,
+            configVersion: deps.configVersion,
+          },
+        });
+        break;
+      }
+    }
+  }
+  const at = new Date(now()).toISOString();
+  for (const { index, error } of plan.rejected) {
+    letters.push({
+      indexes: [index],
+      letter: {
+        id: randomUUID(),
+        kind: 'streamRecord',
+        record: records[index]!,
+        sourceRegion: deps.context.region,
+        targetRegions: [...deps.context.peers],
+        error: { code: error.code, message: error.message },
+        attempts: 0,
+        firstFailureAt: at,
+        lastFailureAt: at,
+        configVersion: deps.configVersion,
+      },
+    });
+  }
+
+  if (letters.length > 0) {
+    try {
+      await deps.deadLetters.send(letters.map(({ letter }) => letter));
+      counts.deadLettered = letters.length;
+      for (const { letter } of letters) {
+        deps.logger.warn('record dead-lettered', {
+          code: letter.error.code,
+          sequenceNumber: letter.record.dynamodb?.SequenceNumber,
+          targetRegions: letter.targetRegions,
+          reason: letter.error.message,
+        });
+      }
+    } catch (cause) {
+      const error = new DynasyncError(ErrorCodes.deadLetterFailed, 'dead-letter sink failed; the records stay on the stream', { cause });
+      deps.logger.error(error.message, { code: error.code, records: letters.length, cause: String(cause) });
+      for (const { indexes } of letters) for (const index of indexes) unfinished.add(index);
+    }
+  }
+
+  const firstUnfinished = unfinished.size === 0 ? undefined : Math.min(...unfinished);
+  const batchItemFailures =
+    firstUnfinished === undefined ? [] : [{ itemIdentifier: records[firstUnfinished]?.dynamodb?.SequenceNumber ?? '' }];
+  const lagMs = newestAppliedMs === undefined ? undefined : Math.max(0, now() - newestAppliedMs);
+  deps.logger.info('batch processed', { ...counts, lagMs, resumeAt: batchItemFailures[0]?.itemIdentifier });
+  return { batchItemFailures, counts, lagMs };
+};
