@@ -28,18 +28,26 @@ const stringList = (value: unknown, path: string, tag: string): string[] => {
     if (typeof member !== 'string') throw invalid(path, `${tag} must be a list of strings`);
   }
   if (value.length === 0) {
-    throw new DynasyncError(ErrorCodes.codecEmptySet, `${path}: empty ${tag}; DynamoDB sets need at least one member (remove the attribute instead)`, {
-      payload: { path },
-    });
+    throw new DynasyncError(
+      ErrorCodes.codecEmptySet,
+      `${path}: empty ${tag}; DynamoDB sets need at least one member (remove the attribute instead)`,
+      {
+        payload: { path },
+      },
+    );
   }
   return value as string[];
 };
 
 const assertUnique = (keys: readonly string[], path: string, tag: string): void => {
   if (new Set(keys).size !== keys.length) {
-    throw new DynasyncError(ErrorCodes.codecDuplicateSetMember, `${path}: ${tag} holds the same member twice; DynamoDB rejects it`, {
-      payload: { path },
-    });
+    throw new DynasyncError(
+      ErrorCodes.codecDuplicateSetMember,
+      `${path}: ${tag} holds the same member twice; DynamoDB rejects it`,
+      {
+        payload: { path },
+      },
+    );
   }
 };
 
@@ -56,7 +64,10 @@ export const decodeAttributeValue = (value: unknown, path: string, depth = 0): A
   const tags = Object.keys(value).filter((tag) => (value as Record<string, unknown>)[tag] !== undefined);
   const [tag] = tags;
   if (tags.length !== 1 || tag === undefined || !(TYPE_TAGS as readonly string[]).includes(tag)) {
-    throw invalid(path, `expected exactly one of ${TYPE_TAGS.join(', ')}; found ${tags.length === 0 ? 'none' : tags.join(', ')}`);
+    throw invalid(
+      path,
+      `expected exactly one of ${TYPE_TAGS.join(', ')}; found ${tags.length === 0 ? 'none' : tags.join(', ')}`,
+    );
   }
   const inner = (value as Record<string, unknown>)[tag];
   switch (tag) {
@@ -75,24 +86,37 @@ export const decodeAttributeValue = (value: unknown, path: string, depth = 0): A
     }
     case 'NS': {
       const members = stringList(inner, path, 'NS');
-      members.forEach((member, index) => assertValidNumber(member, `${path}[${index}]`));
+      for (const [index, member] of members.entries()) assertValidNumber(member, `${path}[${index}]`);
       assertUnique(members.map(canonicalNumber), path, 'NS');
       return { NS: [...members] };
     }
     case 'BS': {
       if (!Array.isArray(inner) || inner.length === 0) {
-        throw new DynasyncError(ErrorCodes.codecEmptySet, `${path}: BS must be a non-empty list of binaries`, { payload: { path } });
+        throw new DynasyncError(
+          ErrorCodes.codecEmptySet,
+          `${path}: BS must be a non-empty list of binaries`,
+          { payload: { path } },
+        );
       }
       const members = inner.map((member: unknown, index) => decodeBinary(member, `${path}[${index}]`));
-      assertUnique(members.map((member) => Buffer.from(member).toString('base64')), path, 'BS');
+      assertUnique(
+        members.map((member) => Buffer.from(member).toString('base64')),
+        path,
+        'BS',
+      );
       return { BS: members };
     }
     case 'M':
-      if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) throw invalid(path, 'M must be a map');
+      if (typeof inner !== 'object' || inner === null || Array.isArray(inner))
+        throw invalid(path, 'M must be a map');
       return { M: decodeMap(inner as Record<string, unknown>, path, depth + 1) };
     case 'L':
       if (!Array.isArray(inner)) throw invalid(path, 'L must be a list');
-      return { L: inner.map((member: unknown, index) => decodeAttributeValue(member, `${path}[${index}]`, depth + 1)) };
+      return {
+        L: inner.map((member: unknown, index) =>
+          decodeAttributeValue(member, `${path}[${index}]`, depth + 1),
+        ),
+      };
     case 'NULL':
       if (inner !== true) throw invalid(path, 'NULL must be true');
       return { NULL: true };

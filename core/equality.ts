@@ -23,7 +23,10 @@ export const attributeValuesEqual = (a: AttributeValue, b: AttributeValue): bool
   if ('NS' in a) return 'NS' in b && sameMembers(a.NS.map(canonicalNumber), b.NS.map(canonicalNumber));
   if ('BS' in a) return 'BS' in b && sameMembers(a.BS.map(base64), b.BS.map(base64));
   if ('M' in a) return 'M' in b && itemsEqual(a.M, b.M);
-  if ('L' in a) return 'L' in b && a.L.length === b.L.length && a.L.every((member, i) => attributeValuesEqual(member, b.L[i]!));
+  if ('L' in a)
+    return (
+      'L' in b && a.L.length === b.L.length && a.L.every((member, i) => attributeValuesEqual(member, b.L[i]!))
+    );
   if ('NULL' in a) return 'NULL' in b;
   return 'BOOL' in b && a.BOOL === b.BOOL;
 };

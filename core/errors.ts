@@ -24,6 +24,9 @@ export const ErrorCodes = {
   clientClockBehind: 'client.clockBehind',
   pollerShardFailed: 'poller.shardFailed',
   checkpointCorrupt: 'poller.checkpointCorrupt',
+  pollerStreamGone: 'poller.streamGone',
+  pollerDataTrimmed: 'poller.dataTrimmed',
+  tableUnreachable: 'config.tableUnreachable',
 } as const;
 
 /** A stable error code; see {@link ErrorCodes}. */
@@ -42,7 +45,11 @@ export class DynasyncError extends Error {
   public readonly code: ErrorCode;
   public readonly payload: ErrorPayload;
 
-  public constructor(code: ErrorCode, message: string, options: { payload?: ErrorPayload; cause?: unknown } = {}) {
+  public constructor(
+    code: ErrorCode,
+    message: string,
+    options: { payload?: ErrorPayload; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DynasyncError';
     this.code = code;

@@ -20,7 +20,13 @@ export const attributeValueSize = (value: AttributeValue): number => {
   if ('NS' in value) return value.NS.reduce((sum, member) => sum + numberBytes(member), 0);
   if ('BS' in value) return value.BS.reduce((sum, member) => sum + member.byteLength, 0);
   if ('M' in value) {
-    return 3 + Object.entries(value.M).reduce((sum, [name, member]) => sum + utf8(name) + attributeValueSize(member) + 1, 0);
+    return (
+      3 +
+      Object.entries(value.M).reduce(
+        (sum, [name, member]) => sum + utf8(name) + attributeValueSize(member) + 1,
+        0,
+      )
+    );
   }
   if ('L' in value) return 3 + value.L.reduce((sum, member) => sum + attributeValueSize(member) + 1, 0);
   return 1;

@@ -42,9 +42,13 @@ export const parseNumber = (text: string): ParsedNumber | undefined => {
 export const assertValidNumber = (text: string, path: string): string => {
   const parsed = parseNumber(text);
   if (parsed === undefined) {
-    throw new DynasyncError(ErrorCodes.codecInvalidNumber, `${path}: not a decimal number; write it like "12", "-0.5" or "1.5E+3"`, {
-      payload: { path },
-    });
+    throw new DynasyncError(
+      ErrorCodes.codecInvalidNumber,
+      `${path}: not a decimal number; write it like "12", "-0.5" or "1.5E+3"`,
+      {
+        payload: { path },
+      },
+    );
   }
   if (parsed.digits.length > MAX_SIGNIFICANT_DIGITS) {
     throw new DynasyncError(

@@ -5,7 +5,7 @@ import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { itemSize, MAX_ITEM_BYTES } from '../core/itemSize.js';
 import { buildPutInput } from './buildPutInput.js';
 import { backoffDelay, classifyError, ErrorClasses } from './classifyError.js';
-import { type PlannedWrite, type WriteResult, WriteOutcomes } from './types.js';
+import { type PlannedWrite, WriteOutcomes, type WriteResult } from './types.js';
 
 /** A peer region the writer can write to. */
 export interface PeerTarget {
@@ -35,7 +35,9 @@ export interface PeerWriterOptions {
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const errorName = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : 'Error';
+  typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string'
+    ? error.name
+    : 'Error';
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -57,9 +59,24 @@ export class PeerWriter {
     this.now = options.now ?? Date.now;
   }
 
-  /** Sends every write; resolves when each has an outcome. Never rejects for a DynamoDB error. */
-  public async sendAll(writes: readonly PlannedWrite[], deadlineMs: number): Promise<WriteResult[]> {
-    return Promise.all(writes.map((write) => this.limit(() => this.send(write, deadlineMs))));
+  /**
+   * Sends every write; resolves when each has an outcome. Never rejects for a DynamoDB error.
+   * @param onResult called as each write ends (the change is visible at the peer when `applied`).
+   */
+  public async sendAll(
+    writes: readonly PlannedWrite[],
+    deadlineMs: number,
+    onResult?: (result: WriteResult) => void,
+  ): Promise<WriteResult[]> {
+    return Promise.all(
+      writes.map((write) =>
+        this.limit(async () => {
+          const result = await this.send(write, deadlineMs);
+          onResult?.(result);
+          return result;
+        }),
+      ),
+    );
   }
 
   /** Sends one write, retrying transient failures until `deadlineMs` (epoch ms). */
@@ -74,23 +91,45 @@ export class PeerWriter {
         `record sequence ${write.change.record.sequenceNumber}: item is ${size} bytes with replication metadata; DynamoDB's limit is ${MAX_ITEM_BYTES}. Shrink the item or drop attributes for this peer`,
         { payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer, size } },
       );
-      return { write, outcome: WriteOutcomes.permanent, attempts: 0, error, firstFailureAt: at, lastFailureAt: at };
+      return {
+        write,
+        outcome: WriteOutcomes.permanent,
+        attempts: 0,
+        error,
+        firstFailureAt: at,
+        lastFailureAt: at,
+      };
     }
     const input = buildPutInput(target.tableName, write.change, this.options.names);
     let firstFailureAt: string | undefined;
     let lastFailureAt: string | undefined;
     let lastError: unknown;
+    let attempts = 0;
     for (let attempt = 0; ; attempt += 1) {
       const remaining = deadlineMs - this.now();
       if (remaining <= 0) break;
+      attempts = attempt + 1;
       try {
         await target.client.send(new PutItemCommand(input), {
           abortSignal: AbortSignal.timeout(Math.min(remaining, this.options.requestTimeoutMs ?? 10_000)),
         });
-        return { write, outcome: WriteOutcomes.applied, attempts: attempt + 1, firstFailureAt, lastFailureAt };
+        return {
+          write,
+          outcome: WriteOutcomes.applied,
+          attempts: attempt + 1,
+          firstFailureAt,
+          lastFailureAt,
+        };
       } catch (error) {
         const kind = classifyError(error);
-        if (kind === ErrorClasses.stale) return { write, outcome: WriteOutcomes.stale, attempts: attempt + 1, firstFailureAt, lastFailureAt };
+        if (kind === ErrorClasses.stale)
+          return {
+            write,
+            outcome: WriteOutcomes.stale,
+            attempts: attempt + 1,
+            firstFailureAt,
+            lastFailureAt,
+          };
         lastFailureAt = new Date(this.now()).toISOString();
         firstFailureAt ??= lastFailureAt;
         lastError = error;
@@ -103,13 +142,25 @@ export class PeerWriter {
             error: new DynasyncError(
               tooLarge ? ErrorCodes.itemTooLarge : ErrorCodes.writeRejected,
               `record sequence ${write.change.record.sequenceNumber}: peer ${write.peer} rejected the write (${errorName(error)}: ${errorMessage(error)})`,
-              { payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer, awsError: errorName(error) }, cause: error },
+              {
+                payload: {
+                  sequenceNumber: write.change.record.sequenceNumber,
+                  peer: write.peer,
+                  awsError: errorName(error),
+                },
+                cause: error,
+              },
             ),
             firstFailureAt,
             lastFailureAt,
           };
         }
-        const delay = backoffDelay(attempt, this.options.baseDelayMs ?? 25, this.options.maxDelayMs ?? 2_000, this.random);
+        const delay = backoffDelay(
+          attempt,
+          this.options.baseDelayMs ?? 25,
+          this.options.maxDelayMs ?? 2_000,
+          this.random,
+        );
         if (this.now() + delay >= deadlineMs) break;
         this.options.onRetry?.(write, error);
         await this.sleep(delay);
@@ -118,11 +169,14 @@ export class PeerWriter {
     return {
       write,
       outcome: WriteOutcomes.unfinished,
-      attempts: 0,
+      attempts,
       error: new DynasyncError(
         ErrorCodes.writeRejected,
         `record sequence ${write.change.record.sequenceNumber}: peer ${write.peer} not reached before the time budget ran out (${errorName(lastError)})`,
-        { payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer }, cause: lastError },
+        {
+          payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer },
+          cause: lastError,
+        },
       ),
       firstFailureAt,
       lastFailureAt,

@@ -15,7 +15,11 @@ import type { Change } from './types.js';
  * target v=…0009.000001.eu   incoming v=…0007.000000.us   → ConditionalCheckFailed (stale, out of order)
  * ```
  */
-export const buildPutInput = (tableName: string, change: Change, names: MetadataNames): PutItemCommandInput => ({
+export const buildPutInput = (
+  tableName: string,
+  change: Change,
+  names: MetadataNames,
+): PutItemCommandInput => ({
   TableName: tableName,
   Item: change.item as PutItemCommandInput['Item'],
   ConditionExpression: 'attribute_not_exists(#v) OR #v < :v',

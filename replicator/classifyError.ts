@@ -31,9 +31,23 @@ const TRANSIENT_NAMES = new Set([
   'CredentialsProviderError',
 ]);
 
-const PERMANENT_NAMES = new Set(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException']);
+const PERMANENT_NAMES = new Set([
+  'ValidationException',
+  'SerializationException',
+  'ItemCollectionSizeLimitExceededException',
+]);
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
 interface ErrorLike {
   name?: unknown;
@@ -70,5 +84,9 @@ export const classifyError = (error: unknown): ErrorClass => {
  * Full-jitter exponential backoff: a random delay in `[0, min(max, base · 2^attempt))`.
  * @param attempt 0 for the first retry.
  */
-export const backoffDelay = (attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number =>
-  Math.floor(random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30)));
+export const backoffDelay = (
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number => Math.floor(random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30)));

@@ -1,4 +1,10 @@
-import { deriveVersion, encodeVersion, tryDecodeVersion, type Version, compareVersions } from '../conflict/version.js';
+import {
+  compareVersions,
+  deriveVersion,
+  encodeVersion,
+  tryDecodeVersion,
+  type Version,
+} from '../conflict/version.js';
 import type { MetadataNames } from '../core/config/topology.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import type { AttributeValue, Item } from '../core/types.js';
@@ -21,12 +27,18 @@ export type Classification =
   | { readonly type: 'skip'; readonly reason: SkipReason }
   | { readonly type: 'reject'; readonly error: DynasyncError };
 
-const isTrue = (value: AttributeValue | undefined): boolean => value !== undefined && 'BOOL' in value && value.BOOL;
+const isTrue = (value: AttributeValue | undefined): boolean =>
+  value !== undefined && 'BOOL' in value && value.BOOL;
 
 /** True when an item is a delete marker. */
 export const isTombstone = (item: Item, names: MetadataNames): boolean => isTrue(item[names.deleted]);
 
-const versionIn = (item: Item | undefined, names: MetadataNames, where: string, record: DecodedRecord): Version | undefined => {
+const versionIn = (
+  item: Item | undefined,
+  names: MetadataNames,
+  where: string,
+  record: DecodedRecord,
+): Version | undefined => {
   const value = item?.[names.version];
   if (value === undefined) return undefined;
   const version = 'S' in value ? tryDecodeVersion(value.S) : undefined;
@@ -34,7 +46,13 @@ const versionIn = (item: Item | undefined, names: MetadataNames, where: string, 
     throw new DynasyncError(
       ErrorCodes.recordMalformed,
       `record #${record.index} (sequence ${record.sequenceNumber}): ${where}.${names.version} is not a dynasync version; only the client helper and the replicator may write it`,
-      { payload: { index: record.index, sequenceNumber: record.sequenceNumber, path: `${where}.${names.version}` } },
+      {
+        payload: {
+          index: record.index,
+          sequenceNumber: record.sequenceNumber,
+          path: `${where}.${names.version}`,
+        },
+      },
     );
   }
   return version;
@@ -49,12 +67,19 @@ const stampedItem = (image: Item, versionText: string, names: MetadataNames): It
   [names.replicated]: { BOOL: true },
 });
 
-const tombstoneItem = (keys: Item, version: Version, versionText: string, context: ClassifyContext): Item => ({
+const tombstoneItem = (
+  keys: Item,
+  version: Version,
+  versionText: string,
+  context: ClassifyContext,
+): Item => ({
   ...keys,
   [context.names.version]: { S: versionText },
   [context.names.replicated]: { BOOL: true },
   [context.names.deleted]: { BOOL: true },
-  [context.names.expires]: { N: String(Math.floor(version.physicalMs / 1000) + context.tombstoneRetentionSeconds) },
+  [context.names.expires]: {
+    N: String(Math.floor(version.physicalMs / 1000) + context.tombstoneRetentionSeconds),
+  },
 });
 
 const unstamped = (record: DecodedRecord, context: ClassifyContext, what: string): DynasyncError =>
@@ -62,7 +87,14 @@ const unstamped = (record: DecodedRecord, context: ClassifyContext, what: string
     ErrorCodes.recordUnstampedWrite,
     `record #${record.index} (sequence ${record.sequenceNumber}): ${what} without a new dynasync version in active-active region ${context.region}; ` +
       'write through the client helper (dynasync/client) so every write is stamped, or use a one-way topology',
-    { payload: { index: record.index, sequenceNumber: record.sequenceNumber, region: context.region, eventName: record.eventName } },
+    {
+      payload: {
+        index: record.index,
+        sequenceNumber: record.sequenceNumber,
+        region: context.region,
+        eventName: record.eventName,
+      },
+    },
   );
 
 /**
@@ -85,8 +117,14 @@ export const classifyRecord = (record: DecodedRecord, context: ClassifyContext):
       if (record.byTtl) return { type: 'skip', reason: SkipReasons.ttl };
       const old = record.oldImage!;
       if (isTombstone(old, names)) return { type: 'skip', reason: SkipReasons.tombstonePurge };
-      if (context.topology === 'active-active') return { type: 'reject', error: unstamped(record, context, 'a DeleteItem') };
-      const version = deriveVersion(versionIn(old, names, 'OldImage', record), record.createdAtMs, context.region, record.sequenceNumber);
+      if (context.topology === 'active-active')
+        return { type: 'reject', error: unstamped(record, context, 'a DeleteItem') };
+      const version = deriveVersion(
+        versionIn(old, names, 'OldImage', record),
+        record.createdAtMs,
+        context.region,
+        record.sequenceNumber,
+      );
       const versionText = encodeVersion(version);
       return {
         type: 'change',
@@ -105,16 +143,30 @@ export const classifyRecord = (record: DecodedRecord, context: ClassifyContext):
     const image = record.newImage!;
     const newVersion = versionIn(image, names, 'NewImage', record);
     const oldVersion = versionIn(record.oldImage, names, 'OldImage', record);
-    const versionMoved = newVersion !== undefined && (oldVersion === undefined || compareVersions(newVersion, oldVersion) !== 0);
+    const versionMoved =
+      newVersion !== undefined && (oldVersion === undefined || compareVersions(newVersion, oldVersion) !== 0);
     if (isTrue(image[names.replicated]) && versionMoved) return { type: 'skip', reason: SkipReasons.echo };
-    const stamped = newVersion !== undefined && (oldVersion === undefined || compareVersions(newVersion, oldVersion) > 0);
+    const stamped =
+      newVersion !== undefined && (oldVersion === undefined || compareVersions(newVersion, oldVersion) > 0);
     let version: Version;
     if (stamped) {
       version = newVersion;
     } else if (context.topology === 'active-active') {
-      return { type: 'reject', error: unstamped(record, context, `an ${record.eventName === EventNames.insert ? 'insert' : 'update'}`) };
+      return {
+        type: 'reject',
+        error: unstamped(
+          record,
+          context,
+          `an ${record.eventName === EventNames.insert ? 'insert' : 'update'}`,
+        ),
+      };
     } else {
-      version = deriveVersion(newer(newVersion, oldVersion), record.createdAtMs, context.region, record.sequenceNumber);
+      version = deriveVersion(
+        newer(newVersion, oldVersion),
+        record.createdAtMs,
+        context.region,
+        record.sequenceNumber,
+      );
     }
     const versionText = encodeVersion(version);
     return {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { metadataNames, peersOf } from '../core/config/topology.js';
 import type { Config } from '../core/config/types.js';
 import { createDynamoClients } from './clients.js';
@@ -9,7 +9,7 @@ import type { DeadLetterSink } from './deadLetter/types.js';
 import { PeerWriter } from './PeerWriter.js';
 import type { PlanContext } from './planBatch.js';
 import { processBatch, type ReplicatorLogger } from './processBatch.js';
-import type { BatchResult, StreamRecord } from './types.js';
+import type { BatchResult, StreamRecord, WriteResult } from './types.js';
 
 /** Options of {@link createReplicator}; everything not given is built from the config. */
 export interface ReplicatorSetup {
@@ -23,6 +23,8 @@ export interface ReplicatorSetup {
   /** @default a Powertools logger, service "dynasync" */
   readonly logger?: ReplicatorLogger;
   readonly onRetry?: () => void;
+  /** Called once per peer write with its outcome. */
+  readonly onWriteResult?: (result: WriteResult) => void;
 }
 
 /** A configured replicator for one region: call `process` with each stream batch. */
@@ -33,7 +35,8 @@ export interface Replicator {
 }
 
 /** The file a region's dead letters go to with the file sink. */
-export const deadLetterPath = (config: Config, region: string): string => join(config.deadLetter.dir, `dead-letter-${region}.jsonl`);
+export const deadLetterPath = (config: Config, region: string): string =>
+  join(config.deadLetter.dir, `dead-letter-${region}.jsonl`);
 
 /**
  * Wires a replicator for one region from the config: its peers, their tables and clients, the
@@ -45,16 +48,20 @@ export const deadLetterPath = (config: Config, region: string): string => join(c
 export const createReplicator = (setup: ReplicatorSetup): Replicator => {
   const { config, region } = setup;
   if (config.regions[region] === undefined) {
-    throw new Error(`createReplicator: region "${region}" is not in the config (${Object.keys(config.regions).join(', ')})`);
+    throw new Error(
+      `createReplicator: region "${region}" is not in the config (${Object.keys(config.regions).join(', ')})`,
+    );
   }
   const peers = peersOf(config, region);
   const names = metadataNames(config);
-  const clients = setup.clients ?? createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
+  const clients =
+    setup.clients ?? createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
   const writer = new PeerWriter({
     peers: Object.fromEntries(
       peers.map((peer) => {
         const client = clients[peer];
-        if (client === undefined) throw new Error(`createReplicator: no DynamoDB client for peer region "${peer}"`);
+        if (client === undefined)
+          throw new Error(`createReplicator: no DynamoDB client for peer region "${peer}"`);
         return [peer, { client, tableName: config.regions[peer]!.table }];
       }),
     ),
@@ -77,6 +84,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     deadLetters: setup.deadLetters ?? new FileDeadLetterSink(deadLetterPath(config, region)),
     logger: setup.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region } }),
     configVersion: config.configVersion,
+    ...(setup.onWriteResult === undefined ? {} : { onWriteResult: setup.onWriteResult }),
   };
   return {
     region,

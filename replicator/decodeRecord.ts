@@ -12,7 +12,12 @@ export const describeRecord = (record: StreamRecord, index: number): string =>
 
 const malformed = (record: StreamRecord, index: number, reason: string, cause?: unknown): DynasyncError =>
   new DynasyncError(ErrorCodes.recordMalformed, `${describeRecord(record, index)}: ${reason}`, {
-    payload: { index, sequenceNumber: record.dynamodb?.SequenceNumber, reason, path: isDynasyncError(cause) ? cause.payload.path : undefined },
+    payload: {
+      index,
+      sequenceNumber: record.dynamodb?.SequenceNumber,
+      reason,
+      path: isDynasyncError(cause) ? cause.payload.path : undefined,
+    },
     cause,
   });
 
@@ -32,14 +37,19 @@ const decodeImage = (record: StreamRecord, index: number, value: unknown, where:
 export const decodeRecord = (record: StreamRecord, index: number): DecodedRecord => {
   if (typeof record !== 'object' || record === null) throw malformed({}, index, 'not a stream record object');
   const body = record.dynamodb;
-  if (body === undefined || typeof body !== 'object') throw malformed(record, index, 'has no "dynamodb" section');
+  if (body === undefined || typeof body !== 'object')
+    throw malformed(record, index, 'has no "dynamodb" section');
   const sequenceNumber = body.SequenceNumber;
   if (typeof sequenceNumber !== 'string' || !/^\d{1,40}$/.test(sequenceNumber)) {
     throw malformed(record, index, 'has no valid SequenceNumber');
   }
   const eventName = record.eventName;
   if (typeof eventName !== 'string' || !EVENT_NAMES.includes(eventName)) {
-    throw malformed(record, index, `unknown eventName ${JSON.stringify(eventName)}; expected INSERT, MODIFY or REMOVE`);
+    throw malformed(
+      record,
+      index,
+      `unknown eventName ${JSON.stringify(eventName)}; expected INSERT, MODIFY or REMOVE`,
+    );
   }
   if (body.StreamViewType !== undefined && body.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
     throw new DynasyncError(
@@ -50,9 +60,12 @@ export const decodeRecord = (record: StreamRecord, index: number): DecodedRecord
   }
   if (body.Keys === undefined) throw malformed(record, index, 'has no Keys');
   const keys = decodeImage(record, index, body.Keys, 'Keys');
-  if (Object.keys(keys).length === 0 || Object.keys(keys).length > 2) throw malformed(record, index, 'Keys must hold one or two key attributes');
-  const newImage = body.NewImage === undefined ? undefined : decodeImage(record, index, body.NewImage, 'NewImage');
-  const oldImage = body.OldImage === undefined ? undefined : decodeImage(record, index, body.OldImage, 'OldImage');
+  if (Object.keys(keys).length === 0 || Object.keys(keys).length > 2)
+    throw malformed(record, index, 'Keys must hold one or two key attributes');
+  const newImage =
+    body.NewImage === undefined ? undefined : decodeImage(record, index, body.NewImage, 'NewImage');
+  const oldImage =
+    body.OldImage === undefined ? undefined : decodeImage(record, index, body.OldImage, 'OldImage');
   if (eventName !== EventNames.remove && newImage === undefined) {
     throw malformed(record, index, `${eventName} without NewImage; the stream must use NEW_AND_OLD_IMAGES`);
   }

@@ -25,7 +25,8 @@ const fromEnvironment = (): Replicator => {
   if (cached === undefined) {
     const config = loadConfigFromEnv();
     const region = process.env[REGION_ENV] ?? process.env.AWS_REGION;
-    if (region === undefined) throw new Error(`set ${REGION_ENV} to the region whose stream this function reads`);
+    if (region === undefined)
+      throw new Error(`set ${REGION_ENV} to the region whose stream this function reads`);
     cachedMargin = config.replicator.timeBudgetMarginMs;
     cached = createReplicator({ config, region });
   }
@@ -33,7 +34,10 @@ const fromEnvironment = (): Replicator => {
 };
 
 /** The Lambda entry point: config from `DYNASYNC_CONFIG`, region from `DYNASYNC_REGION`; clients built on first use. */
-export const handler = async (event: StreamEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<BatchResponse> => {
+export const handler = async (
+  event: StreamEvent,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<BatchResponse> => {
   fromEnvironment();
   return createHandler(fromEnvironment, cachedMargin)(event, context);
 };

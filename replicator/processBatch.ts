@@ -9,8 +9,8 @@ import {
   type BatchResult,
   SkipReasons,
   type StreamRecord,
-  type WriteResult,
   WriteOutcomes,
+  type WriteResult,
 } from './types.js';
 
 /** The logging methods the replicator uses; a Powertools `Logger` fits. */
@@ -23,6 +23,8 @@ export interface ProcessBatchDeps {
   readonly deadLetters: DeadLetterSink;
   readonly logger: ReplicatorLogger;
   readonly configVersion: string;
+  /** Called once per peer write with its outcome, right after it ends (metrics, lag probes). */
+  readonly onWriteResult?: (result: WriteResult) => void;
   readonly now?: () => number;
 }
 
@@ -34,7 +36,9 @@ const emptyCounts = (records: number): BatchCounts => ({
   deadLettered: 0,
   unfinished: 0,
   retried: 0,
-  skipped: Object.fromEntries(Object.values(SkipReasons).map((reason) => [reason, 0])) as BatchCounts['skipped'],
+  skipped: Object.fromEntries(
+    Object.values(SkipReasons).map((reason) => [reason, 0]),
+  ) as BatchCounts['skipped'],
 });
 
 /**
@@ -60,7 +64,7 @@ export const processBatch = async (
   for (const { reason } of plan.skipped) counts.skipped[reason] += 1;
   counts.changes = new Set(plan.writes.map((write) => write.change.keyId)).size;
 
-  const results: WriteResult[] = await deps.writer.sendAll(plan.writes, deadlineMs);
+  const results: WriteResult[] = await deps.writer.sendAll(plan.writes, deadlineMs, deps.onWriteResult);
   const unfinished = new Set<number>();
   const letters: Array<{ indexes: readonly number[]; letter: DeadLetter }> = [];
   let newestAppliedMs: number | undefined;
@@ -134,7 +138,11 @@ export const processBatch = async (
         });
       }
     } catch (cause) {
-      const error = new DynasyncError(ErrorCodes.deadLetterFailed, 'dead-letter sink failed; the records stay on the stream', { cause });
+      const error = new DynasyncError(
+        ErrorCodes.deadLetterFailed,
+        'dead-letter sink failed; the records stay on the stream',
+        { cause },
+      );
       deps.logger.error(error.message, { code: error.code, records: letters.length, cause: String(cause) });
       for (const { indexes } of letters) for (const index of indexes) unfinished.add(index);
     }
@@ -142,7 +150,9 @@ export const processBatch = async (
 
   const firstUnfinished = unfinished.size === 0 ? undefined : Math.min(...unfinished);
   const batchItemFailures =
-    firstUnfinished === undefined ? [] : [{ itemIdentifier: records[firstUnfinished]?.dynamodb?.SequenceNumber ?? '' }];
+    firstUnfinished === undefined
+      ? []
+      : [{ itemIdentifier: records[firstUnfinished]?.dynamodb?.SequenceNumber ?? '' }];
   const lagMs = newestAppliedMs === undefined ? undefined : Math.max(0, now() - newestAppliedMs);
   deps.logger.info('batch processed', { ...counts, lagMs, resumeAt: batchItemFailures[0]?.itemIdentifier });
   return { batchItemFailures, counts, lagMs };

@@ -12,7 +12,11 @@ export interface ConfigIssue {
 }
 
 const formatPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text === '' ? String(part) : `${text}.${String(part)}`), '');
+  path.reduce<string>(
+    (text, part) =>
+      typeof part === 'number' ? `${text}[${part}]` : text === '' ? String(part) : `${text}.${String(part)}`,
+    '',
+  );
 
 const zodIssues = (error: z.ZodError): ConfigIssue[] =>
   error.issues.map((issue) => {
@@ -29,24 +33,42 @@ const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] 
   const issues: ConfigIssue[] = [];
   const names = Object.keys(config.regions);
   if (names.length < 2) {
-    issues.push({ path: 'regions', message: `found ${names.length} region(s); replication needs at least two` });
+    issues.push({
+      path: 'regions',
+      message: `found ${names.length} region(s); replication needs at least two`,
+    });
   }
   if (config.topology.type === 'one-way') {
     const { from, to } = config.topology;
-    if (!names.includes(from)) issues.push({ path: 'topology.from', message: `"${from}" is not a key of "regions" (${names.join(', ')})` });
+    if (!names.includes(from))
+      issues.push({
+        path: 'topology.from',
+        message: `"${from}" is not a key of "regions" (${names.join(', ')})`,
+      });
     to.forEach((region, index) => {
       if (!names.includes(region)) {
-        issues.push({ path: `topology.to[${index}]`, message: `"${region}" is not a key of "regions" (${names.join(', ')})` });
+        issues.push({
+          path: `topology.to[${index}]`,
+          message: `"${region}" is not a key of "regions" (${names.join(', ')})`,
+        });
       }
-      if (region === from) issues.push({ path: `topology.to[${index}]`, message: `"${region}" is the source; a region cannot replicate to itself` });
+      if (region === from)
+        issues.push({
+          path: `topology.to[${index}]`,
+          message: `"${region}" is the source; a region cannot replicate to itself`,
+        });
     });
-    if (new Set(to).size !== to.length) issues.push({ path: 'topology.to', message: 'a region is listed twice' });
+    if (new Set(to).size !== to.length)
+      issues.push({ path: 'topology.to', message: 'a region is listed twice' });
   }
   const tables = new Set<string>();
   for (const [name, region] of Object.entries(config.regions)) {
     const place = `${region.endpoint ?? region.awsRegion ?? name}/${region.table}`;
     if (tables.has(place)) {
-      issues.push({ path: `regions.${name}.table`, message: `table "${region.table}" is used by two regions on the same endpoint; each region needs its own table` });
+      issues.push({
+        path: `regions.${name}.table`,
+        message: `table "${region.table}" is used by two regions on the same endpoint; each region needs its own table`,
+      });
     }
     tables.add(place);
   }
@@ -82,19 +104,27 @@ export const loadConfigFile = (path: string): Config => {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new DynasyncError(ErrorCodes.configUnreadable, `cannot read config file ${path}: ${(cause as Error).message}`, {
-      payload: { source: path },
-      cause,
-    });
+    throw new DynasyncError(
+      ErrorCodes.configUnreadable,
+      `cannot read config file ${path}: ${(cause as Error).message}`,
+      {
+        payload: { source: path },
+        cause,
+      },
+    );
   }
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch (cause) {
-    throw new DynasyncError(ErrorCodes.configUnreadable, `config file ${path} is not valid JSON: ${(cause as Error).message}`, {
-      payload: { source: path },
-      cause,
-    });
+    throw new DynasyncError(
+      ErrorCodes.configUnreadable,
+      `config file ${path} is not valid JSON: ${(cause as Error).message}`,
+      {
+        payload: { source: path },
+        cause,
+      },
+    );
   }
   return parseConfig(document, path);
 };
@@ -110,11 +140,18 @@ export const loadConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): Config 
     try {
       document = JSON.parse(inline);
     } catch (cause) {
-      throw new DynasyncError(ErrorCodes.configUnreadable, `${CONFIG_ENV} is not valid JSON: ${(cause as Error).message}`, { cause });
+      throw new DynasyncError(
+        ErrorCodes.configUnreadable,
+        `${CONFIG_ENV} is not valid JSON: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     return parseConfig(document, CONFIG_ENV);
   }
   const file = env.DYNASYNC_CONFIG_FILE;
   if (file !== undefined && file !== '') return loadConfigFile(file);
-  throw new DynasyncError(ErrorCodes.configUnreadable, `no config: set ${CONFIG_ENV} (JSON) or DYNASYNC_CONFIG_FILE (a path)`);
+  throw new DynasyncError(
+    ErrorCodes.configUnreadable,
+    `no config: set ${CONFIG_ENV} (JSON) or DYNASYNC_CONFIG_FILE (a path)`,
+  );
 };

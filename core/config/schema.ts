@@ -2,11 +2,17 @@ import { z } from 'zod';
 
 const regionName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a region name is lower-case letters, digits and dashes, like "eu-west-1"');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'a region name is lower-case letters, digits and dashes, like "eu-west-1"',
+  );
 
 const tableName = z
   .string()
-  .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name is 3-255 characters of a-z, A-Z, 0-9, "_", "-" and "."');
+  .regex(
+    /^[a-zA-Z0-9_.-]{3,255}$/,
+    'a DynamoDB table name is 3-255 characters of a-z, A-Z, 0-9, "_", "-" and "."',
+  );
 
 const regionSchema = z.strictObject({
   /** Name of the table in this region. */
@@ -41,7 +47,10 @@ const metadataSchema = z.strictObject({
   /** Prefix of the attributes dynasync adds to items (`<prefix>v`, `<prefix>rep`, ...). @default "_ds_" */
   prefix: z
     .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,15}$/, 'the prefix is 1-16 letters, digits or "_" and starts with a letter or "_"')
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]{0,15}$/,
+      'the prefix is 1-16 letters, digits or "_" and starts with a letter or "_"',
+    )
     .default('_ds_'),
 });
 
@@ -82,7 +91,9 @@ export const configSchema = z.strictObject({
   /** Config format version. */
   version: z.literal(1, { error: 'version must be 1' }),
   /** Name of the deployment (used in metric and stack names). */
-  name: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'name is letters, digits and "-", starting with a letter'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'name is letters, digits and "-", starting with a letter'),
   regions: z.record(regionName, regionSchema),
   topology: topologySchema,
   conflict: conflictSchema.default({ strategy: 'lww' }),

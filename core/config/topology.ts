@@ -6,7 +6,8 @@ import type { Config } from './types.js';
  * Active-active: every region ships to every other.
  */
 export const peersOf = (config: Config, region: string): string[] => {
-  if (config.topology.type === 'one-way') return config.topology.from === region ? [...config.topology.to] : [];
+  if (config.topology.type === 'one-way')
+    return config.topology.from === region ? [...config.topology.to] : [];
   return Object.keys(config.regions).filter((name) => name !== region);
 };
 

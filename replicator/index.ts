@@ -1,0 +1,36 @@
+export { buildPutInput } from './buildPutInput.js';
+export type { ErrorClass } from './classifyError.js';
+export { backoffDelay, classifyError, ErrorClasses } from './classifyError.js';
+export type { Classification, ClassifyContext } from './classifyRecord.js';
+export { classifyRecord, isTombstone } from './classifyRecord.js';
+export type { ClientOptions } from './clients.js';
+export { clientConfigFor, createDynamoClients, createStreamsClient } from './clients.js';
+export type { Replicator, ReplicatorSetup } from './createReplicator.js';
+export { createReplicator, deadLetterPath } from './createReplicator.js';
+export { FileDeadLetterSink } from './deadLetter/FileDeadLetterSink.js';
+export type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
+export { decodeRecord, describeRecord } from './decodeRecord.js';
+export { createHandler, handler, REGION_ENV } from './handler.js';
+export type { PeerTarget, PeerWriterOptions } from './PeerWriter.js';
+export { PeerWriter } from './PeerWriter.js';
+export type { PlanContext } from './planBatch.js';
+export { planBatch } from './planBatch.js';
+export type { ProcessBatchDeps, ReplicatorLogger } from './processBatch.js';
+export { processBatch } from './processBatch.js';
+export type {
+  BatchCounts,
+  BatchResponse,
+  BatchResult,
+  Change,
+  DecodedRecord,
+  EventName,
+  PlannedWrite,
+  Rejection,
+  SkipReason,
+  StreamEvent,
+  StreamRecord,
+  WriteOutcome,
+  WritePlan,
+  WriteResult,
+} from './types.js';
+export { EventNames, SkipReasons, WriteOutcomes } from './types.js';

@@ -1,0 +1,13 @@
+export { assertRegionCanRun } from './assertRegionCanRun.js';
+export type { CheckpointStore, Checkpoints, ShardCheckpoint } from './CheckpointStore.js';
+export type { CheckedTable, KeyAttribute, TableProblem } from './checkTables.js';
+export { checkTables, TableProblems } from './checkTables.js';
+export { checkpointPath, FileCheckpointStore } from './FileCheckpointStore.js';
+export type { RunPollerOptions } from './runPoller.js';
+export { runPoller } from './runPoller.js';
+export type { RunUntilSignalOptions } from './runUntilSignal.js';
+export { runUntilSignal } from './runUntilSignal.js';
+export type { StreamPollerProps } from './StreamPoller.js';
+export { StreamPoller } from './StreamPoller.js';
+export type { RecordSource } from './toLambdaRecord.js';
+export { toLambdaRecord } from './toLambdaRecord.js';
