@@ -62,18 +62,24 @@ export class DynasyncClient {
 
   /** PutItem with a version stamp. */
   public put(input: PutItemCommandInput): Promise<PutItemCommandOutput> {
-    return this.stamped((version) => this.options.client.send(new PutItemCommand(stampPut(input, version, this.names))));
+    return this.stamped((version) =>
+      this.options.client.send(new PutItemCommand(stampPut(input, version, this.names))),
+    );
   }
 
   /** UpdateItem with a version stamp (an update of a deleted key revives it). */
   public update(input: UpdateItemCommandInput): Promise<UpdateItemCommandOutput> {
-    return this.stamped((version) => this.options.client.send(new UpdateItemCommand(stampUpdate(input, version, this.names))));
+    return this.stamped((version) =>
+      this.options.client.send(new UpdateItemCommand(stampUpdate(input, version, this.names))),
+    );
   }
 
   /** Deletes by writing a tombstone that replicates and expires by TTL after the retention. */
   public delete(input: DeleteItemCommandInput): Promise<PutItemCommandOutput> {
     return this.stamped((version) =>
-      this.options.client.send(new PutItemCommand(tombstonePut(input, version, this.names, this.retentionSeconds))),
+      this.options.client.send(
+        new PutItemCommand(tombstonePut(input, version, this.names, this.retentionSeconds)),
+      ),
     );
   }
 
@@ -119,7 +125,11 @@ export class DynasyncClient {
   }
 
   private storedVersion(error: unknown): Version | undefined {
-    if (typeof error !== 'object' || error === null || (error as { name?: string }).name !== 'ConditionalCheckFailedException') {
+    if (
+      typeof error !== 'object' ||
+      error === null ||
+      (error as { name?: string }).name !== 'ConditionalCheckFailedException'
+    ) {
       return undefined;
     }
     const value = (error as Stored).Item?.[this.names.version] as { S?: string } | undefined;

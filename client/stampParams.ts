@@ -3,11 +3,16 @@ import type {
   PutItemCommandInput,
   UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { MetadataNames } from '../core/config/topology.js';
 import { encodeVersion, type Version } from '../conflict/version.js';
+import type { MetadataNames } from '../core/config/topology.js';
 
 /** Placeholders the helper adds to expressions; chosen so they cannot collide with an application's. */
-const N = { version: '#dsync_v', replicated: '#dsync_rep', deleted: '#dsync_del', expires: '#dsync_ttl' } as const;
+const N = {
+  version: '#dsync_v',
+  replicated: '#dsync_rep',
+  deleted: '#dsync_del',
+  expires: '#dsync_ttl',
+} as const;
 const V = ':dsync_v';
 
 /**
@@ -17,15 +22,24 @@ const V = ':dsync_v';
  */
 const GUARD = `(attribute_not_exists(${N.version}) OR ${N.version} < ${V})`;
 
-const withGuard = (condition: string | undefined): string => (condition === undefined ? GUARD : `(${condition}) AND ${GUARD}`);
+const withGuard = (condition: string | undefined): string =>
+  condition === undefined ? GUARD : `(${condition}) AND ${GUARD}`;
 
-const names = (meta: MetadataNames, extra: Record<string, string> | undefined, keys: ReadonlyArray<keyof typeof N>) => ({
+const names = (
+  meta: MetadataNames,
+  extra: Record<string, string> | undefined,
+  keys: ReadonlyArray<keyof typeof N>,
+) => ({
   ...extra,
   ...Object.fromEntries(keys.map((key) => [N[key], meta[key]])),
 });
 
 /** Stamps a PutItem: the item gets the version; replication and tombstone markers are removed. */
-export const stampPut = (input: PutItemCommandInput, version: Version, meta: MetadataNames): PutItemCommandInput => {
+export const stampPut = (
+  input: PutItemCommandInput,
+  version: Version,
+  meta: MetadataNames,
+): PutItemCommandInput => {
   const item = { ...input.Item };
   delete item[meta.replicated];
   delete item[meta.deleted];
@@ -48,7 +62,11 @@ const clause = (keyword: string): RegExp => new RegExp(`(?<![#:\\w])${keyword}\\
  * inside its existing SET / REMOVE clauses when it has them (DynamoDB allows each clause once).
  * An update of a deleted key revives it: the tombstone markers are removed with the stamp.
  */
-export const stampUpdate = (input: UpdateItemCommandInput, version: Version, meta: MetadataNames): UpdateItemCommandInput => {
+export const stampUpdate = (
+  input: UpdateItemCommandInput,
+  version: Version,
+  meta: MetadataNames,
+): UpdateItemCommandInput => {
   let expression = input.UpdateExpression?.trim() ?? '';
   const set = `${N.version} = ${V}`;
   const remove = `${N.replicated}, ${N.deleted}, ${N.expires}`;
@@ -62,7 +80,12 @@ export const stampUpdate = (input: UpdateItemCommandInput, version: Version, met
     ...input,
     UpdateExpression: expression,
     ConditionExpression: withGuard(input.ConditionExpression),
-    ExpressionAttributeNames: names(meta, input.ExpressionAttributeNames, ['version', 'replicated', 'deleted', 'expires']),
+    ExpressionAttributeNames: names(meta, input.ExpressionAttributeNames, [
+      'version',
+      'replicated',
+      'deleted',
+      'expires',
+    ]),
     ExpressionAttributeValues: { ...input.ExpressionAttributeValues, [V]: { S: encodeVersion(version) } },
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
@@ -90,5 +113,7 @@ export const tombstonePut = (
   ExpressionAttributeNames: names(meta, input.ExpressionAttributeNames, ['version']),
   ExpressionAttributeValues: { ...input.ExpressionAttributeValues, [V]: { S: encodeVersion(version) } },
   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  ...(input.ReturnConsumedCapacity === undefined ? {} : { ReturnConsumedCapacity: input.ReturnConsumedCapacity }),
+  ...(input.ReturnConsumedCapacity === undefined
+    ? {}
+    : { ReturnConsumedCapacity: input.ReturnConsumedCapacity }),
 });

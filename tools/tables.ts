@@ -3,8 +3,8 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   type KeySchemaElement,
-  ScanCommand,
   type ScalarAttributeType,
+  ScanCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Item } from '../core/types.js';
@@ -46,7 +46,10 @@ export const createReplicatedTable = async (
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await client.send(
-    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }),
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+    }),
   );
 };
 

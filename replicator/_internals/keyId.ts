@@ -6,13 +6,14 @@ import type { Item } from '../../core/types.js';
  * DynamoDB key), binary as base64. Equal keys give equal texts.
  */
 export const keyIdOf = (keys: Item): string =>
-  Object.keys(keys)
-    .sort()
-    .map((name) => {
-      const value = keys[name]!;
-      if ('S' in value) return `${name}=S:${value.S}`;
-      if ('N' in value) return `${name}=N:${canonicalNumber(value.N)}`;
-      if ('B' in value) return `${name}=B:${Buffer.from(value.B).toString('base64')}`;
-      return `${name}=?:${JSON.stringify(value)}`;
-    })
-    .join('\u0000');
+  JSON.stringify(
+    Object.keys(keys)
+      .sort()
+      .map((name) => {
+        const value = keys[name]!;
+        if ('S' in value) return [name, 'S', value.S];
+        if ('N' in value) return [name, 'N', canonicalNumber(value.N)];
+        if ('B' in value) return [name, 'B', Buffer.from(value.B).toString('base64')];
+        return [name, '?', JSON.stringify(value)];
+      }),
+  );

@@ -12,7 +12,10 @@ export class FileDeadLetterSink implements DeadLetterSink {
   public async send(entries: readonly DeadLetter[]): Promise<void> {
     if (entries.length === 0) return;
     await mkdir(dirname(this.path), { recursive: true });
-    await appendFile(this.path, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), { encoding: 'utf8', flush: true });
+    await appendFile(this.path, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), {
+      encoding: 'utf8',
+      flush: true,
+    });
   }
 
   /** Reads every entry back (missing file: none). */

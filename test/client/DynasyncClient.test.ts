@@ -10,7 +10,9 @@ const raw = localClient(0);
 afterAll(() => raw.destroy());
 
 const versionOf = async (table: string, pk: string) => {
-  const { Item } = await raw.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk } }, ConsistentRead: true }));
+  const { Item } = await raw.send(
+    new GetItemCommand({ TableName: table, Key: { pk: { S: pk } }, ConsistentRead: true }),
+  );
   return Item;
 };
 
@@ -19,10 +21,22 @@ describe('DynasyncClient on DynamoDB Local', () => {
     // Prepare
     const table = await createTestTable(raw);
     const ds = new DynasyncClient({ client: raw, region: 'eu-west-1' });
-    await raw.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, _ds_rep: { BOOL: true }, _ds_v: { S: encodeVersion({ physicalMs: 1, logical: 0, origin: 'us-east-1' }) } } }));
+    await raw.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: 'a' },
+          _ds_rep: { BOOL: true },
+          _ds_v: { S: encodeVersion({ physicalMs: 1, logical: 0, origin: 'us-east-1' }) },
+        },
+      }),
+    );
 
     // Act
-    await ds.put({ TableName: table, Item: { pk: { S: 'a' }, n: { N: '12345678901234567890123456789012345678' } } });
+    await ds.put({
+      TableName: table,
+      Item: { pk: { S: 'a' }, n: { N: '12345678901234567890123456789012345678' } },
+    });
     const afterPut = await versionOf(table, 'a');
     await ds.update({
       TableName: table,
@@ -59,7 +73,12 @@ describe('DynasyncClient on DynamoDB Local', () => {
     expect(stored?._ds_ttl).toEqual({ N: String(Math.floor(version.physicalMs / 1000) + 2 * 86_400) });
     expect(seen.Item).toBeUndefined();
 
-    await ds.update({ TableName: table, Key: { pk: { S: 'd' } }, UpdateExpression: 'SET email = :e', ExpressionAttributeValues: { ':e': { S: 'y@example.com' } } });
+    await ds.update({
+      TableName: table,
+      Key: { pk: { S: 'd' } },
+      UpdateExpression: 'SET email = :e',
+      ExpressionAttributeValues: { ':e': { S: 'y@example.com' } },
+    });
     const revived = await ds.get({ TableName: table, Key: { pk: { S: 'd' } }, ConsistentRead: true });
     expect(revived.Item?.email).toEqual({ S: 'y@example.com' });
     expect(revived.Item?._ds_del).toBeUndefined();
@@ -69,7 +88,12 @@ describe('DynasyncClient on DynamoDB Local', () => {
   it('moves its clock past a newer stored version (a region whose clock runs ahead) and still wins', async () => {
     const table = await createTestTable(raw);
     const ahead = encodeVersion({ physicalMs: Date.now() + 60_000, logical: 7, origin: 'us-east-1' });
-    await raw.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'k' }, _ds_v: { S: ahead }, _ds_rep: { BOOL: true } } }));
+    await raw.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: 'k' }, _ds_v: { S: ahead }, _ds_rep: { BOOL: true } },
+      }),
+    );
     const ds = new DynasyncClient({ client: raw, region: 'eu-west-1' });
 
     await ds.put({ TableName: table, Item: { pk: { S: 'k' }, state: { S: 'mine' } } });
@@ -81,10 +105,18 @@ describe('DynasyncClient on DynamoDB Local', () => {
 
   it("passes the application's own failed condition through unchanged", async () => {
     const table = await createTestTable(raw);
-    const ds = new DynasyncClient({ client: raw, region: 'eu-west-1', clock: new HybridLogicalClock('eu-west-1') });
+    const ds = new DynasyncClient({
+      client: raw,
+      region: 'eu-west-1',
+      clock: new HybridLogicalClock('eu-west-1'),
+    });
     await ds.put({ TableName: table, Item: { pk: { S: 'c' }, n: { N: '1' } } });
 
-    const attempt = ds.put({ TableName: table, Item: { pk: { S: 'c' }, n: { N: '2' } }, ConditionExpression: 'attribute_not_exists(pk)' });
+    const attempt = ds.put({
+      TableName: table,
+      Item: { pk: { S: 'c' }, n: { N: '2' } },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
 
     await expect(attempt).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     await expect(attempt).rejects.not.toSatisfy(isDynasyncError);

@@ -20,7 +20,10 @@ export const uniqueTableName = (prefix = 't'): string => `${prefix}-${randomUUID
 const DEFAULT_KEYS: KeyDefinition = { partitionKey: { name: 'pk', type: 'S' } };
 
 /** Creates a streamed table with a unique name on an instance and returns its name. */
-export const createTestTable = async (client: DynamoDBClient, keys: KeyDefinition = DEFAULT_KEYS): Promise<string> => {
+export const createTestTable = async (
+  client: DynamoDBClient,
+  keys: KeyDefinition = DEFAULT_KEYS,
+): Promise<string> => {
   const name = uniqueTableName();
   await createReplicatedTable(client, name, keys);
   return name;

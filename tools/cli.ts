@@ -1,0 +1,55 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfigFile } from '../core/config/loadConfig.js';
+import { isDynasyncError } from '../core/errors.js';
+import { runPoller } from '../replicator/poller/runPoller.js';
+import { runDemo } from './demo/runDemo.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const positiveInt = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new InvalidArgumentError('expected a positive whole number');
+  return parsed;
+};
+
+const program = new Command()
+  .name('dynasync')
+  .description('Keep DynamoDB tables in several AWS regions in sync.')
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description("replicate one region's stream to its peers outside Lambda (a stream poller with checkpoints)")
+  .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
+  .requiredOption('-r, --region <name>', 'the region whose stream to read (a key of "regions")')
+  .option('--stats-interval <seconds>', 'seconds between stats lines', positiveInt, 10)
+  .action(async (options: { config: string; region: string; statsInterval: number }) => {
+    const config = loadConfigFile(options.config);
+    await runPoller({ config, region: options.region, statsIntervalMs: options.statsInterval * 1_000 });
+  });
+
+program
+  .command('demo')
+  .description(
+    'run two local regions (DynamoDB Local) active-active under a mixed workload and prove they converge',
+  )
+  .option('--seconds <n>', 'how long the workload runs', positiveInt, 20)
+  .option('--keys <n>', 'distinct keys written', positiveInt, 500)
+  .option('--rate <n>', 'writes per second in each region', positiveInt, 100)
+  .action(async (options: { seconds: number; keys: number; rate: number }) => {
+    process.exitCode = await runDemo(options);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (isDynasyncError(error)) {
+    process.stderr.write(`dynasync: ${error.message}\n(${error.code})\n`);
+  } else {
+    process.stderr.write(
+      `dynasync: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exitCode = 2;
+}

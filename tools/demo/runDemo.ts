@@ -1,0 +1,239 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynasyncClient } from '../../client/DynasyncClient.js';
+import { parseConfig } from '../../core/config/loadConfig.js';
+import { metadataNames } from '../../core/config/topology.js';
+import type { Config } from '../../core/config/types.js';
+import { createDynamoClients, createStreamsClient } from '../../replicator/clients.js';
+import { createReplicator } from '../../replicator/createReplicator.js';
+import { checkTables } from '../../replicator/poller/checkTables.js';
+import { FileCheckpointStore } from '../../replicator/poller/FileCheckpointStore.js';
+import { StreamPoller } from '../../replicator/poller/StreamPoller.js';
+import { WriteOutcomes } from '../../replicator/types.js';
+import { compareTables } from '../compareTables.js';
+import { type LocalDynamo, startLocalDynamo, warmUpLocalDynamo } from '../localDynamo.js';
+import { percentile } from '../percentile.js';
+import { createReplicatedTable } from '../tables.js';
+import { runWorkload, type WorkloadCounts } from './workload.js';
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** How long the workload runs. @default 20 */
+  readonly seconds: number;
+  /** Distinct keys written. @default 500 */
+  readonly keys: number;
+  /** Writes per second in each region. @default 100 */
+  readonly rate: number;
+  /** Where the dashboard goes. @default process.stdout */
+  readonly print?: (line: string) => void;
+}
+
+const REGIONS = ['eu-west-1', 'us-east-1'] as const;
+const TABLE = 'demo-users';
+
+interface Tally {
+  applied: number;
+  stale: number;
+  deadLettered: number;
+  unfinished: number;
+  lags: number[];
+}
+
+const format = (ms: number | undefined): string =>
+  ms === undefined ? '     -' : `${String(Math.round(ms)).padStart(4)} ms`;
+
+/**
+ * The local two-region demo (`npm start`): two DynamoDB Local instances as two regions, a
+ * replicator per region reading its stream (the `dynasync run` poller, in this process), a mixed
+ * active-active workload through the stamping client with live throughput and lag, and at the end
+ * a key-by-key comparison proving both regions hold the same items. Cleans up its processes.
+ * @returns the exit code: 0 when the regions converged, 1 when they did not.
+ */
+export const runDemo = async (options: DemoOptions): Promise<number> => {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const instances: LocalDynamo[] = [];
+  const pollers: StreamPoller[] = [];
+  const streamsClients: Array<ReturnType<typeof createStreamsClient>> = [];
+  const abort = new AbortController();
+  const dir = await mkdtemp(join(tmpdir(), 'dynasync-demo-'));
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let config: Config | undefined;
+  let clients: ReturnType<typeof createDynamoClients> | undefined;
+  try {
+    print('dynasync demo: two regions on DynamoDB Local, active-active, last-writer-wins');
+    print('starting DynamoDB Local for eu-west-1 and us-east-1 ...');
+    instances.push(...(await Promise.all(REGIONS.map(() => startLocalDynamo()))));
+    print('warming up their JVMs (a cold DynamoDB Local is several times slower for its first seconds) ...');
+    await Promise.all(instances.map((instance) => warmUpLocalDynamo(instance.endpoint)));
+    config = parseConfig(
+      {
+        version: 1,
+        name: 'demo',
+        regions: Object.fromEntries(
+          REGIONS.map((region, i) => [region, { table: TABLE, endpoint: instances[i]!.endpoint }]),
+        ),
+        topology: { type: 'active-active' },
+        replicator: { checkpointDir: dir, pollIntervalMs: 50 },
+        deadLetter: { type: 'file', dir },
+      },
+      'demo',
+    );
+    const activeConfig = config;
+    clients = createDynamoClients(config);
+    const regionClients = clients;
+    await Promise.all(
+      REGIONS.map((region) =>
+        createReplicatedTable(regionClients[region]!, TABLE, { partitionKey: { name: 'pk', type: 'S' } }),
+      ),
+    );
+    await checkTables(config, clients);
+    print(`tables ready: ${REGIONS.map((region, i) => `${region} → ${instances[i]!.endpoint}`).join(', ')}`);
+
+    const quiet = new Logger({ serviceName: 'dynasync', logLevel: 'ERROR' });
+    const tallies = new Map<string, Tally>();
+    let lastActivity = Date.now();
+    for (const region of REGIONS) {
+      const tally: Tally = { applied: 0, stale: 0, deadLettered: 0, unfinished: 0, lags: [] };
+      tallies.set(region, tally);
+      const replicator = createReplicator({
+        config,
+        region,
+        clients,
+        logger: quiet,
+        onWriteResult: (result) => {
+          if (result.outcome === WriteOutcomes.applied) {
+            tally.applied += 1;
+            tally.lags.push(Date.now() - result.write.change.version.physicalMs);
+          } else if (result.outcome === WriteOutcomes.stale) {
+            tally.stale += 1;
+          }
+        },
+      });
+      const poller = new StreamPoller({
+        config,
+        region,
+        replicator,
+        streamsClient: streamsClients[streamsClients.push(createStreamsClient(config, region)) - 1]!,
+        dynamoClient: clients[region]!,
+        checkpoints: FileCheckpointStore.forRegion(config, region),
+        logger: quiet,
+        statsIntervalMs: 0,
+        onBatch: (result) => {
+          if (result.counts.records > 0) lastActivity = Date.now();
+          tally.deadLettered += result.counts.deadLettered;
+          tally.unfinished += result.counts.unfinished;
+        },
+      });
+      pollers.push(poller);
+      await poller.start();
+    }
+
+    const names = metadataNames(config);
+    const writers = REGIONS.map((region) => ({
+      name: region,
+      table: TABLE,
+      client: new DynasyncClient({
+        client: regionClients[region]!,
+        region,
+        prefix: activeConfig.metadata.prefix,
+      }),
+    }));
+    const counts: WorkloadCounts = { puts: 0, updates: 0, deletes: 0, concurrent: 0, errors: 0 };
+    print(
+      `workload: ${options.rate} writes/s per region for ${options.seconds} s over ${options.keys} keys (55% put, 30% update, 10% delete, 5% same key in both regions at once)`,
+    );
+    print('');
+    print(
+      '  time  writes/s   eu-west-1→us-east-1   us-east-1→eu-west-1   stale   dead-lettered   lag p50   lag p99',
+    );
+    const started = Date.now();
+    let previousWrites = 0;
+    const previousApplied = new Map<string, number>(REGIONS.map((region) => [region, 0]));
+    const ticker = setInterval(() => {
+      const writes = counts.puts + counts.updates + counts.deletes + counts.concurrent * 2;
+      const lags = REGIONS.flatMap((region) => tallies.get(region)!.lags.splice(0));
+      const rate = (region: string) => {
+        const applied = tallies.get(region)!.applied;
+        const delta = applied - previousApplied.get(region)!;
+        previousApplied.set(region, applied);
+        return `${String(delta).padStart(6)}/s`;
+      };
+      const stale = REGIONS.reduce((sum, region) => sum + tallies.get(region)!.stale, 0);
+      const dead = REGIONS.reduce((sum, region) => sum + tallies.get(region)!.deadLettered, 0);
+      print(
+        `  ${String(Math.round((Date.now() - started) / 1000)).padStart(3)}s  ${String(writes - previousWrites).padStart(8)}   ${rate(REGIONS[0]).padStart(19)}   ${rate(REGIONS[1]).padStart(19)}   ${String(stale).padStart(5)}   ${String(dead).padStart(13)}   ${format(percentile(lags, 50))}   ${format(percentile(lags, 99))}`,
+      );
+      previousWrites = writes;
+    }, 1_000);
+    try {
+      await runWorkload(
+        {
+          regions: writers,
+          keys: options.keys,
+          ratePerRegion: options.rate,
+          durationMs: options.seconds * 1_000,
+          signal: abort.signal,
+        },
+        counts,
+      );
+      print('workload done; waiting for the replicators to drain ...');
+      const deadline = Date.now() + 60_000;
+      let comparison = await compareTables(
+        { client: clients[REGIONS[0]]!, table: TABLE },
+        { client: clients[REGIONS[1]]!, table: TABLE },
+        ['pk'],
+        names,
+      );
+      while (
+        !abort.signal.aborted &&
+        Date.now() < deadline &&
+        (Date.now() - lastActivity < 1_500 || comparison.differences.length > 0)
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        comparison = await compareTables(
+          { client: clients[REGIONS[0]]!, table: TABLE },
+          { client: clients[REGIONS[1]]!, table: TABLE },
+          ['pk'],
+          names,
+        );
+      }
+      clearInterval(ticker);
+      const total = counts.puts + counts.updates + counts.deletes + counts.concurrent * 2;
+      print('');
+      print(
+        `writes: ${total} (${counts.puts} puts, ${counts.updates} updates, ${counts.deletes} deletes, ${counts.concurrent} concurrent pairs; ${counts.errors} failed)`,
+      );
+      for (const region of REGIONS) {
+        const tally = tallies.get(region)!;
+        print(
+          `${region} replicator: ${tally.applied} applied to its peer, ${tally.stale} stale (already newer there), ${tally.deadLettered} dead-lettered`,
+        );
+      }
+      print(`${REGIONS[0]}: ${comparison.live[0]} live items, ${comparison.tombstones[0]} tombstones`);
+      print(`${REGIONS[1]}: ${comparison.live[1]} live items, ${comparison.tombstones[1]} tombstones`);
+      if (comparison.differences.length === 0) {
+        print('IN SYNC: both regions hold the same items with the same versions, key by key.');
+        return 0;
+      }
+      print(`NOT IN SYNC: ${comparison.differences.length} keys differ:`);
+      for (const difference of comparison.differences.slice(0, 20)) {
+        print(`  ${difference.kind} ${difference.key} ${difference.attributes.join(',')}`);
+      }
+      return 1;
+    } finally {
+      clearInterval(ticker);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await Promise.all(pollers.map((poller) => poller.stop()));
+    for (const client of [...Object.values(clients ?? {}), ...streamsClients]) client.destroy();
+    await Promise.all(instances.map((instance) => instance.stop()));
+    await rm(dir, { recursive: true, force: true });
+    if (config !== undefined) print('stopped the replicators and both DynamoDB Local processes.');
+  }
+};
