@@ -38,7 +38,10 @@ export class HybridLogicalClock {
 
   /** Moves the clock past a version seen elsewhere, so the next {@link now} is newer than it. */
   public receive(seen: Version): void {
-    if (seen.physicalMs > this.physicalMs || (seen.physicalMs === this.physicalMs && seen.logical > this.logical)) {
+    if (
+      seen.physicalMs > this.physicalMs ||
+      (seen.physicalMs === this.physicalMs && seen.logical > this.logical)
+    ) {
       this.physicalMs = seen.physicalMs;
       this.logical = seen.logical;
     }

@@ -5,11 +5,11 @@ export type { Version } from './version.js';
 export {
   compareVersions,
   decodeVersion,
-  deriveVersion,
   encodeVersion,
   LOGICAL_WIDTH,
   MAX_LOGICAL,
   PHYSICAL_WIDTH,
   SEQUENCE_WIDTH,
+  streamVersion,
   tryDecodeVersion,
 } from './version.js';

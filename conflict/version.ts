@@ -35,11 +35,21 @@ const ENCODED = /^(\d{15})\.(\d{6})\.([a-z0-9][a-z0-9-]{0,62})(?:~(\d{40}))?$/;
  * ```
  */
 export const encodeVersion = (version: Version): string => {
-  if (!Number.isSafeInteger(version.physicalMs) || version.physicalMs < 0 || version.physicalMs >= 10 ** PHYSICAL_WIDTH) {
-    throw new DynasyncError(ErrorCodes.versionInvalid, `physical time ${version.physicalMs} is not a millisecond timestamp`);
+  if (
+    !Number.isSafeInteger(version.physicalMs) ||
+    version.physicalMs < 0 ||
+    version.physicalMs >= 10 ** PHYSICAL_WIDTH
+  ) {
+    throw new DynasyncError(
+      ErrorCodes.versionInvalid,
+      `physical time ${version.physicalMs} is not a millisecond timestamp`,
+    );
   }
   if (!Number.isInteger(version.logical) || version.logical < 0 || version.logical > MAX_LOGICAL) {
-    throw new DynasyncError(ErrorCodes.versionInvalid, `logical counter ${version.logical} is outside 0..${MAX_LOGICAL}`);
+    throw new DynasyncError(
+      ErrorCodes.versionInvalid,
+      `logical counter ${version.logical} is outside 0..${MAX_LOGICAL}`,
+    );
   }
   if (!ORIGIN.test(version.origin)) {
     throw new DynasyncError(ErrorCodes.versionInvalid, `origin "${version.origin}" is not a region name`);
@@ -47,7 +57,10 @@ export const encodeVersion = (version: Version): string => {
   const base = `${String(version.physicalMs).padStart(PHYSICAL_WIDTH, '0')}.${String(version.logical).padStart(LOGICAL_WIDTH, '0')}.${version.origin}`;
   if (version.sequence === undefined) return base;
   if (!/^\d{1,40}$/.test(version.sequence)) {
-    throw new DynasyncError(ErrorCodes.versionInvalid, `sequence "${version.sequence}" is not a stream sequence number`);
+    throw new DynasyncError(
+      ErrorCodes.versionInvalid,
+      `sequence "${version.sequence}" is not a stream sequence number`,
+    );
   }
   return `${base}~${version.sequence.padStart(SEQUENCE_WIDTH, '0')}`;
 };
@@ -68,13 +81,18 @@ export const tryDecodeVersion = (text: string): Version | undefined => {
 export const decodeVersion = (text: string): Version => {
   const version = tryDecodeVersion(text);
   if (version === undefined) {
-    throw new DynasyncError(ErrorCodes.versionInvalid, `"${text}" is not a dynasync version (expected 15 digits.6 digits.region)`);
+    throw new DynasyncError(
+      ErrorCodes.versionInvalid,
+      `"${text}" is not a dynasync version (expected 15 digits.6 digits.region)`,
+    );
   }
   return version;
 };
 
 const tieBreak = (version: Version): string =>
-  version.sequence === undefined ? version.origin : `${version.origin}~${version.sequence.padStart(SEQUENCE_WIDTH, '0')}`;
+  version.sequence === undefined
+    ? version.origin
+    : `${version.origin}~${version.sequence.padStart(SEQUENCE_WIDTH, '0')}`;
 
 /**
  * Total order of versions: physical time, then logical counter, then origin (and sequence).
@@ -90,24 +108,20 @@ export const compareVersions = (a: Version, b: Version): number => {
 };
 
 /**
- * The version the replicator gives a write that carries no new stamp (an application write that
- * bypassed the client helper, one-way topology only). It is strictly newer than the version the
- * item had before (`previous`), uses the stream's time when that is later, and takes the stream
- * sequence number as tie-break, so two such writes in one millisecond still order as the stream does.
- * Deterministic: a redelivered record derives the same version.
+ * The version of a change in a one-way topology, taken from its place in the source's stream.
+ * One region writes, so the stream's order *is* the truth: stream time first, then the stream
+ * sequence number, which orders changes within the same stream-time tick (Lambda reports whole
+ * seconds). Stamps in the item are ignored there, so client-helper writes and raw writes mix
+ * safely. Deterministic: a redelivered record gets the same version.
  *
  * ```
- * previous  001000.000004.eu        stream time 1000 ms  →  001000.000005.eu~<seq>
- * previous  001000.000004.eu        stream time 1200 ms  →  001200.000000.eu~<seq>
+ * stream  #101 t=12:00:00  #102 t=12:00:00  #108 t=12:00:01
+ * version 12:00:00.000000.eu~…101  <  12:00:00.000000.eu~…102  <  12:00:01.000000.eu~…108
  * ```
  */
-export const deriveVersion = (
-  previous: Version | undefined,
-  streamTimeMs: number,
-  origin: string,
-  sequence: string,
-): Version => {
-  if (previous === undefined || streamTimeMs > previous.physicalMs) return { physicalMs: streamTimeMs, logical: 0, origin, sequence };
-  if (previous.logical >= MAX_LOGICAL) return { physicalMs: previous.physicalMs + 1, logical: 0, origin, sequence };
-  return { physicalMs: previous.physicalMs, logical: previous.logical + 1, origin, sequence };
-};
+export const streamVersion = (streamTimeMs: number, origin: string, sequence: string): Version => ({
+  physicalMs: streamTimeMs,
+  logical: 0,
+  origin,
+  sequence,
+});

@@ -75,7 +75,15 @@ export const decodeAttributeValue = (value: unknown, path: string, depth = 0): A
       if (typeof inner !== 'string') throw invalid(path, 'S must be a string');
       return { S: inner };
     case 'N':
-      if (typeof inner !== 'string') throw invalid(path, 'N must be a decimal string, never a JS number');
+      if (typeof inner !== 'string') {
+        throw new DynasyncError(
+          ErrorCodes.codecInvalidNumber,
+          `${path}: N must be a decimal string such as "12.5", never a JS number`,
+          {
+            payload: { path },
+          },
+        );
+      }
       return { N: assertValidNumber(inner, path) };
     case 'B':
       return { B: decodeBinary(inner, path) };
@@ -91,7 +99,8 @@ export const decodeAttributeValue = (value: unknown, path: string, depth = 0): A
       return { NS: [...members] };
     }
     case 'BS': {
-      if (!Array.isArray(inner) || inner.length === 0) {
+      if (!Array.isArray(inner)) throw invalid(path, 'BS must be a list of binaries');
+      if (inner.length === 0) {
         throw new DynasyncError(
           ErrorCodes.codecEmptySet,
           `${path}: BS must be a non-empty list of binaries`,
@@ -127,12 +136,13 @@ export const decodeAttributeValue = (value: unknown, path: string, depth = 0): A
 };
 
 const decodeMap = (value: Record<string, unknown>, path: string, depth: number): Item => {
-  const item: Record<string, AttributeValue> = {};
-  for (const [name, member] of Object.entries(value)) {
-    if (name === '') throw invalid(path, 'attribute names must not be empty');
-    item[name] = decodeAttributeValue(member, childPath(path, name), depth);
-  }
-  return item;
+  // Object.fromEntries, not item[name] = …: an attribute may be called "__proto__".
+  return Object.fromEntries(
+    Object.entries(value).map(([name, member]) => {
+      if (name === '') throw invalid(path, 'attribute names must not be empty');
+      return [name, decodeAttributeValue(member, childPath(path, name), depth)];
+    }),
+  );
 };
 
 /**
@@ -163,8 +173,5 @@ export const encodeAttributeValue = (value: AttributeValue): WireAttributeValue 
 };
 
 /** Encodes an item to its JSON wire form, e.g. for a dead-letter file or a checkpoint. */
-export const encodeItem = (item: Item): WireItem => {
-  const wire: WireItem = {};
-  for (const [name, value] of Object.entries(item)) wire[name] = encodeAttributeValue(value);
-  return wire;
-};
+export const encodeItem = (item: Item): WireItem =>
+  Object.fromEntries(Object.entries(item).map(([name, value]) => [name, encodeAttributeValue(value)]));

@@ -1,7 +1,7 @@
 import {
   compareVersions,
-  deriveVersion,
   encodeVersion,
+  streamVersion,
   tryDecodeVersion,
   type Version,
 } from '../conflict/version.js';
@@ -58,8 +58,23 @@ const versionIn = (
   return version;
 };
 
-const newer = (a: Version | undefined, b: Version | undefined): Version | undefined =>
-  a === undefined ? b : b === undefined ? a : compareVersions(a, b) >= 0 ? a : b;
+const change = (
+  record: DecodedRecord,
+  version: Version,
+  versionText: string,
+  item: Item,
+  tombstone: boolean,
+  derived: boolean,
+): Change => ({
+  record,
+  keyId: record.keyId,
+  keys: record.keys,
+  version,
+  versionText,
+  item,
+  tombstone,
+  derived,
+});
 
 const stampedItem = (image: Item, versionText: string, names: MetadataNames): Item => ({
   ...image,
@@ -100,87 +115,60 @@ const unstamped = (record: DecodedRecord, context: ClassifyContext, what: string
 /**
  * Decides what one stream record means for replication.
  *
- * - `REMOVE` by TTL: skipped (each region expires its own copy of a tombstone).
- * - A write made by a replicator (`<prefix>rep` set *and* the version changed): skipped as an echo,
- *   so nothing ping-pongs. An application write that leaves the metadata untouched keeps the old
- *   version, so it is never mistaken for an echo.
- * - A stamped application write (version strictly newer than before): shipped with its version.
- * - An unstamped write (no version, the same version, or an older one; a raw `DeleteItem`):
- *   one-way derives a version from the stream (see `deriveVersion`); active-active rejects it
- *   loudly (`replicator.unstampedWrite`), because the local item would keep a version its peers
- *   do not share and the regions could silently diverge.
+ * - `REMOVE` by TTL: skipped (each region expires its own copy of a tombstone); removing a
+ *   tombstone: skipped (nothing visible changed).
+ * - **one-way**: the source is the only writer, so its stream order is the truth: every change
+ *   is shipped with a version taken from its stream position (`streamVersion`), stamped by the
+ *   client helper or not; a raw `DeleteItem` becomes a tombstone.
+ * - **active-active**:
+ *   - a write made by a replicator (`<prefix>rep` set *and* the version changed) is an echo and
+ *     skipped, so nothing ping-pongs. An application write that leaves the metadata untouched
+ *     keeps the old version, so it is never mistaken for an echo;
+ *   - a stamped application write (version strictly newer than before) is shipped with its version;
+ *   - an unstamped write (no version, the same or an older one; a raw `DeleteItem`) is rejected
+ *     loudly (`replicator.unstampedWrite`): the local item would keep a version its peers do not
+ *     share, and the regions could silently diverge.
  */
 export const classifyRecord = (record: DecodedRecord, context: ClassifyContext): Classification => {
   const { names } = context;
   try {
+    const oneWay = context.topology === 'one-way';
     if (record.eventName === EventNames.remove) {
       if (record.byTtl) return { type: 'skip', reason: SkipReasons.ttl };
-      const old = record.oldImage!;
-      if (isTombstone(old, names)) return { type: 'skip', reason: SkipReasons.tombstonePurge };
-      if (context.topology === 'active-active')
-        return { type: 'reject', error: unstamped(record, context, 'a DeleteItem') };
-      const version = deriveVersion(
-        versionIn(old, names, 'OldImage', record),
-        record.createdAtMs,
-        context.region,
-        record.sequenceNumber,
-      );
+      if (isTombstone(record.oldImage!, names)) return { type: 'skip', reason: SkipReasons.tombstonePurge };
+      if (!oneWay) return { type: 'reject', error: unstamped(record, context, 'a DeleteItem') };
+      const version = streamVersion(record.createdAtMs, context.region, record.sequenceNumber);
       const versionText = encodeVersion(version);
-      return {
-        type: 'change',
-        change: {
-          record,
-          keyId: record.keyId,
-          keys: record.keys,
-          version,
-          versionText,
-          item: tombstoneItem(record.keys, version, versionText, context),
-          tombstone: true,
-          derived: true,
-        },
-      };
+      const item = tombstoneItem(record.keys, version, versionText, context);
+      return { type: 'change', change: change(record, version, versionText, item, true, true) };
     }
     const image = record.newImage!;
+    if (oneWay) {
+      const version = streamVersion(record.createdAtMs, context.region, record.sequenceNumber);
+      const versionText = encodeVersion(version);
+      const item = stampedItem(image, versionText, names);
+      return {
+        type: 'change',
+        change: change(record, version, versionText, item, isTombstone(image, names), true),
+      };
+    }
     const newVersion = versionIn(image, names, 'NewImage', record);
     const oldVersion = versionIn(record.oldImage, names, 'OldImage', record);
-    const versionMoved =
+    const moved =
       newVersion !== undefined && (oldVersion === undefined || compareVersions(newVersion, oldVersion) !== 0);
-    if (isTrue(image[names.replicated]) && versionMoved) return { type: 'skip', reason: SkipReasons.echo };
-    const stamped =
-      newVersion !== undefined && (oldVersion === undefined || compareVersions(newVersion, oldVersion) > 0);
-    let version: Version;
-    if (stamped) {
-      version = newVersion;
-    } else if (context.topology === 'active-active') {
-      return {
-        type: 'reject',
-        error: unstamped(
-          record,
-          context,
-          `an ${record.eventName === EventNames.insert ? 'insert' : 'update'}`,
-        ),
-      };
-    } else {
-      version = deriveVersion(
-        newer(newVersion, oldVersion),
-        record.createdAtMs,
-        context.region,
-        record.sequenceNumber,
-      );
+    if (isTrue(image[names.replicated]) && moved) return { type: 'skip', reason: SkipReasons.echo };
+    if (
+      newVersion === undefined ||
+      (oldVersion !== undefined && compareVersions(newVersion, oldVersion) <= 0)
+    ) {
+      const what = `an ${record.eventName === EventNames.insert ? 'insert' : 'update'}`;
+      return { type: 'reject', error: unstamped(record, context, what) };
     }
-    const versionText = encodeVersion(version);
+    const versionText = encodeVersion(newVersion);
+    const item = stampedItem(image, versionText, names);
     return {
       type: 'change',
-      change: {
-        record,
-        keyId: record.keyId,
-        keys: record.keys,
-        version,
-        versionText,
-        item: stampedItem(image, versionText, names),
-        tombstone: isTombstone(image, names),
-        derived: !stamped,
-      },
+      change: change(record, newVersion, versionText, item, isTombstone(image, names), false),
     };
   } catch (error) {
     if (error instanceof DynasyncError) return { type: 'reject', error };

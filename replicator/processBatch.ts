@@ -126,8 +126,20 @@ export const processBatch = async (
   }
 
   if (letters.length > 0) {
+    let stored = false;
     try {
       await deps.deadLetters.send(letters.map(({ letter }) => letter));
+      stored = true;
+    } catch (cause) {
+      const error = new DynasyncError(
+        ErrorCodes.deadLetterFailed,
+        'dead-letter sink failed; the records stay on the stream',
+        { cause },
+      );
+      deps.logger.error(error.message, { code: error.code, records: letters.length, cause: String(cause) });
+      for (const { indexes } of letters) for (const index of indexes) unfinished.add(index);
+    }
+    if (stored) {
       counts.deadLettered = letters.length;
       for (const { letter } of letters) {
         deps.logger.warn('record dead-lettered', {
@@ -137,14 +149,6 @@ export const processBatch = async (
           reason: letter.error.message,
         });
       }
-    } catch (cause) {
-      const error = new DynasyncError(
-        ErrorCodes.deadLetterFailed,
-        'dead-letter sink failed; the records stay on the stream',
-        { cause },
-      );
-      deps.logger.error(error.message, { code: error.code, records: letters.length, cause: String(cause) });
-      for (const { indexes } of letters) for (const index of indexes) unfinished.add(index);
     }
   }
 

@@ -19,14 +19,17 @@ const formatPath = (path: readonly PropertyKey[]): string =>
   );
 
 const zodIssues = (error: z.ZodError): ConfigIssue[] =>
-  error.issues.map((issue) => {
+  error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return {
-        path: formatPath(issue.path) || '(top level)',
-        message: `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}: check the spelling against the config reference in the README`,
-      };
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key]),
+        message: `unknown field "${key}": check the spelling against the config reference in the README`,
+      }));
     }
-    return { path: formatPath(issue.path) || '(top level)', message: issue.message };
+    // A bad record key (a region name): zod reports "Invalid key in record"; keep the schema's hint.
+    const message =
+      issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    return [{ path: formatPath(issue.path) || '(top level)', message }];
   });
 
 const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] => {
