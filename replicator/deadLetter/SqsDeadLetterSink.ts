@@ -1,0 +1,143 @@
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { backoffDelay } from '../classifyError.js';
+import {
+  type DeadLetterEncoding,
+  DeadLetterEncodings,
+  encodeDeadLetter,
+  SQS_MAX_MESSAGE_BYTES,
+} from './encodeDeadLetter.js';
+import type { DeadLetter, DeadLetterSink } from './types.js';
+
+/** Options of {@link SqsDeadLetterSink}. */
+export interface SqsDeadLetterSinkOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  /** Largest message body. @default 262144 (256 KiB) */
+  readonly maxMessageBytes?: number;
+  /**
+   * Where a letter goes whole when even compressed it is too large for a message (the queue then
+   * gets the letter without its record). @default none: only the metric, the log line and the stub
+   */
+  readonly overflow?: DeadLetterSink;
+  /** Called for every letter whose record did not fit into a message (metrics, logs). */
+  readonly onOversize?: (letter: DeadLetter) => void;
+  /** Attempts of a batch send (partial failures are resent). @default 5 */
+  readonly maxAttempts?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const MAX_BATCH_ENTRIES = 10;
+
+interface Encoded {
+  readonly letter: DeadLetter;
+  readonly entry: SendMessageBatchRequestEntry;
+  readonly bytes: number;
+}
+
+/**
+ * The dead-letter queue on SQS: each message carries one whole dead letter (see
+ * {@link encodeDeadLetter} for records too large for a message). Letters are sent in batches of up
+ * to 10 messages and 256 KiB; entries a batch fails are resent with backoff; `send` resolves only when
+ * every letter is stored, and rejects otherwise (the records then stay on the stream).
+ */
+export class SqsDeadLetterSink implements DeadLetterSink {
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  public constructor(private readonly options: SqsDeadLetterSinkOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  public async send(letters: readonly DeadLetter[]): Promise<void> {
+    const maxBytes = this.options.maxMessageBytes ?? SQS_MAX_MESSAGE_BYTES;
+    const encoded: Encoded[] = [];
+    const overflow: DeadLetter[] = [];
+    letters.forEach((letter, index) => {
+      const { body, encoding } = encodeDeadLetter(letter, maxBytes);
+      if (encoding === DeadLetterEncodings.omitted) {
+        overflow.push(letter);
+        this.options.onOversize?.(letter);
+      }
+      encoded.push({
+        letter,
+        entry: this.entry(index, body, letter, encoding),
+        bytes: Buffer.byteLength(body),
+      });
+    });
+    if (overflow.length > 0 && this.options.overflow !== undefined)
+      await this.options.overflow.send(overflow);
+    for (const batch of this.batches(encoded, maxBytes)) await this.sendBatch(batch);
+  }
+
+  private entry(
+    index: number,
+    body: string,
+    letter: DeadLetter,
+    encoding: DeadLetterEncoding,
+  ): SendMessageBatchRequestEntry {
+    return {
+      Id: `m${index}`,
+      MessageBody: body,
+      MessageAttributes: {
+        'dynasync-code': { DataType: 'String', StringValue: letter.error.code },
+        'dynasync-encoding': { DataType: 'String', StringValue: encoding },
+        'dynasync-source-region': { DataType: 'String', StringValue: letter.sourceRegion },
+      },
+    };
+  }
+
+  /** Groups messages into batches within SQS's limits (10 entries, total body size within one message's limit). */
+  private *batches(encoded: readonly Encoded[], maxBytes: number): Generator<Encoded[]> {
+    let batch: Encoded[] = [];
+    let bytes = 0;
+    for (const item of encoded) {
+      if (batch.length === MAX_BATCH_ENTRIES || (batch.length > 0 && bytes + item.bytes > maxBytes)) {
+        yield batch;
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(item);
+      bytes += item.bytes;
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  private async sendBatch(batch: readonly Encoded[]): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    let pending = batch.map((item) => item.entry);
+    let lastFailure = '';
+    for (let attempt = 0; attempt < maxAttempts && pending.length > 0; attempt += 1) {
+      if (attempt > 0) await this.sleep(backoffDelay(attempt, 100, 5_000));
+      try {
+        const result = await this.options.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: pending }),
+        );
+        const failed = new Set((result.Failed ?? []).map((failure) => failure.Id));
+        const permanent = (result.Failed ?? []).filter((failure) => failure.SenderFault === true);
+        if (permanent.length > 0) {
+          throw new DynasyncError(
+            ErrorCodes.deadLetterFailed,
+            `SQS refused ${permanent.length} dead letter(s) (${permanent.map((failure) => failure.Code).join(', ')}); the records stay on the stream`,
+            { payload: { queueUrl: this.options.queueUrl, codes: permanent.map((failure) => failure.Code) } },
+          );
+        }
+        lastFailure = (result.Failed ?? []).map((failure) => failure.Code).join(', ');
+        pending = pending.filter((entry) => failed.has(entry.Id));
+      } catch (error) {
+        if (error instanceof DynasyncError) throw error;
+        lastFailure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      }
+    }
+    if (pending.length > 0) {
+      throw new DynasyncError(
+        ErrorCodes.deadLetterFailed,
+        `could not store ${pending.length} dead letter(s) in SQS after ${maxAttempts} attempts (${lastFailure}); the records stay on the stream`,
+        { payload: { queueUrl: this.options.queueUrl, pending: pending.length } },
+      );
+    }
+  }
+}
