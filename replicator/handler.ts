@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { loadConfigFromEnv } from '../core/config/loadConfig.js';
 import { createReplicator, type Replicator } from './createReplicator.js';
+import { emfMetrics, type ReplicatorMetrics } from './metrics.js';
 import type { BatchResponse, StreamEvent } from './types.js';
 
 /** Environment variable naming the region whose stream the function reads. @default AWS_REGION */
@@ -11,14 +12,16 @@ export const REGION_ENV = 'DYNASYNC_REGION';
  * `marginMs` before Lambda's timeout so the partial-batch response always gets out.
  */
 export const createHandler =
-  (replicator: () => Replicator, marginMs: number) =>
+  (replicator: () => Replicator, marginMs: number, metrics?: () => ReplicatorMetrics) =>
   async (event: StreamEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<BatchResponse> => {
     const deadlineMs = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - marginMs);
-    const { batchItemFailures } = await replicator().process(event.Records, deadlineMs);
-    return { batchItemFailures };
+    const result = await replicator().process(event.Records, deadlineMs);
+    metrics?.().publish(result);
+    return { batchItemFailures: result.batchItemFailures };
   };
 
 let cached: Replicator | undefined;
+let cachedMetrics: ReplicatorMetrics | undefined;
 let cachedMargin = 1_500;
 
 const fromEnvironment = (): Replicator => {
@@ -28,7 +31,9 @@ const fromEnvironment = (): Replicator => {
     if (region === undefined)
       throw new Error(`set ${REGION_ENV} to the region whose stream this function reads`);
     cachedMargin = config.replicator.timeBudgetMarginMs;
-    cached = createReplicator({ config, region });
+    const metrics = emfMetrics(config.name, region);
+    cachedMetrics = metrics;
+    cached = createReplicator({ config, region, onDeadLetterOversize: () => metrics.oversize() });
   }
   return cached;
 };
@@ -39,5 +44,5 @@ export const handler = async (
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<BatchResponse> => {
   fromEnvironment();
-  return createHandler(fromEnvironment, cachedMargin)(event, context);
+  return createHandler(fromEnvironment, cachedMargin, () => cachedMetrics!)(event, context);
 };

@@ -13,7 +13,12 @@ import {
   type WriteResult,
 } from './types.js';
 
-/** The logging methods the replicator uses; a Powertools `Logger` fits. */
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
+
+/**
+ * The logging methods the replicator uses; a Powertools `Logger` fits. Log lines carry codes,
+ * sequence numbers, regions and counts — never item values or keys (nor the text of errors that may quote them).
+ */
 export type ReplicatorLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /** Everything {@link processBatch} needs; all I/O is injected. */
@@ -136,17 +141,22 @@ export const processBatch = async (
         'dead-letter sink failed; the records stay on the stream',
         { cause },
       );
-      deps.logger.error(error.message, { code: error.code, records: letters.length, cause: String(cause) });
+      // The cause's name only: a foreign error's text may quote the data it failed to store.
+      deps.logger.error(error.message, {
+        code: error.code,
+        records: letters.length,
+        cause: errorName(cause),
+      });
       for (const { indexes } of letters) for (const index of indexes) unfinished.add(index);
     }
     if (stored) {
       counts.deadLettered = letters.length;
       for (const { letter } of letters) {
+        // Codes and positions only; the message (which may quote the peer's error) stays in the dead letter.
         deps.logger.warn('record dead-lettered', {
           code: letter.error.code,
           sequenceNumber: letter.record.dynamodb?.SequenceNumber,
           targetRegions: letter.targetRegions,
-          reason: letter.error.message,
         });
       }
     }
