@@ -32,6 +32,20 @@ export interface PeerWriterOptions {
   readonly now?: () => number;
 }
 
+/**
+ * The error of a write whose item, with replication metadata, exceeds DynamoDB's 400 KB limit;
+ * `undefined` when it fits. Checked before sending: such a write can never succeed.
+ */
+export const oversizeError = (write: PlannedWrite): DynasyncError | undefined => {
+  const size = itemSize(write.change.item);
+  if (size <= MAX_ITEM_BYTES) return undefined;
+  return new DynasyncError(
+    ErrorCodes.itemTooLarge,
+    `record sequence ${write.change.record.sequenceNumber}: item is ${size} bytes with replication metadata; DynamoDB's limit is ${MAX_ITEM_BYTES}. Shrink the item or drop attributes for this peer`,
+    { payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer, size } },
+  );
+};
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const errorName = (error: unknown): string =>
@@ -83,19 +97,14 @@ export class PeerWriter {
   public async send(write: PlannedWrite, deadlineMs: number): Promise<WriteResult> {
     const target = this.options.peers[write.peer];
     if (target === undefined) throw new Error(`PeerWriter: no client for peer region "${write.peer}"`);
-    const size = itemSize(write.change.item);
-    if (size > MAX_ITEM_BYTES) {
+    const tooLarge = oversizeError(write);
+    if (tooLarge !== undefined) {
       const at = new Date(this.now()).toISOString();
-      const error = new DynasyncError(
-        ErrorCodes.itemTooLarge,
-        `record sequence ${write.change.record.sequenceNumber}: item is ${size} bytes with replication metadata; DynamoDB's limit is ${MAX_ITEM_BYTES}. Shrink the item or drop attributes for this peer`,
-        { payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer, size } },
-      );
       return {
         write,
         outcome: WriteOutcomes.permanent,
         attempts: 0,
-        error,
+        error: tooLarge,
         firstFailureAt: at,
         lastFailureAt: at,
       };

@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { metadataNames, peersOf } from '../core/config/topology.js';
 import type { Config } from '../core/config/types.js';
+import { ErrorCodes } from '../core/errors.js';
 import { createDynamoClients } from './clients.js';
-import { FileDeadLetterSink } from './deadLetter/FileDeadLetterSink.js';
+import { createDeadLetterSink } from './deadLetter/createDeadLetterSink.js';
 import type { DeadLetterSink } from './deadLetter/types.js';
 import { PeerWriter } from './PeerWriter.js';
 import type { PlanContext } from './planBatch.js';
@@ -18,11 +18,13 @@ export interface ReplicatorSetup {
   readonly region: string;
   /** DynamoDB clients by region. @default one keep-alive client per region of the config */
   readonly clients?: Readonly<Record<string, DynamoDBClient>>;
-  /** @default a JSON-lines file `<deadLetter.dir>/dead-letter-<region>.jsonl` */
+  /** @default what `deadLetter` asks for: a JSON-lines file `<dir>/dead-letter-<region>.jsonl`, or an SQS queue */
   readonly deadLetters?: DeadLetterSink;
   /** @default a Powertools logger, service "dynasync" */
   readonly logger?: ReplicatorLogger;
   readonly onRetry?: () => void;
+  /** Called for every dead letter too large for a queue message (the metric `DeadLetterOversize`). */
+  readonly onDeadLetterOversize?: () => void;
   /** Called once per peer write with its outcome. */
   readonly onWriteResult?: (result: WriteResult) => void;
 }
@@ -34,9 +36,7 @@ export interface Replicator {
   process(records: readonly StreamRecord[], deadlineMs: number): Promise<BatchResult>;
 }
 
-/** The file a region's dead letters go to with the file sink. */
-export const deadLetterPath = (config: Config, region: string): string =>
-  join(config.deadLetter.dir, `dead-letter-${region}.jsonl`);
+export { deadLetterPath } from './deadLetter/createDeadLetterSink.js';
 
 /**
  * Wires a replicator for one region from the config: its peers, their tables and clients, the
@@ -53,6 +53,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     );
   }
   const peers = peersOf(config, region);
+  const logger = setup.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region } });
   const names = metadataNames(config);
   const clients =
     setup.clients ?? createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
@@ -81,8 +82,21 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
   const deps = {
     context,
     writer,
-    deadLetters: setup.deadLetters ?? new FileDeadLetterSink(deadLetterPath(config, region)),
-    logger: setup.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region } }),
+    deadLetters:
+      setup.deadLetters ??
+      createDeadLetterSink({
+        config,
+        region,
+        onOversize: (letter) => {
+          setup.onDeadLetterOversize?.();
+          logger.error('dead letter too large for a queue message: stored without its record', {
+            code: ErrorCodes.deadLetterFailed,
+            sequenceNumber: letter.record.dynamodb?.SequenceNumber,
+            targetRegions: letter.targetRegions,
+          });
+        },
+      }),
+    logger,
     configVersion: config.configVersion,
     ...(setup.onWriteResult === undefined ? {} : { onWriteResult: setup.onWriteResult }),
   };

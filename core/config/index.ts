@@ -1,7 +1,7 @@
 export type { ConfigIssue } from './loadConfig.js';
 export { CONFIG_ENV, loadConfigFile, loadConfigFromEnv, parseConfig } from './loadConfig.js';
 export type { ConfigInput } from './schema.js';
-export { configSchema } from './schema.js';
+export { configSchema, deploySchema } from './schema.js';
 export type { MetadataNames } from './topology.js';
 export { metadataNames, metadataNamesFor, peersOf } from './topology.js';
-export type { Config, RegionConfig, ReplicatorOptions } from './types.js';
+export type { Config, DeployConfig, RegionConfig, ReplicatorOptions } from './types.js';

@@ -32,6 +32,61 @@ const zodIssues = (error: z.ZodError): ConfigIssue[] =>
     return [{ path: formatPath(issue.path) || '(top level)', message }];
   });
 
+/** Cross-field checks of the optional `deploy` section (read by the CDK app in `infra/`). */
+const deployIssues = (config: z.output<typeof configSchema>): ConfigIssue[] => {
+  const { deploy } = config;
+  if (deploy === undefined) return [];
+  const issues: ConfigIssue[] = [];
+  const names = Object.keys(config.regions);
+  const notARegion = (name: string) => `"${name}" is not a key of "regions" (${names.join(', ')})`;
+  for (const name of Object.keys(deploy.regions)) {
+    if (!names.includes(name)) issues.push({ path: `deploy.regions.${name}`, message: notARegion(name) });
+  }
+  if (deploy.kmsPrimaryRegion !== undefined && !names.includes(deploy.kmsPrimaryRegion))
+    issues.push({ path: 'deploy.kmsPrimaryRegion', message: notARegion(deploy.kmsPrimaryRegion) });
+  const budgetMs = deploy.lambda.timeoutSeconds * 1000 - config.replicator.timeBudgetMarginMs;
+  if (budgetMs < 5_000)
+    issues.push({
+      path: 'deploy.lambda.timeoutSeconds',
+      message: `${deploy.lambda.timeoutSeconds} s leaves ${budgetMs} ms per batch after replicator.timeBudgetMarginMs (${config.replicator.timeBudgetMarginMs} ms); raise it to at least ${Math.ceil((config.replicator.timeBudgetMarginMs + 5_000) / 1000)}`,
+    });
+  const accountOf = (name: string) => deploy.regions[name]?.account;
+  for (const [name, region] of Object.entries(deploy.regions)) {
+    const roleAccount = region.writerRoleArn?.split(':')[4];
+    if (roleAccount !== undefined && region.account !== undefined && roleAccount !== region.account)
+      issues.push({
+        path: `deploy.regions.${name}.writerRoleArn`,
+        message: `the role is in account ${roleAccount} but region ${name} deploys to ${region.account}; the role must be in the table's account`,
+      });
+  }
+  const { topology } = config;
+  const shipping =
+    topology.type === 'one-way'
+      ? topology.to.map((to) => [topology.from, to] as const)
+      : names.flatMap((from) => names.filter((to) => to !== from).map((to) => [from, to] as const));
+  for (const [from, to] of shipping) {
+    const source = accountOf(from);
+    const target = accountOf(to);
+    if (
+      source !== undefined &&
+      target !== undefined &&
+      source !== target &&
+      deploy.regions[to]?.writerRoleArn === undefined
+    )
+      issues.push({
+        path: `deploy.regions.${to}.writerRoleArn`,
+        message: `region ${from} (account ${source}) writes to ${to} (account ${target}): set writerRoleArn to a role in ${target} for it to assume`,
+      });
+  }
+  const accounts = new Set(names.map(accountOf).filter((account) => account !== undefined));
+  if (deploy.maskingKeys && accounts.size > 1)
+    issues.push({
+      path: 'deploy.maskingKeys',
+      message: `regions deploy to ${accounts.size} accounts (${[...accounts].join(', ')}), but a multi-Region key and its replicas live in one account; set it to false or deploy every region to one account`,
+    });
+  return issues;
+};
+
 const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] => {
   const issues: ConfigIssue[] = [];
   const names = Object.keys(config.regions);
@@ -75,6 +130,7 @@ const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] 
     }
     tables.add(place);
   }
+  issues.push(...deployIssues(config));
   return issues;
 };
 

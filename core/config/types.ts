@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { configSchema } from './schema.js';
+import type { configSchema, deploySchema } from './schema.js';
 
 type Parsed = z.output<typeof configSchema>;
 
@@ -14,3 +14,6 @@ export type RegionConfig = Parsed['regions'][string];
 
 /** The replicator's tuning options with defaults applied. */
 export type ReplicatorOptions = Parsed['replicator'];
+
+/** The `deploy` section with defaults applied; `infra/` treats an absent section as all defaults. */
+export type DeployConfig = z.output<typeof deploySchema>;

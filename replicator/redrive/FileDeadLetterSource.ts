@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { decodeDeadLetter } from '../deadLetter/encodeDeadLetter.js';
+import type { DeadLetter } from '../deadLetter/types.js';
+import type { DeadLetterSource, StoredDeadLetter } from './types.js';
+
+const BATCH = 100;
+
+/**
+ * Reads a JSON-lines dead-letter file for a redrive, and on `close` rewrites it atomically with
+ * only the letters that failed again (updated), the lines it could not read (kept as they are),
+ * and any lines a running replicator appended meanwhile.
+ */
+export class FileDeadLetterSource implements DeadLetterSource {
+  private lines: string[] = [];
+  /** The letter id of each line; undefined for a line that holds no letter. */
+  private ids: Array<string | undefined> = [];
+  private readonly replaced = new Map<string, string | null>();
+  private readCount = 0;
+
+  public constructor(public readonly path: string) {}
+
+  public async *receive(): AsyncIterable<readonly StoredDeadLetter[]> {
+    this.lines = (await this.readLines()) ?? [];
+    this.readCount = this.lines.length;
+    this.ids = [];
+    let batch: StoredDeadLetter[] = [];
+    for (const line of this.lines) {
+      let letter: StoredDeadLetter;
+      try {
+        letter = decodeDeadLetter(line);
+      } catch {
+        this.ids.push(undefined); // not a letter: kept in the file untouched
+        continue;
+      }
+      this.ids.push(letter.id);
+      batch.push(letter);
+      if (batch.length === BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  public async remove(letter: StoredDeadLetter): Promise<void> {
+    this.replaced.set(letter.id, null);
+  }
+
+  public async keep(letter: StoredDeadLetter, updated: DeadLetter): Promise<void> {
+    this.replaced.set(letter.id, JSON.stringify(updated));
+  }
+
+  public async close(): Promise<void> {
+    if (this.replaced.size === 0) return;
+    const current = (await this.readLines()) ?? [];
+    const appended = current.slice(this.readCount);
+    const kept = this.lines.flatMap((line, index) => {
+      const id = this.ids[index];
+      if (id === undefined || !this.replaced.has(id)) return [line];
+      const replacement = this.replaced.get(id);
+      return replacement === null || replacement === undefined ? [] : [replacement];
+    });
+    const temp = `${this.path}.${randomUUID()}.tmp`;
+    const text = [...kept, ...appended].map((line) => `${line}\n`).join('');
+    await writeFile(temp, text, { encoding: 'utf8', flush: true });
+    await rename(temp, this.path);
+  }
+
+  private async readLines(): Promise<string[] | undefined> {
+    try {
+      return (await readFile(this.path, 'utf8')).split('\n').filter((line) => line.trim() !== '');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { decodeDeadLetter } from '../deadLetter/encodeDeadLetter.js';
+import type { DeadLetterSource, StoredDeadLetter } from './types.js';
+
+/** Options of {@link SqsDeadLetterSource}. */
+export interface SqsDeadLetterSourceOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  /**
+   * How long a received letter stays hidden from other consumers. Longer than the redrive, so a
+   * letter that fails again is not received twice in one run; it reappears afterwards. @default 900
+   */
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+/**
+ * Reads an SQS dead-letter queue for a redrive: receives until the queue answers empty, deletes a
+ * message only once its letter was replayed, and leaves a letter that failed again in the queue.
+ * Messages that hold no dynasync dead letter are left alone.
+ */
+export class SqsDeadLetterSource implements DeadLetterSource {
+  private readonly receipts = new Map<string, string>();
+
+  public constructor(private readonly options: SqsDeadLetterSourceOptions) {}
+
+  public async *receive(): AsyncIterable<readonly StoredDeadLetter[]> {
+    for (;;) {
+      const { Messages = [] } = await this.options.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.options.queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: this.options.visibilityTimeoutSeconds ?? 900,
+        }),
+      );
+      if (Messages.length === 0) return;
+      const batch: StoredDeadLetter[] = [];
+      for (const message of Messages) {
+        if (message.Body === undefined || message.ReceiptHandle === undefined) continue;
+        let letter: StoredDeadLetter;
+        try {
+          letter = decodeDeadLetter(message.Body);
+        } catch {
+          continue;
+        }
+        this.receipts.set(letter.id, message.ReceiptHandle);
+        batch.push(letter);
+      }
+      if (batch.length > 0) yield batch;
+    }
+  }
+
+  public async remove(letter: StoredDeadLetter): Promise<void> {
+    const receipt = this.receipts.get(letter.id);
+    if (receipt === undefined) return;
+    await this.options.client.send(
+      new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: receipt }),
+    );
+    this.receipts.delete(letter.id);
+  }
+
+  public async keep(): Promise<void> {
+    // The message reappears when its visibility timeout ends; SQS messages cannot be edited.
+  }
+
+  public async close(): Promise<void> {}
+}

@@ -1,0 +1,236 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { compareVersions, tryDecodeVersion } from '../../conflict/version.js';
+import { metadataNames, peersOf } from '../../core/config/topology.js';
+import type { Config } from '../../core/config/types.js';
+import { createDynamoClients } from '../clients.js';
+import { deadLetterPath, deadLetterQueueUrl } from '../deadLetter/createDeadLetterSink.js';
+import type { DeadLetter } from '../deadLetter/types.js';
+import { oversizeError, PeerWriter } from '../PeerWriter.js';
+import { type PlanContext, planBatch } from '../planBatch.js';
+import type { ReplicatorLogger } from '../processBatch.js';
+import { type PlannedWrite, WriteOutcomes } from '../types.js';
+import { FileDeadLetterSource } from './FileDeadLetterSource.js';
+import { SqsDeadLetterSource } from './SqsDeadLetterSource.js';
+import {
+  type DeadLetterSource,
+  type RedriveOutcome,
+  RedriveOutcomes,
+  type RedriveReport,
+  type StoredDeadLetter,
+} from './types.js';
+
+/** Options of {@link redrive}. */
+export interface RedriveOptions {
+  readonly config: Config;
+  /** The source region whose dead letters to replay. */
+  readonly region: string;
+  /** Where the letters are. @default the config's `deadLetter.type` */
+  readonly source?: 'file' | 'sqs';
+  /** Only say what would happen: nothing is written or removed. @default false */
+  readonly dryRun?: boolean;
+  /** DynamoDB clients by region. @default one per region of the config */
+  readonly clients?: Readonly<Record<string, DynamoDBClient>>;
+  /** @default a client for the region's AWS region */
+  readonly sqsClient?: SQSClient;
+  readonly logger?: ReplicatorLogger;
+  /** One line per letter and a summary. @default nothing printed */
+  readonly print?: (line: string) => void;
+  /** Time budget of one letter's writes. @default 30000 */
+  readonly letterTimeoutMs?: number;
+}
+
+const openSource = (options: RedriveOptions): DeadLetterSource => {
+  const { config, region } = options;
+  const kind = options.source ?? config.deadLetter.type;
+  if (kind === 'file') {
+    if (config.deadLetter.type !== 'file')
+      throw new Error('redrive --source file needs deadLetter.type "file" in the config');
+    return new FileDeadLetterSource(deadLetterPath(config, region));
+  }
+  const awsRegion = config.regions[region]?.awsRegion ?? region;
+  return new SqsDeadLetterSource({
+    client: options.sqsClient ?? new SQSClient({ region: awsRegion }),
+    queueUrl: deadLetterQueueUrl(config, region),
+  });
+};
+
+/**
+ * Replays the dead letters of a region through the *current* config: the same decoding,
+ * classification and conditional writes as live replication, so a letter older than what a target
+ * holds is skipped (`stale`) and never written over newer data. A letter leaves the store only
+ * after every target took it (applied or stale); one that fails again stays, with its attempt
+ * count, times and error updated where the store allows.
+ *
+ * @example
+ * const report = await redrive({ config: loadConfigFile('dynasync.json'), region: 'eu-west-1', print: console.log });
+ * // report: { replayed: 3, stale: 1, failedAgain: 0, ... }
+ */
+export const redrive = async (options: RedriveOptions): Promise<RedriveReport> => {
+  const { config, region } = options;
+  if (config.regions[region] === undefined) {
+    throw new Error(
+      `redrive: region "${region}" is not in the config (${Object.keys(config.regions).join(', ')})`,
+    );
+  }
+  const print = options.print ?? (() => undefined);
+  const logger =
+    options.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region, command: 'redrive' } });
+  const clients = options.clients ?? createDynamoClients(config);
+  const ownsClients = options.clients === undefined;
+  const names = metadataNames(config);
+  const currentPeers = new Set(peersOf(config, region));
+  const writer = new PeerWriter({
+    peers: Object.fromEntries(
+      [...currentPeers].map((peer) => [
+        peer,
+        { client: clients[peer]!, tableName: config.regions[peer]!.table },
+      ]),
+    ),
+    names,
+    concurrency: config.replicator.concurrency,
+    baseDelayMs: config.replicator.baseDelayMs,
+    maxDelayMs: config.replicator.maxDelayMs,
+  });
+  const report: RedriveReport = { replayed: 0, stale: 0, failedAgain: 0, skipped: 0, entries: [] };
+  const note = (
+    letter: StoredDeadLetter,
+    outcome: RedriveOutcome,
+    targetRegions: string[],
+    code?: string,
+  ) => {
+    const sequenceNumber = letter.record.dynamodb?.SequenceNumber;
+    report.entries.push({
+      id: letter.id,
+      sequenceNumber,
+      outcome,
+      targetRegions,
+      ...(code === undefined ? {} : { code }),
+    });
+    print(
+      `${outcome.padEnd(11)} sequence ${sequenceNumber ?? '?'} → ${targetRegions.join(', ') || '(no peer)'}${code === undefined ? '' : ` (${code})`}`,
+    );
+  };
+  const source = openSource(options);
+
+  const replay = async (letter: StoredDeadLetter): Promise<void> => {
+    const now = new Date().toISOString();
+    const failAgain = async (code: DeadLetter['error']['code'], message: string, targets: string[]) => {
+      if (options.dryRun === true) {
+        report.skipped += 1;
+        note(letter, RedriveOutcomes.wouldFail, targets, code);
+        return;
+      }
+      report.failedAgain += 1;
+      note(letter, RedriveOutcomes.failedAgain, targets, code);
+      await source.keep(letter, {
+        ...letter,
+        targetRegions: targets,
+        error: { code, message },
+        attempts: letter.attempts + 1,
+        lastFailureAt: now,
+      });
+    };
+    if (letter.recordOmitted !== undefined) {
+      await failAgain(
+        'replicator.deadLetterFailed',
+        'the record was too large for the queue message; replay it from the overflow file (deadLetter.overflowDir)',
+        [...letter.targetRegions],
+      );
+      return;
+    }
+    const targets = letter.targetRegions.filter((target) => currentPeers.has(target));
+    const context: PlanContext = {
+      region,
+      peers: targets,
+      topology: config.topology.type,
+      names,
+      tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
+    };
+    const plan = planBatch([letter.record], context);
+    const rejection = plan.rejected[0];
+    if (rejection !== undefined) {
+      await failAgain(rejection.error.code, rejection.error.message, targets);
+      return;
+    }
+    if (plan.writes.length === 0) {
+      // Nothing left to write (the target left the topology, or the record needs no write): done.
+      report.stale += 1;
+      note(letter, RedriveOutcomes.stale, targets);
+      if (options.dryRun !== true) await source.remove(letter);
+      return;
+    }
+    if (options.dryRun === true) {
+      const tooLarge = plan.writes.map(oversizeError).find((error) => error !== undefined);
+      if (tooLarge !== undefined) {
+        await failAgain(tooLarge.code, tooLarge.message, targets);
+        return;
+      }
+      const newer = await Promise.all(plan.writes.map((write) => targetIsNewer(clients, config, write)));
+      report.skipped += 1;
+      note(letter, newer.every(Boolean) ? RedriveOutcomes.wouldSkip : RedriveOutcomes.wouldApply, targets);
+      return;
+    }
+    const results = await writer.sendAll(plan.writes, Date.now() + (options.letterTimeoutMs ?? 30_000));
+    const failed = results.filter(
+      (result) => result.outcome === WriteOutcomes.permanent || result.outcome === WriteOutcomes.unfinished,
+    );
+    if (failed.length > 0) {
+      const error = failed[0]!.error!;
+      await failAgain(
+        error.code,
+        error.message,
+        failed.map((result) => result.write.peer),
+      );
+      return;
+    }
+    const applied = results.some((result) => result.outcome === WriteOutcomes.applied);
+    if (applied) report.replayed += 1;
+    else report.stale += 1;
+    note(letter, applied ? RedriveOutcomes.replayed : RedriveOutcomes.stale, targets);
+    await source.remove(letter);
+  };
+
+  try {
+    for await (const batch of source.receive()) {
+      for (const letter of batch) await replay(letter);
+    }
+  } finally {
+    await source.close();
+    if (ownsClients) for (const client of Object.values(clients)) client.destroy();
+  }
+  const summary =
+    options.dryRun === true
+      ? `dry run: ${report.entries.filter((e) => e.outcome === RedriveOutcomes.wouldApply).length} would be written, ${report.entries.filter((e) => e.outcome === RedriveOutcomes.wouldSkip).length} are stale, ${report.entries.filter((e) => e.outcome === RedriveOutcomes.wouldFail).length} would fail`
+      : `redrive: ${report.replayed} replayed, ${report.stale} stale (targets already newer), ${report.failedAgain} failed again`;
+  print(summary);
+  logger.info('redrive finished', {
+    replayed: report.replayed,
+    stale: report.stale,
+    failedAgain: report.failedAgain,
+    dryRun: options.dryRun === true,
+  });
+  return report;
+};
+
+/** True when the target already holds this version or a newer one (the write would be stale). */
+const targetIsNewer = async (
+  clients: Readonly<Record<string, DynamoDBClient>>,
+  config: Config,
+  write: PlannedWrite,
+): Promise<boolean> => {
+  const names = metadataNames(config);
+  const { Item } = await clients[write.peer]!.send(
+    new GetItemCommand({
+      TableName: config.regions[write.peer]!.table,
+      Key: write.change.keys as never,
+      ConsistentRead: true,
+      ProjectionExpression: '#v',
+      ExpressionAttributeNames: { '#v': names.version },
+    }),
+  );
+  const stored = Item?.[names.version]?.S;
+  const version = stored === undefined ? undefined : tryDecodeVersion(stored);
+  return version !== undefined && compareVersions(version, write.change.version) >= 0;
+};
