@@ -1,0 +1,309 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { peersOf } from '../core/config/topology.js';
+import type { Config } from '../core/config/types.js';
+import { DynasyncError, ErrorCodes } from '../core/errors.js';
+import { LambdaEnv, replicatorRoleNameFor } from './constants.js';
+import { DeadLetterQueue } from './DeadLetterQueue.js';
+import { echoFilterPatterns } from './echoFilter.js';
+import type { MaskingKey } from './MaskingKey.js';
+import { ReplicatorMonitoring } from './ReplicatorMonitoring.js';
+import { lambdaConfigDocument, resolveDeploy } from './resolveDeploy.js';
+
+/** The repository root (infra/ sits in it). */
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Lambda's limit on the environment of a function: 4 KB of names and values together. */
+const LAMBDA_ENV_LIMIT = 4096;
+
+/** A peer table the replicator writes to. */
+export interface PeerTarget {
+  /** Key of `regions`. */
+  readonly region: string;
+  /** ARN of the peer's table. */
+  readonly tableArn: string;
+  /**
+   * Role to assume to write the peer's table (cross-account peers).
+   * @default none: the replicator's own role gets `dynamodb:PutItem` on the table
+   */
+  readonly writerRoleArn?: string;
+}
+
+/** Properties of a {@link Replicator}. */
+export interface ReplicatorProps {
+  /** The validated config (`loadConfigFile`): passed to the function, and the source of every setting. */
+  readonly config: Config;
+  /** Key of `config.regions` whose stream this replicator reads. */
+  readonly region: string;
+  /** The region's table; it must have a stream (NEW_AND_OLD_IMAGES). */
+  readonly table: dynamodb.ITable;
+  /**
+   * The tables the replicator writes to.
+   * @default every peer of `region` in the topology, `arn:<partition>:dynamodb:<peer region>:<account>:table/<table>`
+   *   with `deploy.regions.<peer>.account` (else this stack's account) and `deploy.regions.<peer>.writerRoleArn`
+   */
+  readonly peers?: readonly PeerTarget[];
+  /** Where dead letters and on-failure records go. @default a new {@link DeadLetterQueue} */
+  readonly deadLetterQueue?: DeadLetterQueue;
+  /** This region's masking key: the function may decrypt the token key material. @default no masking key */
+  readonly maskingKey?: MaskingKey;
+  /** The Lambda entry file. @default `replicator/handler.ts` of this repository */
+  readonly entry?: string;
+  /**
+   * Name of the function's IAM role.
+   * @default generated; `dynasync-<name>-<region>-replicator` when a peer is written through a writer role
+   *   (the writer role trusts it by name)
+   */
+  readonly roleName?: string;
+  /** Notified when an alarm changes state. @default no alarm actions */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+const LOCAL_ENDPOINT = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?/;
+
+const invalid = (path: string, message: string): DynasyncError =>
+  new DynasyncError(ErrorCodes.configInvalidField, `${path}: ${message}`, { payload: { path } });
+
+/** The default peer targets of a region, from the config. */
+export const peerTargetsOf = (scope: Construct, config: Config, region: string): PeerTarget[] => {
+  const deploy = resolveDeploy(config);
+  const stack = Stack.of(scope);
+  return peersOf(config, region).map((peer) => {
+    const regionConfig = config.regions[peer]!;
+    const writerRoleArn = deploy.regions[peer]?.writerRoleArn;
+    return {
+      region: peer,
+      tableArn: stack.formatArn({
+        service: 'dynamodb',
+        region: regionConfig.awsRegion ?? peer,
+        account: deploy.regions[peer]?.account ?? stack.account,
+        resource: 'table',
+        resourceName: regionConfig.table,
+      }),
+      ...(writerRoleArn === undefined ? {} : { writerRoleArn }),
+    };
+  });
+};
+
+/**
+ * One region's replicator: the Lambda function (NodejsFunction, nodejs22.x, arm64, bundled offline
+ * with the local esbuild), its DynamoDB stream event source mapping (every setting from
+ * `deploy.eventSource`, ReportBatchItemFailures, the echo filter, the dead-letter queue as on-failure
+ * destination), least-privilege permissions, alarms and a dashboard.
+ *
+ * Permissions, each on named resources only: read this table's stream; `dynamodb:PutItem` on each
+ * peer table (or `sts:AssumeRole` on a peer's writer role); send to the dead-letter queue; decrypt
+ * the token key material; write its own log group.
+ *
+ * @example
+ * const table = new ReplicatedTable(stack, 'Table', { tableName: 'orders' });
+ * new Replicator(stack, 'Replicator', { config, region: 'eu-west-1', table: table.table });
+ */
+export class Replicator extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly eventSourceMapping: lambda.EventSourceMapping;
+  public readonly deadLetterQueue: DeadLetterQueue;
+  public readonly monitoring: ReplicatorMonitoring;
+  public readonly peers: readonly PeerTarget[];
+
+  public constructor(scope: Construct, id: string, props: ReplicatorProps) {
+    super(scope, id);
+    const { config, region } = props;
+    if (config.regions[region] === undefined) {
+      throw invalid(
+        'region',
+        `"${region}" is not a key of "regions" (${Object.keys(config.regions).join(', ')})`,
+      );
+    }
+    const deploy = resolveDeploy(config);
+    const peers = props.peers ?? peerTargetsOf(this, config, region);
+    if (peers.length === 0) {
+      throw invalid(
+        'topology',
+        `region ${region} ships to no peer (a one-way replica); it needs no replicator: create only its table`,
+      );
+    }
+    for (const name of [region, ...peers.map((peer) => peer.region)]) {
+      const endpoint = config.regions[name]?.endpoint;
+      if (endpoint !== undefined && LOCAL_ENDPOINT.test(endpoint)) {
+        throw invalid(
+          `regions.${name}.endpoint`,
+          `"${endpoint}" is a local endpoint the deployed function cannot reach; remove it from the config you deploy`,
+        );
+      }
+    }
+    const streamArn = props.table.tableStreamArn;
+    if (streamArn === undefined) {
+      throw new Error(
+        `Replicator ${this.node.path}: the table has no stream ARN; import it with Table.fromTableAttributes({ tableName, tableStreamArn }) or use ReplicatedTable`,
+      );
+    }
+    this.peers = peers;
+
+    const roleName =
+      props.roleName ??
+      (peers.some((peer) => peer.writerRoleArn !== undefined)
+        ? replicatorRoleNameFor(config.name, region)
+        : undefined);
+    if (roleName !== undefined && roleName.length > 64) {
+      throw invalid(
+        'name',
+        `the replicator role name "${roleName}" is ${roleName.length} characters; IAM allows 64: shorten the deployment name`,
+      );
+    }
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `dynasync ${config.name}: replicator of ${region}`,
+      ...(roleName === undefined ? {} : { roleName }),
+    });
+    const removalPolicy = deploy.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: deploy.lambda.logRetentionDays as logs.RetentionDays,
+      removalPolicy,
+    });
+    logGroup.grantWrite(this.role);
+
+    this.deadLetterQueue =
+      props.deadLetterQueue ??
+      new DeadLetterQueue(this, 'DeadLetterQueue', {
+        description: `dynasync ${config.name}: dead letters of ${region}`,
+        removalPolicy,
+      });
+
+    const peerRoles = Object.fromEntries(
+      peers.flatMap((peer) => (peer.writerRoleArn === undefined ? [] : [[peer.region, peer.writerRoleArn]])),
+    );
+    const environment: Record<string, string> = {
+      [LambdaEnv.config]: lambdaConfigDocument(config),
+      [LambdaEnv.region]: region,
+      [LambdaEnv.deadLetterQueueUrl]: this.deadLetterQueue.queue.queueUrl,
+      NODE_OPTIONS: '--enable-source-maps',
+      ...(Object.keys(peerRoles).length === 0 ? {} : { [LambdaEnv.peerRoles]: JSON.stringify(peerRoles) }),
+      ...(props.maskingKey === undefined
+        ? {}
+        : {
+            [LambdaEnv.maskingKeyArn]: props.maskingKey.keyArn,
+            [LambdaEnv.tokenKeyCiphertext]: props.maskingKey.tokenKeyCiphertext,
+          }),
+    };
+    // Tokens (queue URL, key ARN, ciphertext) resolve to at most ~600 characters together.
+    const literalSize = Object.entries(environment).reduce(
+      (size, [name, value]) => size + name.length + (Token.isUnresolved(value) ? 0 : value.length),
+      0,
+    );
+    if (literalSize + 600 > LAMBDA_ENV_LIMIT) {
+      throw invalid(
+        '(top level)',
+        `the config passed in ${LambdaEnv.config} makes the function's environment about ${literalSize + 600} bytes; Lambda allows ${LAMBDA_ENV_LIMIT}: shorten the config (it is passed without "deploy")`,
+      );
+    }
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      description: `dynasync ${config.name}: replicates ${region} to ${peers.map((peer) => peer.region).join(', ')}`,
+      entry: props.entry ?? join(PROJECT_ROOT, 'replicator', 'handler.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: deploy.lambda.memoryMb,
+      timeout: Duration.seconds(deploy.lambda.timeoutSeconds),
+      role: this.role,
+      logGroup,
+      environment,
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies (the AWS SDK) call require(); an ES module bundle has none of its own.
+        banner:
+          "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);",
+        bundleAwsSDK: true,
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The replicator is pinned to nodejs22.x on purpose: its bundle targets node22 and the runtime is tested ' +
+        'with it; moving to a newer runtime is a deliberate, tested change.',
+    });
+
+    // Read this table's stream (what the event source mapping does with the function's role).
+    props.table.grantStream(
+      this.role,
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    );
+    // Write the peers: conditional PutItem only, or assume the peer account's writer role.
+    for (const peer of peers) {
+      if (peer.writerRoleArn === undefined) {
+        dynamodb.Table.fromTableArn(this, `Peer-${peer.region}`, peer.tableArn).grant(
+          this.role,
+          'dynamodb:PutItem',
+        );
+      } else {
+        iam.Role.fromRoleArn(this, `PeerWriter-${peer.region}`, peer.writerRoleArn, {
+          mutable: false,
+        }).grantAssumeRole(this.role);
+      }
+    }
+    this.deadLetterQueue.grantSendMessages(this.role);
+    props.maskingKey?.grantDecryptTokenKey(this.role);
+
+    const { eventSource } = deploy;
+    this.eventSourceMapping = new lambda.EventSourceMapping(this, 'StreamMapping', {
+      target: this.function,
+      eventSourceArn: streamArn,
+      batchSize: eventSource.batchSize,
+      maxBatchingWindow: Duration.seconds(eventSource.maxBatchingWindowSeconds),
+      parallelizationFactor: eventSource.parallelizationFactor,
+      startingPosition: lambda.StartingPosition[eventSource.startingPosition],
+      bisectBatchOnError: eventSource.bisectBatchOnError,
+      retryAttempts: eventSource.retryAttempts,
+      ...(eventSource.maxRecordAgeSeconds === -1
+        ? {}
+        : { maxRecordAge: Duration.seconds(eventSource.maxRecordAgeSeconds) }),
+      reportBatchItemFailures: true,
+      onFailure: this.deadLetterQueue.asOnFailureDestination(),
+      ...(deploy.filterEchoes
+        ? {
+            filters: echoFilterPatterns(config.metadata.prefix).map((pattern) =>
+              lambda.FilterCriteria.filter(pattern),
+            ),
+          }
+        : {}),
+    });
+    if (eventSource.maxRecordAgeSeconds === -1) {
+      // Explicit in the template: records are retried until they expire from the stream (24 h).
+      (this.eventSourceMapping.node.defaultChild as lambda.CfnEventSourceMapping).maximumRecordAgeInSeconds =
+        -1;
+    }
+    // Lambda checks the role's stream permissions when it creates the mapping.
+    this.eventSourceMapping.node.addDependency(this.role);
+
+    this.monitoring = new ReplicatorMonitoring(this, 'Monitoring', {
+      deployment: config.name,
+      region,
+      peers: peers.map((peer) => peer.region),
+      function: this.function,
+      deadLetterQueue: this.deadLetterQueue.queue,
+      alarms: deploy.alarms,
+      ...(props.alarmTopic === undefined ? {} : { alarmTopic: props.alarmTopic }),
+    });
+  }
+}

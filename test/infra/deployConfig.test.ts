@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { type ConfigIssue, parseConfig } from '../../core/config/loadConfig.js';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { lambdaConfigDocument, resolveDeploy, sourcesOf } from '../../infra/resolveDeploy.js';
+import { exampleConfig, testConfig } from './helpers.js';
+
+/** The issues of an invalid config (asserting the error code, never the message wording). */
+const issuesOf = (document: Record<string, unknown>): ConfigIssue[] => {
+  try {
+    parseConfig({
+      version: 1,
+      name: 'orders',
+      regions: { 'eu-west-1': { table: 'orders' }, 'us-east-1': { table: 'orders' } },
+      topology: { type: 'active-active' },
+      ...document,
+    });
+  } catch (error) {
+    expect(error).toBeInstanceOf(DynasyncError);
+    expect((error as DynasyncError).code).toBe(ErrorCodes.configInvalidField);
+    return (error as DynasyncError).payload.issues as ConfigIssue[];
+  }
+  return expect.fail('expected the config to be rejected');
+};
+
+const paths = (document: Record<string, unknown>): string[] => issuesOf(document).map((issue) => issue.path);
+
+describe('the deploy section', () => {
+  it('is optional: without it every default applies', () => {
+    const config = testConfig({ replicator: { batchSize: 250, startingPosition: 'LATEST' } });
+    expect(config.deploy).toBeUndefined();
+    expect(resolveDeploy(config)).toEqual({
+      table: { mode: 'import' },
+      lambda: { memoryMb: 512, timeoutSeconds: 60, logRetentionDays: 30 },
+      eventSource: {
+        batchSize: 250,
+        maxBatchingWindowSeconds: 0,
+        parallelizationFactor: 1,
+        startingPosition: 'LATEST',
+        bisectBatchOnError: true,
+        retryAttempts: -1,
+        maxRecordAgeSeconds: -1,
+      },
+      filterEchoes: true,
+      maskingKeys: true,
+      kmsPrimaryRegion: 'eu-west-1',
+      alarms: {
+        iteratorAgeMs: 60_000,
+        errors: 1,
+        throttles: 1,
+        deadLetterDepth: 1,
+        replicationLagMs: 30_000,
+        periodSeconds: 60,
+        evaluationPeriods: 5,
+      },
+      removalPolicy: 'retain',
+      regions: {},
+    });
+  });
+
+  it('takes the mapping settings it is given over the replicator fallbacks', () => {
+    const config = testConfig({
+      replicator: { batchSize: 250 },
+      deploy: {
+        eventSource: {
+          batchSize: 2_000,
+          startingPosition: 'LATEST',
+          retryAttempts: 3,
+          maxRecordAgeSeconds: 3_600,
+        },
+        kmsPrimaryRegion: 'us-east-1',
+      },
+    });
+    expect(resolveDeploy(config)).toMatchObject({
+      eventSource: {
+        batchSize: 2_000,
+        startingPosition: 'LATEST',
+        retryAttempts: 3,
+        maxRecordAgeSeconds: 3_600,
+      },
+      kmsPrimaryRegion: 'us-east-1',
+    });
+  });
+
+  it('accepts the example config, an active-active pair with created tables', () => {
+    const config = exampleConfig();
+    expect(config.topology.type).toBe('active-active');
+    expect(Object.keys(config.regions)).toEqual(['eu-west-1', 'us-east-1']);
+    expect(config.deploy?.table).toEqual({ mode: 'create', partitionKey: { name: 'pk', type: 'S' } });
+  });
+
+  it('names the field path of every invalid value', () => {
+    expect(
+      paths({
+        deploy: {
+          eventSource: { parallelizationFactor: 11, maxRecordAgeSeconds: 30, retryAttempts: -2 },
+          lambda: { memoryMb: 64, logRetentionDays: 2 },
+          alarms: { periodSeconds: 45 },
+          table: { mode: 'create' },
+          regions: { 'eu-west-1': { account: '1234', writerRoleArn: 'role/x', streamArn: 'stream' } },
+        },
+      }).sort(),
+    ).toEqual(
+      [
+        'deploy.eventSource.parallelizationFactor',
+        'deploy.eventSource.maxRecordAgeSeconds',
+        'deploy.eventSource.retryAttempts',
+        'deploy.lambda.memoryMb',
+        'deploy.lambda.logRetentionDays',
+        'deploy.alarms.periodSeconds',
+        'deploy.table.partitionKey',
+        'deploy.regions.eu-west-1.account',
+        'deploy.regions.eu-west-1.writerRoleArn',
+        'deploy.regions.eu-west-1.streamArn',
+      ].sort(),
+    );
+  });
+
+  it('rejects unknown fields, so a typo never falls back to a default', () => {
+    expect(issuesOf({ deploy: { eventSource: { batchsize: 10 } } })).toEqual([
+      { path: expect.stringMatching(/^deploy\.eventSource/), message: expect.stringContaining('batchsize') },
+    ]);
+  });
+
+  describe('cross-field checks', () => {
+    it('deploy.regions and deploy.kmsPrimaryRegion name regions of the config', () => {
+      expect(paths({ deploy: { regions: { 'eu-west-2': {} }, kmsPrimaryRegion: 'ap-south-1' } })).toEqual([
+        'deploy.regions.eu-west-2',
+        'deploy.kmsPrimaryRegion',
+      ]);
+    });
+
+    it('the Lambda timeout leaves room for replicator.timeBudgetMarginMs', () => {
+      expect(
+        paths({ replicator: { timeBudgetMarginMs: 10_000 }, deploy: { lambda: { timeoutSeconds: 12 } } }),
+      ).toEqual(['deploy.lambda.timeoutSeconds']);
+      expect(() =>
+        testConfig({
+          replicator: { timeBudgetMarginMs: 10_000 },
+          deploy: { lambda: { timeoutSeconds: 15 } },
+        }),
+      ).not.toThrow();
+    });
+
+    it('a peer in another account needs a writer role in that account, and masking keys need one account', () => {
+      const regions = { 'eu-west-1': { account: '111111111111' }, 'us-east-1': { account: '222222222222' } };
+      expect(paths({ deploy: { regions } })).toEqual([
+        'deploy.regions.us-east-1.writerRoleArn',
+        'deploy.regions.eu-west-1.writerRoleArn',
+        'deploy.maskingKeys',
+      ]);
+      expect(
+        paths({
+          deploy: {
+            maskingKeys: false,
+            regions: {
+              'eu-west-1': { ...regions['eu-west-1'], writerRoleArn: 'arn:aws:iam::111111111111:role/w' },
+              'us-east-1': { ...regions['us-east-1'], writerRoleArn: 'arn:aws:iam::111111111111:role/w' },
+            },
+          },
+        }),
+      ).toEqual(['deploy.regions.us-east-1.writerRoleArn']);
+    });
+
+    it('one-way: only the source writes, so only the replicas need writer roles', () => {
+      expect(
+        paths({
+          topology: { type: 'one-way', from: 'eu-west-1', to: ['us-east-1'] },
+          deploy: {
+            maskingKeys: false,
+            regions: { 'eu-west-1': { account: '111111111111' }, 'us-east-1': { account: '222222222222' } },
+          },
+        }),
+      ).toEqual(['deploy.regions.us-east-1.writerRoleArn']);
+    });
+  });
+});
+
+describe('helpers of the deploy section', () => {
+  it('sourcesOf is the inverse of the topology', () => {
+    const oneWay = testConfig({ topology: { type: 'one-way', from: 'eu-west-1', to: ['us-east-1'] } });
+    expect(sourcesOf(oneWay, 'us-east-1')).toEqual(['eu-west-1']);
+    expect(sourcesOf(oneWay, 'eu-west-1')).toEqual([]);
+    expect(sourcesOf(testConfig(), 'eu-west-1')).toEqual(['us-east-1']);
+  });
+
+  it('lambdaConfigDocument drops deploy and configVersion and dead-letters to SQS; the loader takes it back', () => {
+    const config = exampleConfig();
+    const document = JSON.parse(lambdaConfigDocument(config)) as Record<string, unknown>;
+    expect(document.deploy).toBeUndefined();
+    expect(document.configVersion).toBeUndefined();
+    expect(document.deadLetter).toEqual({ type: 'sqs' });
+    const loaded = parseConfig(document);
+    expect(loaded.regions).toEqual(config.regions);
+    expect(loaded.replicator).toEqual(config.replicator);
+  });
+
+  it('lambdaConfigDocument keeps an SQS sink but drops its overflowDir (no durable file system in Lambda)', () => {
+    const config = testConfig({
+      deadLetter: {
+        type: 'sqs',
+        queues: { 'eu-west-1': 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq' },
+        overflowDir: 'big',
+      },
+    });
+    const document = JSON.parse(lambdaConfigDocument(config)) as { deadLetter: Record<string, unknown> };
+    expect(document.deadLetter).toEqual({
+      type: 'sqs',
+      queues: { 'eu-west-1': 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq' },
+      maxMessageBytes: 262_144,
+    });
+    expect(parseConfig(document).deadLetter).toEqual(document.deadLetter);
+  });
+});
