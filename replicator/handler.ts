@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { loadConfigFromEnv } from '../core/config/loadConfig.js';
+import { createDynamoClients, peerRolesFromEnv } from './clients.js';
 import { createReplicator, type Replicator } from './createReplicator.js';
 import { emfMetrics, type ReplicatorMetrics } from './metrics.js';
 import type { BatchResponse, StreamEvent } from './types.js';
@@ -33,7 +34,11 @@ const fromEnvironment = (): Replicator => {
     cachedMargin = config.replicator.timeBudgetMarginMs;
     const metrics = emfMetrics(config.name, region);
     cachedMetrics = metrics;
-    cached = createReplicator({ config, region, onDeadLetterOversize: () => metrics.oversize() });
+    const clients = createDynamoClients(config, {
+      maxSockets: config.replicator.concurrency * 2,
+      roles: peerRolesFromEnv(),
+    });
+    cached = createReplicator({ config, region, clients, onDeadLetterOversize: () => metrics.oversize() });
   }
   return cached;
 };

@@ -163,7 +163,12 @@ describe('parseConfig', () => {
       (doc) => ({ ...doc, tombstones: { retentionDays: 0 } }),
       'tombstones.retentionDays',
     ],
-    ['a dead-letter type sqs', (doc) => ({ ...doc, deadLetter: { type: 'sqs' } }), 'deadLetter.type'],
+    ['a dead-letter type kafka', (doc) => ({ ...doc, deadLetter: { type: 'kafka' } }), 'deadLetter.type'],
+    [
+      'an SQS dead-letter queue that is not a URL',
+      (doc) => ({ ...doc, deadLetter: { type: 'sqs', queues: { 'eu-west-1': 'dlq' } } }),
+      'deadLetter.queues.eu-west-1',
+    ],
   ])('rejects %s with config.invalidField at the right path', (_name, edit, path) => {
     // Act
     const error = failure(() => parseConfig(edit(minimal()), 'dynasync.json'));
