@@ -32,28 +32,32 @@ program
 
 program
   .command('redrive')
-  .description("replay a region's dead letters through the current config; stale letters never overwrite newer data")
+  .description(
+    "replay a region's dead letters through the current config; stale letters never overwrite newer data",
+  )
   .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
   .requiredOption('-r, --region <name>', 'the source region whose dead letters to replay')
-  .option('--source <kind>', 'where the letters are: file or sqs (default: the config\'s deadLetter.type)')
+  .option('--source <kind>', "where the letters are: file or sqs (default: the config's deadLetter.type)")
   .option('--dry-run', 'only list what would happen', false)
   .option('--json', 'print the report as JSON', false)
-  .action(async (options: { config: string; region: string; source?: string; dryRun: boolean; json: boolean }) => {
-    if (options.source !== undefined && options.source !== 'file' && options.source !== 'sqs') {
-      throw new InvalidArgumentError(`--source must be "file" or "sqs", not "${options.source}"`);
-    }
-    const config = loadConfigFile(options.config);
-    const print = (line: string) => process.stdout.write(`${line}\n`);
-    const report = await redrive({
-      config,
-      region: options.region,
-      dryRun: options.dryRun,
-      ...(options.source === undefined ? {} : { source: options.source }),
-      ...(options.json ? {} : { print }),
-    });
-    if (options.json) print(JSON.stringify(report, null, 2));
-    process.exitCode = report.failedAgain > 0 ? 1 : 0;
-  });
+  .action(
+    async (options: { config: string; region: string; source?: string; dryRun: boolean; json: boolean }) => {
+      if (options.source !== undefined && options.source !== 'file' && options.source !== 'sqs') {
+        throw new InvalidArgumentError(`--source must be "file" or "sqs", not "${options.source}"`);
+      }
+      const config = loadConfigFile(options.config);
+      const print = (line: string) => process.stdout.write(`${line}\n`);
+      const report = await redrive({
+        config,
+        region: options.region,
+        dryRun: options.dryRun,
+        ...(options.source === undefined ? {} : { source: options.source }),
+        ...(options.json ? {} : { print }),
+      });
+      if (options.json) print(JSON.stringify(report, null, 2));
+      process.exitCode = report.failedAgain > 0 ? 1 : 0;
+    },
+  );
 
 program
   .command('demo')

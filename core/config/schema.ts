@@ -73,7 +73,14 @@ const deadLetterSchema = z.discriminatedUnion(
        * Queue URL per source region. The Lambda takes its queue from `DYNASYNC_DLQ_URL` (set by the CDK app),
        * which wins over this map. @default {}
        */
-      queues: z.record(regionName, z.url({ message: 'a queue URL such as "https://sqs.eu-west-1.amazonaws.com/123456789012/dynasync-dlq"' })).default({}),
+      queues: z
+        .record(
+          regionName,
+          z.url({
+            message: 'a queue URL such as "https://sqs.eu-west-1.amazonaws.com/123456789012/dynasync-dlq"',
+          }),
+        )
+        .default({}),
       /** Largest message body; larger letters are compressed, or stored without their record. @default 262144 */
       maxMessageBytes: z.number().int().min(1_024).max(1_048_576).default(262_144),
       /**
