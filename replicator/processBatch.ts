@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
@@ -32,6 +32,30 @@ export interface ProcessBatchDeps {
   readonly onWriteResult?: (result: WriteResult) => void;
   readonly now?: () => number;
 }
+
+/**
+ * A dead letter's id: the same for the same record, target and error, so a batch redelivered after a
+ * crash (dead-lettered, then killed before its checkpoint) yields the same letter again, which
+ * redrive collapses.
+ */
+export const deadLetterId = (
+  sourceRegion: string,
+  record: StreamRecord,
+  index: number,
+  targets: readonly string[],
+  code: string,
+): string =>
+  createHash('sha256')
+    .update(
+      JSON.stringify([
+        sourceRegion,
+        record.dynamodb?.SequenceNumber ?? record.eventID ?? `#${index}`,
+        [...targets].sort(),
+        code,
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 32);
 
 const emptyCounts = (records: number): BatchCounts => ({
   records,
@@ -95,7 +119,7 @@ export const processBatch = async (
         letters.push({
           indexes: result.write.recordIndexes,
           letter: {
-            id: randomUUID(),
+            id: deadLetterId(deps.context.region, records[index]!, index, [result.write.peer], error.code),
             kind: 'streamRecord',
             record: records[index]!,
             sourceRegion: deps.context.region,
@@ -116,7 +140,7 @@ export const processBatch = async (
     letters.push({
       indexes: [index],
       letter: {
-        id: randomUUID(),
+        id: deadLetterId(deps.context.region, records[index]!, index, deps.context.peers, error.code),
         kind: 'streamRecord',
         record: records[index]!,
         sourceRegion: deps.context.region,

@@ -1,10 +1,11 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DeadLetter, DeadLetterSink } from './types.js';
 
 /**
  * A dead-letter sink that appends one JSON line per entry to a local file, for `run`, `demo` and
- * tests. Each `send` is a single append, so a crash leaves whole lines.
+ * tests. Each `send` is one append followed by fsync; a line torn by a crash is left behind (readers
+ * skip it) and the next append starts on a new line.
  */
 export class FileDeadLetterSink implements DeadLetterSink {
   public constructor(public readonly path: string) {}
@@ -12,10 +13,20 @@ export class FileDeadLetterSink implements DeadLetterSink {
   public async send(entries: readonly DeadLetter[]): Promise<void> {
     if (entries.length === 0) return;
     await mkdir(dirname(this.path), { recursive: true });
-    await appendFile(this.path, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), {
-      encoding: 'utf8',
-      flush: true,
-    });
+    const file = await open(this.path, 'a+');
+    try {
+      // A crash in the middle of an earlier append can leave a torn last line: start on a new line.
+      const { size } = await file.stat();
+      const last = Buffer.alloc(1);
+      const torn = size > 0 && (await file.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a;
+      await file.appendFile(
+        (torn ? '\n' : '') + entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''),
+        'utf8',
+      );
+      await file.sync();
+    } finally {
+      await file.close();
+    }
   }
 
   /** Reads every entry back (missing file: none). */
@@ -30,6 +41,12 @@ export class FileDeadLetterSink implements DeadLetterSink {
     return text
       .split('\n')
       .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as DeadLetter);
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as DeadLetter];
+        } catch {
+          return []; // a line torn by a crash mid-append
+        }
+      });
   }
 }

@@ -6,7 +6,7 @@ import type { StreamRecord } from '../types.js';
  * It holds item values: dead-letter storage must be protected like the table itself.
  */
 export interface DeadLetter {
-  /** Unique id of this dead letter. */
+  /** Id of this dead letter: the same for the same record, target and error (see `deadLetterId`). */
   readonly id: string;
   readonly kind: 'streamRecord';
   /** The stream record exactly as it was received (Lambda wire form). */

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes, isDynasyncError } from '../../core/errors.js';
+import { retryTransient } from '../_internals/retryTransient.js';
 import { backoffDelay } from '../classifyError.js';
 import type { Replicator } from '../createReplicator.js';
 import type { ReplicatorLogger } from '../processBatch.js';
@@ -171,6 +172,20 @@ export class StreamPoller {
     }
   }
 
+  /** {@link call}, retried while it fails transiently (a throttled DescribeTable must not stop start-up). */
+  private callRetrying<T>(send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return retryTransient(() => this.call(send), {
+      signal: this.abort.signal,
+      onRetry: (error, attempt, delayMs) =>
+        this.props.logger.warn('stream call failed; retrying', {
+          region: this.props.region,
+          awsError: errorName(error),
+          attempt,
+          delayMs,
+        }),
+    });
+  }
+
   private get running(): boolean {
     return this.phase === 'running';
   }
@@ -234,7 +249,7 @@ export class StreamPoller {
     const table = config.regions[region]!.table;
     let description: TableDescription | undefined;
     try {
-      ({ Table: description } = await this.call((abortSignal) =>
+      ({ Table: description } = await this.callRetrying((abortSignal) =>
         this.props.dynamoClient.send(new DescribeTableCommand({ TableName: table }), { abortSignal }),
       ));
     } catch (error) {
@@ -283,7 +298,7 @@ export class StreamPoller {
           StreamArn: streamArn,
           ...(exclusiveStartShardId === undefined ? {} : { ExclusiveStartShardId: exclusiveStartShardId }),
         };
-        ({ StreamDescription: description } = await this.call((abortSignal) =>
+        ({ StreamDescription: description } = await this.callRetrying((abortSignal) =>
           this.props.streamsClient.send(new DescribeStreamCommand(input), { abortSignal }),
         ));
       } catch (error) {

@@ -2,6 +2,7 @@ import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from
 import { peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { retryTransient } from '../_internals/retryTransient.js';
 import { errorMessage, errorName } from './_internals/awsErrors.js';
 
 /** One key attribute of a table. */
@@ -73,7 +74,9 @@ const describe = async (
 ): Promise<TableDescription | undefined> => {
   const regionConfig = config.regions[region]!;
   try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: regionConfig.table }));
+    const { Table } = await retryTransient(() =>
+      client.send(new DescribeTableCommand({ TableName: regionConfig.table })),
+    );
     return Table;
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException') return undefined;
@@ -81,10 +84,18 @@ const describe = async (
       regionConfig.endpoint === undefined
         ? `region ${region}`
         : `region ${region} (${regionConfig.endpoint})`;
+    const credentials = [
+      'AccessDeniedException',
+      'UnrecognizedClientException',
+      'ExpiredTokenException',
+      'CredentialsProviderError',
+    ].includes(errorName(error));
     throw new DynasyncError(
       ErrorCodes.tableUnreachable,
       `cannot describe table "${regionConfig.table}" in ${where}: ${errorName(error)}: ${errorMessage(error)}. ` +
-        `Check the credentials, regions.${region}.endpoint and that the caller may call dynamodb:DescribeTable`,
+        (credentials
+          ? 'Check the credentials and that the caller may call dynamodb:DescribeTable'
+          : `Check regions.${region}.endpoint and the network; transient errors were retried for 60 s`),
       {
         payload: { region, table: regionConfig.table, path: `regions.${region}`, awsError: errorName(error) },
         cause: error,

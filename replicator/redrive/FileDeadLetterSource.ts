@@ -17,6 +17,8 @@ export class FileDeadLetterSource implements DeadLetterSource {
   private ids: Array<string | undefined> = [];
   private readonly replaced = new Map<string, string | null>();
   private readCount = 0;
+  /** Lines that repeated a letter already read; removed or updated together with it. */
+  public duplicates = 0;
 
   public constructor(public readonly path: string) {}
 
@@ -24,6 +26,7 @@ export class FileDeadLetterSource implements DeadLetterSource {
     this.lines = (await this.readLines()) ?? [];
     this.readCount = this.lines.length;
     this.ids = [];
+    const seen = new Set<string>();
     let batch: StoredDeadLetter[] = [];
     for (const line of this.lines) {
       let letter: StoredDeadLetter;
@@ -34,6 +37,11 @@ export class FileDeadLetterSource implements DeadLetterSource {
         continue;
       }
       this.ids.push(letter.id);
+      if (seen.has(letter.id)) {
+        this.duplicates += 1; // the same letter again (a batch redelivered after a crash): settled with the first
+        continue;
+      }
+      seen.add(letter.id);
       batch.push(letter);
       if (batch.length === BATCH) {
         yield batch;
@@ -55,11 +63,14 @@ export class FileDeadLetterSource implements DeadLetterSource {
     if (this.replaced.size === 0) return;
     const current = (await this.readLines()) ?? [];
     const appended = current.slice(this.readCount);
+    const written = new Set<string>();
     const kept = this.lines.flatMap((line, index) => {
       const id = this.ids[index];
       if (id === undefined || !this.replaced.has(id)) return [line];
       const replacement = this.replaced.get(id);
-      return replacement === null || replacement === undefined ? [] : [replacement];
+      if (replacement === null || replacement === undefined || written.has(id)) return [];
+      written.add(id);
+      return [replacement];
     });
     const temp = `${this.path}.${randomUUID()}.tmp`;
     const text = [...kept, ...appended].map((line) => `${line}\n`).join('');

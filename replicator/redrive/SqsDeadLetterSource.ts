@@ -19,7 +19,11 @@ export interface SqsDeadLetterSourceOptions {
  * Messages that hold no dynasync dead letter are left alone.
  */
 export class SqsDeadLetterSource implements DeadLetterSource {
-  private readonly receipts = new Map<string, string>();
+  /** Receipt handles per letter id: a letter may sit in the queue twice (a batch redelivered after a crash). */
+  private readonly receipts = new Map<string, string[]>();
+  private readonly removed = new Set<string>();
+  /** Messages that repeated a letter already received; deleted together with it. */
+  public duplicates = 0;
 
   public constructor(private readonly options: SqsDeadLetterSourceOptions) {}
 
@@ -43,7 +47,18 @@ export class SqsDeadLetterSource implements DeadLetterSource {
         } catch {
           continue;
         }
-        this.receipts.set(letter.id, message.ReceiptHandle);
+        const receipts = this.receipts.get(letter.id);
+        if (this.removed.has(letter.id)) {
+          this.duplicates += 1;
+          await this.delete(message.ReceiptHandle);
+          continue;
+        }
+        if (receipts !== undefined) {
+          this.duplicates += 1;
+          receipts.push(message.ReceiptHandle);
+          continue;
+        }
+        this.receipts.set(letter.id, [message.ReceiptHandle]);
         batch.push(letter);
       }
       if (batch.length > 0) yield batch;
@@ -51,12 +66,15 @@ export class SqsDeadLetterSource implements DeadLetterSource {
   }
 
   public async remove(letter: StoredDeadLetter): Promise<void> {
-    const receipt = this.receipts.get(letter.id);
-    if (receipt === undefined) return;
+    for (const receipt of this.receipts.get(letter.id) ?? []) await this.delete(receipt);
+    this.receipts.delete(letter.id);
+    this.removed.add(letter.id);
+  }
+
+  private async delete(receipt: string): Promise<void> {
     await this.options.client.send(
       new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: receipt }),
     );
-    this.receipts.delete(letter.id);
   }
 
   public async keep(): Promise<void> {

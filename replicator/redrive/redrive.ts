@@ -77,7 +77,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
   const print = options.print ?? (() => undefined);
   const logger =
     options.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region, command: 'redrive' } });
-  const clients = options.clients ?? createDynamoClients(config);
+  const clients = options.clients ?? createDynamoClients(config, { maxAttempts: 5 });
   const ownsClients = options.clients === undefined;
   const names = metadataNames(config);
   const currentPeers = new Set(peersOf(config, region));
@@ -93,7 +93,14 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
     baseDelayMs: config.replicator.baseDelayMs,
     maxDelayMs: config.replicator.maxDelayMs,
   });
-  const report: RedriveReport = { replayed: 0, stale: 0, failedAgain: 0, skipped: 0, entries: [] };
+  const report: RedriveReport = {
+    replayed: 0,
+    stale: 0,
+    failedAgain: 0,
+    skipped: 0,
+    duplicates: 0,
+    entries: [],
+  };
   const note = (
     letter: StoredDeadLetter,
     outcome: RedriveOutcome,
@@ -196,6 +203,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
     for await (const batch of source.receive()) {
       for (const letter of batch) await replay(letter);
     }
+    report.duplicates = source.duplicates;
   } finally {
     await source.close();
     if (ownsClients) for (const client of Object.values(clients)) client.destroy();
@@ -203,7 +211,8 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
   const summary =
     options.dryRun === true
       ? `dry run: ${report.entries.filter((e) => e.outcome === RedriveOutcomes.wouldApply).length} would be written, ${report.entries.filter((e) => e.outcome === RedriveOutcomes.wouldSkip).length} are stale, ${report.entries.filter((e) => e.outcome === RedriveOutcomes.wouldFail).length} would fail`
-      : `redrive: ${report.replayed} replayed, ${report.stale} stale (targets already newer), ${report.failedAgain} failed again`;
+      : `redrive: ${report.replayed} replayed, ${report.stale} stale (targets already newer), ${report.failedAgain} failed again` +
+        (report.duplicates > 0 ? `, ${report.duplicates} duplicate copies removed with them` : '');
   print(summary);
   logger.info('redrive finished', {
     replayed: report.replayed,

@@ -14,6 +14,8 @@ export interface DeadLetterSource {
   keep(letter: StoredDeadLetter, updated: DeadLetter): Promise<void>;
   /** Makes removals and updates durable (the file source rewrites its file here). */
   close(): Promise<void>;
+  /** Copies of letters already received (same id), settled together with them. */
+  readonly duplicates: number;
 }
 
 /** What a redrive did, or would do (`--dry-run`), with one letter. */
@@ -37,6 +39,8 @@ export interface RedriveReport {
   failedAgain: number;
   /** Dry run: letters that would be written, skipped as stale, or fail. */
   skipped: number;
+  /** Copies of the same letter (a batch dead-lettered again after a crash), settled with the first. */
+  duplicates: number;
   readonly entries: Array<{
     readonly id: string;
     readonly sequenceNumber: string | undefined;

@@ -108,6 +108,21 @@ describe('redrive from the file dead-letter sink, on DynamoDB Local', () => {
     expect(await readFile(path, 'utf8')).toBe(before);
   });
 
+  it('settles copies of the same letter (a batch dead-lettered again after a crash) together with it', async () => {
+    const env = await pollerEnv();
+    envs.push(env);
+    const path = deadLetterPath(env.config, SOURCE);
+    const once = letter('twice');
+    await new FileDeadLetterSink(path).send([once]);
+    await new FileDeadLetterSink(path).send([once]);
+
+    const report = await redrive({ config: env.config, region: SOURCE, clients: env.clients });
+
+    expect(report).toMatchObject({ replayed: 1, stale: 0, failedAgain: 0, duplicates: 1 });
+    expect(report.entries).toHaveLength(1);
+    expect((await readFile(path, 'utf8')).trim()).toBe('');
+  });
+
   it('replays nothing and changes nothing when there are no dead letters', async () => {
     const env = await pollerEnv();
     envs.push(env);
