@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type _Record,
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import { inject } from 'vitest';
 import { createReplicatedTable, type KeyDefinition } from '../../tools/tables.js';
 
@@ -27,4 +34,43 @@ export const createTestTable = async (
   const name = uniqueTableName();
   await createReplicatedTable(client, name, keys);
   return name;
+};
+
+/** Every record of a table's stream, all shards from TRIM_HORIZON, read directly from DynamoDB Local. */
+export const readWholeStream = async (
+  client: DynamoDBClient,
+  endpoint: string,
+  table: string,
+): Promise<_Record[]> => {
+  const streams = new DynamoDBStreamsClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    const streamArn = Table!.LatestStreamArn!;
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    const records: _Record[] = [];
+    for (const shard of StreamDescription?.Shards ?? []) {
+      let iterator = (
+        await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shard.ShardId!,
+            ShardIteratorType: 'TRIM_HORIZON',
+          }),
+        )
+      ).ShardIterator;
+      while (iterator !== undefined) {
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        records.push(...(page.Records ?? []));
+        if ((page.Records ?? []).length === 0) break;
+        iterator = page.NextShardIterator;
+      }
+    }
+    return records;
+  } finally {
+    streams.destroy();
+  }
 };

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { DynasyncError } from '../../core/errors.js';
 
 /**
  * Reusable laws for property tests, and the one place that sets fast-check's run parameters.
@@ -145,4 +146,18 @@ export const assertConverges = <T>(replicas: Readonly<Record<string, T>>, expect
       `replicas ${diverged.map(([n]) => n).join(', ')} diverged; first: ${name}`,
     );
   }
+};
+
+/**
+ * The DynasyncError a call throws; fails the test when it throws nothing (or something else).
+ * @example expect(dynasyncErrorOf(() => parseConfig(doc)).code).toBe('config.invalidField')
+ */
+export const dynasyncErrorOf = (run: () => unknown): DynasyncError => {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof DynasyncError) return error;
+    throw error;
+  }
+  return expect.fail('expected a DynasyncError, but the call succeeded');
 };

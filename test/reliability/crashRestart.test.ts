@@ -9,13 +9,6 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import {
-  type _Record,
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { DynasyncClient } from '../../client/DynasyncClient.js';
 import { compareVersions, decodeVersion } from '../../conflict/version.js';
@@ -28,7 +21,7 @@ import type { DeadLetter } from '../../replicator/deadLetter/types.js';
 import { redrive } from '../../replicator/redrive/redrive.js';
 import { createReplicatedTable, scanAll } from '../../tools/tables.js';
 import { killAllRuns, type RunChild, type RunExit, startRun } from '../helpers/childRun.js';
-import { localClient, localEndpoint, uniqueTableName } from '../helpers/dynamo.js';
+import { localClient, localEndpoint, readWholeStream, uniqueTableName } from '../helpers/dynamo.js';
 import { stamped, streamRecord, version } from '../helpers/factories.js';
 import { type FaultRates, mulberry32 } from '../helpers/faultProxy.js';
 import { recordingLogger } from '../replicator/poller/pollerHarness.js';
@@ -161,41 +154,6 @@ class Supervisor {
     return this.runs.flatMap((run) => run.logs()).filter((line) => line.message === message).length;
   }
 }
-
-/** Every record of a table's stream, all shards from TRIM_HORIZON (direct to DynamoDB Local). */
-const readStream = async (client: DynamoDBClient, endpoint: string, table: string): Promise<_Record[]> => {
-  const streams = new DynamoDBStreamsClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
-    const streamArn = Table!.LatestStreamArn!;
-    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-    const records: _Record[] = [];
-    for (const shard of StreamDescription?.Shards ?? []) {
-      let iterator = (
-        await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: streamArn,
-            ShardId: shard.ShardId!,
-            ShardIteratorType: 'TRIM_HORIZON',
-          }),
-        )
-      ).ShardIterator;
-      while (iterator !== undefined) {
-        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-        records.push(...(page.Records ?? []));
-        if ((page.Records ?? []).length === 0) break;
-        iterator = page.NextShardIterator;
-      }
-    }
-    return records;
-  } finally {
-    streams.destroy();
-  }
-};
 
 /** Creates us-east-1's table: like every region's, plus a GSI whose key `category` is a number. */
 const createTableWithNumericIndex = async (client: DynamoDBClient, table: string): Promise<void> => {
@@ -484,7 +442,7 @@ describe('crash and restart under faults (the done criterion)', () => {
 
       // Assess 2: US dead-letters nothing; every EU letter is a bad record, whole, rejected by us-east-1.
       expect(await usSink.readAll()).toEqual([]);
-      const stream = await readStream(direct[EU]!, localEndpoint(0), table);
+      const stream = await readWholeStream(direct[EU]!, localEndpoint(0), table);
       const bySequence = new Map(stream.map((record) => [record.dynamodb!.SequenceNumber!, record]));
       const badRecords = stream.filter((record) =>
         isBadImage(record.dynamodb?.NewImage as Record<string, unknown> | undefined),

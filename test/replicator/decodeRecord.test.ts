@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { type DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { decodeRecord, describeRecord } from '../../replicator/decodeRecord.js';
 import type { StreamRecord } from '../../replicator/types.js';
 import { streamRecord } from '../helpers/factories.js';
+import { dynasyncErrorOf } from '../helpers/laws.js';
 
-const failure = (run: () => unknown): DynasyncError => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DynasyncError) return error;
-    throw error;
-  }
-  return expect.fail('expected a DynasyncError, but the record decoded');
-};
+const failure = dynasyncErrorOf;
 
 /** A record with `edit` applied to its `dynamodb` section. */
 const withBody = (record: StreamRecord, edit: Record<string, unknown>): StreamRecord =>

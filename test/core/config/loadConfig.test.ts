@@ -8,7 +8,8 @@ import {
   loadConfigFromEnv,
   parseConfig,
 } from '../../../core/config/index.js';
-import { DynasyncError, ErrorCodes } from '../../../core/errors.js';
+import { type DynasyncError, ErrorCodes } from '../../../core/errors.js';
+import { dynasyncErrorOf } from '../../helpers/laws.js';
 
 const minimal = () => ({
   version: 1,
@@ -17,15 +18,7 @@ const minimal = () => ({
   topology: { type: 'active-active' },
 });
 
-const failure = (run: () => unknown): DynasyncError => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DynasyncError) return error;
-    throw error;
-  }
-  return expect.fail('expected a DynasyncError, but the config was accepted');
-};
+const failure = dynasyncErrorOf;
 
 const issuePaths = (error: DynasyncError): string[] =>
   (error.payload.issues as ConfigIssue[]).map((issue) => issue.path);

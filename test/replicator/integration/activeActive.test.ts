@@ -1,18 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DescribeTableCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  type DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DynasyncClient } from '../../../client/DynasyncClient.js';
 import { compareVersions, decodeVersion } from '../../../conflict/version.js';
@@ -27,7 +17,7 @@ import { StreamPoller } from '../../../replicator/poller/StreamPoller.js';
 import type { BatchCounts } from '../../../replicator/types.js';
 import { compareTables } from '../../../tools/compareTables.js';
 import { createReplicatedTable } from '../../../tools/tables.js';
-import { localEndpoint, uniqueTableName } from '../../helpers/dynamo.js';
+import { localEndpoint, readWholeStream, uniqueTableName } from '../../helpers/dynamo.js';
 import { streamRecord } from '../../helpers/factories.js';
 import { recordingLogger } from '../poller/pollerHarness.js';
 
@@ -127,39 +117,13 @@ const converged = async (pair: Pair): Promise<void> => {
   );
 };
 
-/** Every record of a table's stream from the start (all shards). */
-const streamRecordsOf = async (pair: Pair, region: string) => {
-  const streams = createStreamsClient(pair.config, region);
-  try {
-    const { Table } = await pair.clients[region]!.send(
-      new DescribeTableCommand({ TableName: pair.config.regions[region]!.table }),
-    );
-    const { StreamDescription } = await streams.send(
-      new DescribeStreamCommand({ StreamArn: Table!.LatestStreamArn! }),
-    );
-    const records = [];
-    for (const shard of StreamDescription?.Shards ?? []) {
-      let iterator = (
-        await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: Table!.LatestStreamArn!,
-            ShardId: shard.ShardId!,
-            ShardIteratorType: 'TRIM_HORIZON',
-          }),
-        )
-      ).ShardIterator;
-      while (iterator !== undefined) {
-        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-        records.push(...(page.Records ?? []));
-        if ((page.Records ?? []).length === 0) break;
-        iterator = page.NextShardIterator;
-      }
-    }
-    return records;
-  } finally {
-    streams.destroy();
-  }
-};
+/** Every record of a region's stream from the start (all shards). */
+const streamRecordsOf = (pair: Pair, region: string) =>
+  readWholeStream(
+    pair.clients[region]!,
+    pair.config.regions[region]!.endpoint!,
+    pair.config.regions[region]!.table,
+  );
 
 const sum = (counts: BatchCounts[], pick: (c: BatchCounts) => number) =>
   counts.reduce((total, c) => total + pick(c), 0);
