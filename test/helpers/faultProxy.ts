@@ -1,5 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { seededRandom } from '../../tools/seededRandom.js';
 
 /**
  * A loopback HTTP proxy in front of a DynamoDB (Local) endpoint that injects faults, so tests can
@@ -59,17 +60,8 @@ export interface RunningFaultProxy {
   stop(): Promise<void>;
 }
 
-/** mulberry32: a tiny, fast, seedable PRNG with 2^32 states; good enough to replay fault patterns. */
-export const mulberry32 = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
+/** The seeded generator behind fault patterns (re-exported under the name tests use). */
+export { seededRandom as mulberry32 } from '../../tools/seededRandom.js';
 
 const THROTTLE_BODY = JSON.stringify({
   __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException',
@@ -120,7 +112,7 @@ export class FaultProxy {
 
   public constructor(private readonly options: FaultProxyOptions) {
     this.rates = FaultProxy.checkRates(options.rates ?? {});
-    this.random = mulberry32(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
     this.target = new URL(options.target);
   }
 
