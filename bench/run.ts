@@ -3,10 +3,10 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type LocalDynamo, startLocalDynamo } from '../tools/localDynamo.js';
+import { type LocalDynamo, startLocalDynamo, warmUpLocalDynamo } from '../tools/localDynamo.js';
 import { percentile } from '../tools/percentile.js';
 import { CpuProbe, type CpuSnapshot } from './_internals/probes.js';
-import { warmUpInstance } from './_internals/warmUp.js';
+
 import { benchLag } from './lag.js';
 import { benchPlan } from './plan.js';
 import { benchReplicateVsRawPut, type RunResult } from './replicateVsRawPut.js';
@@ -189,8 +189,8 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
       const warmupPuts = Math.round(positive('warmup-puts', values['warmup-puts'], 8_000));
       print(`warming both JVMs up: ${warmupPuts} conditional puts each, in parallel (not measured) ...`);
       const [sourceWarm, peerWarm] = await Promise.all([
-        warmUpInstance(source, warmupPuts, 101),
-        warmUpInstance(peer, warmupPuts, 102),
+        warmUpLocalDynamo(source.endpoint, warmupPuts),
+        warmUpLocalDynamo(peer.endpoint, warmupPuts),
       ]);
       print(`  source ${Math.round(sourceWarm)} puts/s, peer ${Math.round(peerWarm)} puts/s (both at once)`);
 

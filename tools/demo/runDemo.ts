@@ -16,6 +16,8 @@ import { compareTables } from '../compareTables.js';
 import { type LocalDynamo, startLocalDynamo, warmUpLocalDynamo } from '../localDynamo.js';
 import { percentile } from '../percentile.js';
 import { createReplicatedTable } from '../tables.js';
+import { formatReport } from '../verify/formatReport.js';
+import { verify } from '../verify/verify.js';
 import { runWorkload, type WorkloadCounts } from './workload.js';
 
 /** Options of {@link runDemo}. */
@@ -48,8 +50,9 @@ const format = (ms: number | undefined): string =>
  * The local two-region demo (`npm start`): two DynamoDB Local instances as two regions, a
  * replicator per region reading its stream (the `dynasync run` poller, in this process), a mixed
  * active-active workload through the stamping client with live throughput and lag, and at the end
- * a key-by-key comparison proving both regions hold the same items. Cleans up its processes.
- * @returns the exit code: 0 when the regions converged, 1 when they did not.
+ * a key-by-key comparison proving both regions hold the same items, then `dynasync verify` between
+ * them. Cleans up its processes.
+ * @returns the exit code: 0 when the regions converged and verify found no drift, 1 otherwise.
  */
 export const runDemo = async (options: DemoOptions): Promise<number> => {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -68,7 +71,7 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
     print('starting DynamoDB Local for eu-west-1 and us-east-1 ...');
     instances.push(...(await Promise.all(REGIONS.map(() => startLocalDynamo()))));
     print('warming up their JVMs (a cold DynamoDB Local is several times slower for its first seconds) ...');
-    await Promise.all(instances.map((instance) => warmUpLocalDynamo(instance.endpoint)));
+    await Promise.all(instances.map((instance) => warmUpLocalDynamo(instance.endpoint, 6_000)));
     config = parseConfig(
       {
         version: 1,
@@ -215,15 +218,28 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
       }
       print(`${REGIONS[0]}: ${comparison.live[0]} live items, ${comparison.tombstones[0]} tombstones`);
       print(`${REGIONS[1]}: ${comparison.live[1]} live items, ${comparison.tombstones[1]} tombstones`);
-      if (comparison.differences.length === 0) {
+      const converged = comparison.differences.length === 0;
+      if (converged) {
         print('IN SYNC: both regions hold the same items with the same versions, key by key.');
-        return 0;
+      } else {
+        print(`NOT IN SYNC: ${comparison.differences.length} keys differ:`);
+        for (const difference of comparison.differences.slice(0, 20)) {
+          print(`  ${difference.kind} ${difference.key} ${difference.attributes.join(',')}`);
+        }
       }
-      print(`NOT IN SYNC: ${comparison.differences.length} keys differ:`);
-      for (const difference of comparison.differences.slice(0, 20)) {
-        print(`  ${difference.kind} ${difference.key} ${difference.attributes.join(',')}`);
-      }
-      return 1;
+      // The audit operators run in production (`dynasync verify`): bounded memory, settled re-reads.
+      print('');
+      print(`dynasync verify --from ${REGIONS[0]} --to ${REGIONS[1]}:`);
+      const audit = await verify({
+        config: activeConfig,
+        from: REGIONS[0],
+        to: REGIONS[1],
+        clients: regionClients,
+        settleSeconds: 2,
+        signal: abort.signal,
+      });
+      for (const line of formatReport(audit)) print(line === '' ? '' : `  ${line}`);
+      return converged && audit.inSync ? 0 : 1;
     } finally {
       clearInterval(ticker);
     }
