@@ -18,6 +18,8 @@ import type { Item } from '../core/types.js';
 import { createDynamoClients } from '../replicator/clients.js';
 import { type LocalDynamo, startLocalDynamo } from '../tools/localDynamo.js';
 import { percentile } from '../tools/percentile.js';
+import { withWireItems } from '../tools/verify/_internals/rawScanItems.js';
+import { DEFAULT_PAGE_SIZE } from '../tools/verify/_internals/scanTable.js';
 import { verify } from '../tools/verify/verify.js';
 import { createPlainTable, dropTable } from './_internals/tables.js';
 import type { Metric, Print } from './types.js';
@@ -45,7 +47,8 @@ export interface VerifyBenchOptions {
 
 /** One timed run over both tables. */
 export interface VerifyRun {
-  readonly kind: 'rawScan' | 'verify';
+  /** `rawScan`: SDK scan, items counted; `wireScan`: the same with verify's wire-form parsing; `verify`. */
+  readonly kind: 'rawScan' | 'wireScan' | 'verify';
   /** 0 is the warm-up round. */
   readonly round: number;
   /** Items read from both tables. */
@@ -72,6 +75,10 @@ export interface VerifyBenchResult {
   readonly roundRatios: readonly number[];
   readonly rawScanItemsPerSecond: number;
   readonly verifyItemsPerSecond: number;
+  /** The same scan parsing items as verify does (one JSON.parse, wire form): what verify's own work costs. */
+  readonly wireScanItemsPerSecond: number;
+  /** Median over measured rounds of (verify ÷ wire-form scan). */
+  readonly verifyVsWireScan: number;
   /** Peak RSS at `items` minus at `smallItems` per table, MB. */
   readonly rssGrowthMb: number;
   readonly rss: { readonly small: RssPoint; readonly large: RssPoint };
@@ -117,7 +124,8 @@ const populate = async (
         if (item !== undefined) requests.push({ PutRequest: { Item: item as never } });
       }
       for (let attempt = 0; requests.length > 0; attempt += 1) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 20 * 2 ** attempt)));
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 20 * 2 ** attempt)));
         const output = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
         requests = output.UnprocessedItems?.[table] ?? [];
       }
@@ -135,10 +143,14 @@ const peerItem = (i: number, driftPerMille: number): Item | undefined => {
   return item;
 };
 
-/** Scans both tables with `segments` segments each, counting items: the fastest read of the same data. */
+/**
+ * Scans both tables with `segments` segments each and verify's page size, counting items: the fastest
+ * read of the same data through the SDK, or (`wire`) with verify's own parsing of the items.
+ */
 const rawScan = async (
   sides: ReadonlyArray<{ client: DynamoDBClient; table: string }>,
   segments: number,
+  wire: boolean,
 ): Promise<number> => {
   let items = 0;
   await Promise.all(
@@ -146,15 +158,15 @@ const rawScan = async (
       Array.from({ length: segments }, async (_, segment) => {
         let startKey: ScanCommandInput['ExclusiveStartKey'];
         do {
-          const page = await client.send(
-            new ScanCommand({
-              TableName: table,
-              Segment: segment,
-              TotalSegments: segments,
-              ReturnConsumedCapacity: 'TOTAL',
-              ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-            }),
-          );
+          const command = new ScanCommand({
+            TableName: table,
+            Segment: segment,
+            TotalSegments: segments,
+            ReturnConsumedCapacity: 'TOTAL',
+            Limit: DEFAULT_PAGE_SIZE,
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          });
+          const page = await client.send(wire ? withWireItems(command) : command);
           items += page.Items?.length ?? 0;
           startKey = page.LastEvaluatedKey;
         } while (startKey !== undefined);
@@ -259,7 +271,8 @@ const measureInChild = (input: ChildInput, itemsPerTable: number): Promise<RssPo
  *
  * - Throughput: a source and a peer table of `items` items (~250 bytes; the peer a replica with
  *   `driftPerMille` keys missing and as many different) are read by a raw parallel scan of both
- *   tables (same segments, pages and consumed-capacity request, items only counted) and by verify
+ *   tables (same clients, segments, page size and consumed-capacity request; items only counted), by
+ *   the same scan parsing items the way verify does (`wireScan`: verify's own cost shows against it) and by verify
  *   (digest, spill, compare, consistent re-read of the drifted keys; `settleSeconds: 0`, since the
  *   grace period is waiting, not work). Each round runs both back to back, alternating the order; the
  *   statistic is the median of the rounds' ratios (robust to load drifting on a shared 2-core machine).
@@ -281,6 +294,9 @@ export const benchVerify = async (options: VerifyBenchOptions): Promise<VerifyBe
   };
   const config = configOf(options, tables.large.source, tables.large.peer);
   const clients = createDynamoClients(config, { maxSockets: 64 });
+  // Raw scan and verify alike without the SDK's logger middleware (verify's own clients drop it: it
+  // deep-copies every response for a logger that discards it).
+  for (const client of Object.values(clients)) client.middlewareStack.remove('loggerMiddleware');
   const sourceClient = clients[SOURCE]!;
   const peerClient = clients[PEER]!;
   const created: Array<[DynamoDBClient, string]> = [];
@@ -305,7 +321,8 @@ export const benchVerify = async (options: VerifyBenchOptions): Promise<VerifyBe
         await populate(peerClient, tables.small.peer, smallItems, writers, (i) => peerItem(i, driftPerMille));
       })(),
     ]);
-    const populateItemsPerSecond = ((items + smallItems) * 2) / ((performance.now() - populateStarted) / 1000);
+    const populateItemsPerSecond =
+      ((items + smallItems) * 2) / ((performance.now() - populateStarted) / 1000);
     print(`  populated at ${Math.round(populateItemsPerSecond)} items/s (both instances together)`);
 
     const sides = [
@@ -322,8 +339,13 @@ export const benchVerify = async (options: VerifyBenchOptions): Promise<VerifyBe
     };
     const scanRun = async (round: number) => {
       const started = performance.now();
-      const count = await rawScan(sides, segments);
+      const count = await rawScan(sides, segments, false);
       record('rawScan', round, count, performance.now() - started);
+    };
+    const wireScanRun = async (round: number) => {
+      const started = performance.now();
+      const count = await rawScan(sides, segments, true);
+      record('wireScan', round, count, performance.now() - started);
     };
     const verifyRun = async (round: number) => {
       const started = performance.now();
@@ -336,14 +358,18 @@ export const benchVerify = async (options: VerifyBenchOptions): Promise<VerifyBe
         settleSeconds: 0,
         spillDir: options.dir,
       });
-      const expected = Math.floor(items / 1_000) * driftPerMille * 2 + Math.max(0, Math.min(items % 1_000, driftPerMille * 2));
+      const expected =
+        Math.floor(items / 1_000) * driftPerMille * 2 +
+        Math.max(0, Math.min(items % 1_000, driftPerMille * 2));
       const drift = report.counts.missing + report.counts.different;
       if (drift !== expected || report.counts.extra !== 0)
-        throw new Error(`benchVerify: verify found ${JSON.stringify(report.counts)}, expected ${expected} drifted keys`);
+        throw new Error(
+          `benchVerify: verify found ${JSON.stringify(report.counts)}, expected ${expected} drifted keys`,
+        );
       record('verify', round, report.scanned.source + report.scanned.target, performance.now() - started);
     };
     for (let round = 0; round <= rounds; round += 1) {
-      const steps = [scanRun, verifyRun];
+      const steps = [scanRun, wireScanRun, verifyRun];
       if (round % 2 === 1) steps.reverse();
       for (const step of steps) await step(round);
     }
@@ -369,19 +395,31 @@ export const benchVerify = async (options: VerifyBenchOptions): Promise<VerifyBe
       );
 
     const measured = (kind: VerifyRun['kind']) => runs.filter((run) => run.round > 0 && run.kind === kind);
-    const scans = measured('rawScan');
-    const roundRatios = measured('verify').map(
-      (run) => run.itemsPerSecond / scans.find((scan) => scan.round === run.round)!.itemsPerSecond,
-    );
+    const ratiosTo = (kind: VerifyRun['kind']) =>
+      measured('verify').map(
+        (run) => run.itemsPerSecond / measured(kind).find((scan) => scan.round === run.round)!.itemsPerSecond,
+      );
+    const roundRatios = ratiosTo('rawScan');
     return {
       verifyVsScan: median(roundRatios),
       roundRatios,
-      rawScanItemsPerSecond: median(scans.map((run) => run.itemsPerSecond)),
+      rawScanItemsPerSecond: median(measured('rawScan').map((run) => run.itemsPerSecond)),
       verifyItemsPerSecond: median(measured('verify').map((run) => run.itemsPerSecond)),
+      wireScanItemsPerSecond: median(measured('wireScan').map((run) => run.itemsPerSecond)),
+      verifyVsWireScan: median(ratiosTo('wireScan')),
       rssGrowthMb: large.peakRssMb - small.peakRssMb,
       rss: { small, large },
       populateItemsPerSecond,
-      settings: { items, smallItems, segments, rounds, writers, driftPerMille, partitions: 64, settleSeconds: 0 },
+      settings: {
+        items,
+        smallItems,
+        segments,
+        rounds,
+        writers,
+        driftPerMille,
+        partitions: 64,
+        settleSeconds: 0,
+      },
       runs,
     };
   } finally {
@@ -409,10 +447,17 @@ export const verifyBenchMetrics = (result: VerifyBenchResult): Record<string, Me
         verifyItemsPerSecond: Math.round(result.verifyItemsPerSecond),
         rawScanItemsPerSecond: Math.round(result.rawScanItemsPerSecond),
         statistic:
-          'median over the measured rounds of (verify items/s ÷ raw parallel scan items/s of both tables, same segments), each pair back to back',
+          'median over the measured rounds of (verify items/s ÷ raw parallel SDK scan items/s of both tables, same clients, segments and page size), run back to back',
+        wireScanItemsPerSecond: Math.round(result.wireScanItemsPerSecond),
+        verifyVsWireScan: round(result.verifyVsWireScan, 3),
+        note: 'verify parses scan pages with one JSON.parse (wire form) instead of the SDK deserializer; verifyVsWireScan compares it with a scan that does the same, i.e. the cost of verify itself',
         roundRatios: result.roundRatios.map((value) => round(value, 3)),
         ...result.settings,
-        runs: result.runs.map((run) => ({ ...run, elapsedMs: Math.round(run.elapsedMs), itemsPerSecond: Math.round(run.itemsPerSecond) })),
+        runs: result.runs.map((run) => ({
+          ...run,
+          elapsedMs: Math.round(run.elapsedMs),
+          itemsPerSecond: Math.round(run.itemsPerSecond),
+        })),
       },
     },
     verify_rss_growth_mb: {
@@ -471,7 +516,9 @@ const main = async (argv: readonly string[]): Promise<number> => {
     });
     const metrics = verifyBenchMetrics(result);
     for (const [name, metric] of Object.entries(metrics))
-      print(`${name} = ${metric.value} ${metric.unit} (target ${metric.target?.op} ${metric.target?.value}: ${metric.pass ? 'PASS' : 'FAIL'})`);
+      print(
+        `${name} = ${metric.value} ${metric.unit} (target ${metric.target?.op} ${metric.target?.value}: ${metric.pass ? 'PASS' : 'FAIL'})`,
+      );
     print(JSON.stringify(metrics, null, 2));
     return 0;
   } finally {

@@ -4,6 +4,7 @@ import { isDynasyncError } from '../core/errors.js';
 import { runPoller } from '../replicator/poller/runPoller.js';
 import { redrive } from '../replicator/redrive/redrive.js';
 import { runDemo } from './demo/runDemo.js';
+import { addVerifyCommand } from './verify/command.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -58,6 +59,8 @@ program
       process.exitCode = report.failedAgain > 0 ? 1 : 0;
     },
   );
+
+addVerifyCommand(program);
 
 program
   .command('demo')

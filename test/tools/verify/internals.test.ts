@@ -1,0 +1,139 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { partitionOf } from '../../../tools/verify/_internals/partitionOf.js';
+import { TokenBucket } from '../../../tools/verify/_internals/TokenBucket.js';
+import { formatReport } from '../../../tools/verify/formatReport.js';
+import type { VerifyReport } from '../../../tools/verify/types.js';
+import { checkAsyncProperty, checkProperty } from '../../helpers/laws.js';
+
+describe('partitionOf', () => {
+  it('is deterministic and in range', () => {
+    checkProperty(
+      fc.property(
+        fc.string(),
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 1, max: 4096 }),
+        (key, level, fanout) => {
+          const partition = partitionOf(key, level, fanout);
+          expect(partition).toBe(partitionOf(key, level, fanout));
+          expect(partition).toBeGreaterThanOrEqual(0);
+          expect(partition).toBeLessThan(fanout);
+        },
+      ),
+    );
+  });
+
+  it('spreads keys evenly, and a partition split at the next level spreads evenly again', () => {
+    const keys = Array.from({ length: 64_000 }, (_, i) => JSON.stringify([['pk', 'S', `user#${i}`]]));
+    const counts = new Array<number>(64).fill(0);
+    for (const key of keys) counts[partitionOf(key, 0, 64)]! += 1;
+    expect(Math.max(...counts)).toBeLessThan(1_000 * 1.2);
+    const inZero = keys.filter((key) => partitionOf(key, 0, 64) === 0);
+    const split = new Array<number>(16).fill(0);
+    for (const key of inZero) split[partitionOf(key, 1, 16)]! += 1;
+    expect(Math.min(...split)).toBeGreaterThan(0);
+    expect(Math.max(...split)).toBeLessThan((inZero.length / 16) * 1.5);
+  });
+});
+
+describe('TokenBucket', () => {
+  it('never lets consumption exceed rate × time + one burst + one page of debt', async () => {
+    await checkAsyncProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 500 }),
+        fc.array(fc.double({ min: 0.5, max: 200, noNaN: true }), { minLength: 1, maxLength: 60 }),
+        async (rate, pages) => {
+          let clock = 0;
+          const bucket = new TokenBucket({
+            ratePerSecond: rate,
+            now: () => clock,
+            sleep: async (ms) => {
+              clock += ms;
+            },
+          });
+          let consumed = 0;
+          let largest = 0;
+          for (const cost of pages) {
+            await bucket.reserve(1);
+            bucket.settle(1, cost);
+            consumed += cost;
+            largest = Math.max(largest, cost);
+            expect(consumed).toBeLessThanOrEqual((clock / 1000) * rate + rate + largest + 1e-6);
+          }
+        },
+      ),
+      100,
+    );
+  });
+
+  it('waits off a debt before the next request', async () => {
+    let clock = 0;
+    const sleeps: number[] = [];
+    const bucket = new TokenBucket({
+      ratePerSecond: 10,
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    });
+    await bucket.reserve(1);
+    bucket.settle(1, 30); // a page cost 30 units: 20 in debt after the 10 of the burst
+    await bucket.reserve(1);
+    expect(clock).toBeGreaterThanOrEqual(2_000);
+    expect(sleeps.length).toBeGreaterThan(0);
+  });
+});
+
+describe('formatReport', () => {
+  const report: VerifyReport = {
+    from: 'eu-west-1',
+    to: 'us-east-1',
+    tables: { source: 'orders', target: 'orders' },
+    inSync: false,
+    counts: { missing: 1, extra: 0, different: 1, settled: 3 },
+    scanned: { source: 10, target: 9 },
+    live: { source: 10, target: 9 },
+    tombstones: { source: 0, target: 0 },
+    consumedCapacity: { source: 1.5, target: 1.5, estimated: false },
+    settings: {
+      segments: 4,
+      settleSeconds: 5,
+      settleRounds: 3,
+      maxRps: 100,
+      topology: 'active-active',
+      versionsCompared: true,
+    },
+    method: {
+      partitions: 64,
+      splits: 0,
+      maxEntriesInMemory: 50_000,
+      peakEntriesInMemory: 1,
+      spilledBytes: 1_000,
+      candidates: 5,
+      consistentReads: 10,
+    },
+    durationMs: 1_200,
+    itemsPerSecond: 16,
+    sample: [
+      {
+        kind: 'different',
+        key: { pk: { S: 'alice@example.com' } },
+        keyHash: 'a1b2c3d4e5f6',
+        attributes: ['email', 'total'],
+        sourceVersion: 'v',
+        targetVersion: 'v',
+        rechecks: 1,
+      },
+    ],
+  };
+
+  it('prints counts, capacity and differences by key hash and attribute names, never a key', () => {
+    const text = formatReport(report).join('\n');
+    expect(text).toContain('DRIFT: 2 keys differ');
+    expect(text).toContain('settled               3');
+    expect(text).toContain('limit 100/s per table');
+    expect(text).toContain('a1b2c3d4e5f6  attributes: email, total');
+    expect(text).not.toContain('alice');
+  });
+});

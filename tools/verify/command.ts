@@ -1,0 +1,222 @@
+import { createWriteStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
+import { loadConfigFile } from '../../core/config/loadConfig.js';
+import { VerifyErrorCodes, verifyError } from './errors.js';
+import { formatReport } from './formatReport.js';
+import type { Difference, VerifyProgress, VerifyReport } from './types.js';
+import { verify } from './verify.js';
+
+/** Exit codes of `dynasync verify`. */
+export const VerifyExitCodes = {
+  /** In sync (settled differences are not drift); with `--repair`, every difference was repaired. */
+  inSync: 0,
+  /** Drift found (with `--repair`: some of it is left, stale, failed or skipped; with `--dry-run`: any). */
+  drift: 1,
+  /** The run failed: bad options or config, a table unreachable, reads that kept failing, interrupted. */
+  error: 2,
+} as const;
+
+/** The parsed options of `dynasync verify`. */
+export interface VerifyCommandOptions {
+  readonly config: string;
+  readonly from: string;
+  readonly to: string;
+  /** @default 4 */
+  readonly segments?: number;
+  /** @default 5 */
+  readonly settle?: number;
+  /** @default 3 */
+  readonly settleRounds?: number;
+  readonly maxRps?: number;
+  readonly output?: string;
+  /** @default false */
+  readonly json?: boolean;
+  /** @default false */
+  readonly repair?: boolean;
+  /** @default false */
+  readonly dryRun?: boolean;
+  readonly spillDir?: string;
+}
+
+/** Where the command writes, and what it may be given instead of creating it. */
+export interface VerifyCommandIo {
+  /** The summary (text or JSON). @default process.stdout */
+  readonly print?: (text: string) => void;
+  /** The progress bar's stream; the bar only appears when it is a TTY. @default process.stderr */
+  readonly progressStream?: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  readonly signal?: AbortSignal;
+  readonly clients?: Readonly<Record<string, DynamoDBClient>>;
+}
+
+/** The exit code a report calls for; see {@link VerifyExitCodes}. */
+export const exitCodeOf = (report: VerifyReport): number => {
+  if (report.inSync) return VerifyExitCodes.inSync;
+  const drift = report.counts.missing + report.counts.extra + report.counts.different;
+  if (report.repair !== undefined && !report.repair.dryRun && report.repair.counts.repaired === drift)
+    return VerifyExitCodes.inSync;
+  return VerifyExitCodes.drift;
+};
+
+/** Renders progress events as one bar on a terminal: items/s and ETA while scanning, then the phase. */
+const progressBar = (stream: NodeJS.WritableStream) => {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format:
+        'verify [{bar}] {percentage}% | {value}/{total} items | {speed} items/s | ETA {eta_formatted} | {phase}',
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 50,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = performance.now();
+  let total = 0;
+  let value = 0;
+  let active = false;
+  return {
+    update(event: VerifyProgress): void {
+      if (event.phase === 'scan') {
+        value = event.scanned.source + event.scanned.target;
+        total = Math.max(total, event.estimatedTotal, value);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const phase =
+        event.phase === 'scan'
+          ? `scanning, ${Math.round(event.consumedCapacity.source + event.consumedCapacity.target)} read units`
+          : event.phase === 'compare'
+            ? `comparing partition ${event.partitionsDone}/${event.partitions}`
+            : event.phase === 'settle'
+              ? `round ${event.round}: ${event.candidates} keys differ, re-reading in ${Math.ceil(event.waitMs / 1000)} s`
+              : `round ${event.round}: re-read ${event.done}/${event.candidates}`;
+      const payload = { speed: Math.round(value / Math.max(seconds, 0.001)), phase };
+      if (!active) {
+        bar.start(total, value, payload);
+        active = true;
+      }
+      bar.setTotal(total);
+      bar.update(value, payload);
+    },
+    stop(): void {
+      if (active) bar.stop();
+      active = false;
+    },
+  };
+};
+
+/**
+ * `dynasync verify`: runs {@link verify}, shows a progress bar on a terminal, writes one JSON line per
+ * difference to `--output` (first to `<file>.partial`, renamed when the run completes), prints the
+ * summary table (or the report as JSON with `--json`), and returns the exit code.
+ * @throws DynasyncError on bad options, config or tables, and when reads keep failing (exit code 2).
+ */
+export const runVerifyCommand = async (
+  options: VerifyCommandOptions,
+  io: VerifyCommandIo = {},
+): Promise<number> => {
+  const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const config = loadConfigFile(options.config);
+  const stream = io.progressStream ?? process.stderr;
+  const bar = stream.isTTY === true ? progressBar(stream) : undefined;
+  const partial = options.output === undefined ? undefined : `${options.output}.partial`;
+  const output = partial === undefined ? undefined : createWriteStream(partial, { encoding: 'utf8' });
+  const outputError =
+    output === undefined ? undefined : new Promise<never>((_, reject) => output.once('error', reject));
+  outputError?.catch(() => undefined);
+  const writeLine = async (difference: Difference): Promise<void> => {
+    if (output === undefined) return;
+    if (!output.write(`${JSON.stringify(difference)}\n`))
+      await Promise.race([
+        new Promise<void>((resolve) => output.once('drain', () => resolve())),
+        outputError,
+      ]);
+  };
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const signal = io.signal === undefined ? abort.signal : AbortSignal.any([abort.signal, io.signal]);
+  let report: VerifyReport;
+  try {
+    report = await verify({
+      config,
+      from: options.from,
+      to: options.to,
+      ...(options.segments === undefined ? {} : { segments: options.segments }),
+      ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
+      ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
+      ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+      ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
+      ...(io.clients === undefined ? {} : { clients: io.clients }),
+      repair: options.repair === true,
+      dryRun: options.dryRun === true,
+      signal,
+      onDifference: writeLine,
+      ...(bar === undefined ? {} : { onProgress: bar.update }),
+    });
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (output !== undefined) await new Promise<void>((resolve) => output.end(resolve));
+  }
+  if (partial !== undefined && options.output !== undefined) await rename(partial, options.output);
+  if (options.json === true) print(JSON.stringify(report, null, 2));
+  else for (const line of formatReport(report)) print(line);
+  return exitCodeOf(report);
+};
+
+const positiveInt = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new InvalidArgumentError('expected a positive whole number');
+  return parsed;
+};
+
+const nonNegative = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a number ≥ 0');
+  return parsed;
+};
+
+const positive = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a number > 0');
+  return parsed;
+};
+
+/**
+ * Registers `dynasync verify` on the CLI program. The action sets `process.exitCode` (0 in sync,
+ * 1 drift); errors propagate to the CLI's handler, which prints the code and exits with 2.
+ */
+export const addVerifyCommand = (program: Command): Command =>
+  program
+    .command('verify')
+    .description(
+      'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
+    )
+    .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
+    .requiredOption('--from <region>', 'the region whose table is the truth')
+    .requiredOption('--to <region>', 'the region whose table is checked')
+    .option('--segments <n>', 'parallel scan segments per table', positiveInt, 4)
+    .option('--settle <seconds>', 'grace period before differences are re-read consistently', nonNegative, 5)
+    .option('--settle-rounds <n>', 're-reads allowed for a key that keeps changing', positiveInt, 3)
+    .option('--max-rps <units>', 'read capacity units per second per table (scans and re-reads)', positive)
+    .option('--output <file>', 'write one JSON line per difference (keys included, never values)')
+    .option('--json', 'print the summary as JSON', false)
+    .option('--repair', "write the source's state for each difference (never over newer data)", false)
+    .option('--dry-run', 'with --repair: only report what would be written', false)
+    .option('--spill-dir <dir>', 'folder for the temporary partition files (default: the OS temp folder)')
+    .action(async (options: VerifyCommandOptions) => {
+      if (options.dryRun === true && options.repair !== true)
+        throw verifyError(
+          VerifyErrorCodes.invalidOption,
+          'verify: --dry-run only applies to --repair; add --repair to see what a repair would write',
+          { option: 'dry-run' },
+        );
+      process.exitCode = await runVerifyCommand(options);
+    });

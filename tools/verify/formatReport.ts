@@ -1,0 +1,52 @@
+import { type Difference, RepairOutcomes, type VerifyReport } from './types.js';
+
+const number = (value: number): string => value.toLocaleString('en-US');
+
+const megabytes = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MB`;
+
+/** One line of a difference for the terminal: kind, key hash, attribute names. Never keys or values. */
+export const formatDifference = (difference: Difference): string => {
+  const parts = [difference.kind.padEnd(9), difference.keyHash];
+  if (difference.was !== undefined) parts.push(`(was ${difference.was})`);
+  if (difference.attributes.length > 0) parts.push(`attributes: ${difference.attributes.join(', ')}`);
+  if (difference.repair !== undefined)
+    parts.push(
+      `→ ${difference.repair.outcome} ${difference.repair.action}${difference.repair.code === undefined ? '' : ` (${difference.repair.code})`}`,
+    );
+  return parts.join('  ');
+};
+
+/**
+ * The summary table of a verify run, for a terminal or a log. Counts, capacity, method and the first
+ * differences by key hash and attribute names: no key and no value is ever printed here.
+ */
+export const formatReport = (report: VerifyReport): string[] => {
+  const { counts } = report;
+  const drift = counts.missing + counts.extra + counts.different;
+  const lines = [
+    `dynasync verify ${report.from} → ${report.to} (${report.tables.source} → ${report.tables.target}, ${report.settings.topology}${report.settings.versionsCompared ? '' : ', versions not compared'})`,
+    '',
+    `  result       ${report.inSync ? 'IN SYNC' : `DRIFT: ${number(drift)} key${drift === 1 ? '' : 's'} differ`}`,
+    `  missing      ${number(counts.missing).padStart(10)}   in ${report.from}, not in ${report.to}`,
+    `  extra        ${number(counts.extra).padStart(10)}   in ${report.to}, not in ${report.from}`,
+    `  different    ${number(counts.different).padStart(10)}   in both, attributes or version differ`,
+    `  settled      ${number(counts.settled).padStart(10)}   changed during the scan, agree on a consistent re-read: not drift`,
+    `  scanned      ${report.from}: ${number(report.scanned.source)} items (${number(report.live.source)} live, ${number(report.tombstones.source)} tombstones); ${report.to}: ${number(report.scanned.target)} items (${number(report.live.target)} live, ${number(report.tombstones.target)} tombstones)`,
+    `  read units   ${report.from}: ${number(report.consumedCapacity.source)}; ${report.to}: ${number(report.consumedCapacity.target)}${report.consumedCapacity.estimated ? ' (estimated from item sizes)' : ' (consumed, as DynamoDB reported)'}${report.settings.maxRps === null ? '' : `; limit ${number(report.settings.maxRps)}/s per table`}`,
+    `  method       ${report.settings.segments} segments per table; ${report.method.partitions} partitions on disk (${megabytes(report.method.spilledBytes)} spilled, ${report.method.splits} split again); at most ${number(report.method.peakEntriesInMemory)} entries in memory (limit ${number(report.method.maxEntriesInMemory)}); ${number(report.method.candidates)} keys re-read consistently`,
+    `  time         ${(report.durationMs / 1000).toFixed(1)} s, ${number(report.itemsPerSecond)} items/s`,
+  ];
+  if (report.repair !== undefined) {
+    const r = report.repair.counts;
+    lines.push(
+      report.repair.dryRun
+        ? `  repair       dry run: ${number(r[RepairOutcomes.wouldRepair])} would be written, ${number(r[RepairOutcomes.wouldSkip])} would be left alone`
+        : `  repair       ${number(r.repaired)} repaired, ${number(r.stale)} stale (target changed or newer: left alone), ${number(r.failed)} failed, ${number(r.skipped)} skipped`,
+    );
+  }
+  if (report.sample.length > 0) {
+    lines.push('', 'first differences (keys as hashes; --output writes the keys):');
+    for (const difference of report.sample) lines.push(`  ${formatDifference(difference)}`);
+  }
+  return lines;
+};

@@ -1,0 +1,810 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import pLimit from 'p-limit';
+import { decodeItem } from '../../core/codec.js';
+import { metadataNames } from '../../core/config/topology.js';
+import type { Config } from '../../core/config/types.js';
+import { differingAttributes } from '../../core/equality.js';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import type { Item, WireItem } from '../../core/types.js';
+import { BATCH_GET_KEYS, batchGetConsistent } from './_internals/batchGetConsistent.js';
+import { createReadClients } from './_internals/createReadClients.js';
+import { linkedAbort } from './_internals/linkedAbort.js';
+import { partitionOf } from './_internals/partitionOf.js';
+import { readLines, SpillFiles } from './_internals/SpillFiles.js';
+import { scanTable } from './_internals/scanTable.js';
+import { TokenBucket } from './_internals/TokenBucket.js';
+import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './_internals/withRetries.js';
+import { compareObservations } from './compareObservations.js';
+import {
+  type AnyItem,
+  canonicalKeyId,
+  comparableItem,
+  comparisonRules,
+  isDeleteMarker,
+  keyHashOf,
+  observe,
+  wireKeyJson,
+} from './digest.js';
+import { VerifyErrorCodes, verifyError } from './errors.js';
+import { planRepair, predictRepair, type RepairContext } from './planRepair.js';
+import { sendRepair } from './sendRepair.js';
+import { type ObservationPair, settleDecision } from './settleDecision.js';
+import {
+  type Difference,
+  type DifferenceKind,
+  DifferenceKinds,
+  type DriftKind,
+  ItemStates,
+  identityTransform,
+  type Observation,
+  type RepairOutcome,
+  RepairOutcomes,
+  type RepairResult,
+  RepairSkipCodes,
+  type SourceTransform,
+  type VerifyProgress,
+  type VerifyReport,
+} from './types.js';
+
+/** Options of {@link verify}. */
+export interface VerifyOptions {
+  readonly config: Config;
+  /** The region whose table is the truth (a key of `regions`). */
+  readonly from: string;
+  /** The region whose table is checked against it. */
+  readonly to: string;
+  /** Parallel scan segments per table (`TotalSegments`, 1-1000000). @default 4 */
+  readonly segments?: number;
+  /** Grace period before a difference seen by the scan is re-read consistently, seconds (≥ 0). @default 5 */
+  readonly settleSeconds?: number;
+  /** Consistent re-reads allowed for a key that keeps changing (1-10). @default 3 */
+  readonly settleRounds?: number;
+  /** Read capacity units per second, per table (scans and re-reads). @default unlimited */
+  readonly maxRps?: number;
+  /** Write each drifted key's source state to the target (conditional, never over newer data). @default false */
+  readonly repair?: boolean;
+  /** With `repair`: only say what would be written. @default false */
+  readonly dryRun?: boolean;
+  /**
+   * DynamoDB clients by region.
+   * @default one per region of the config, without the SDK's logger middleware (destroyed at the end)
+   */
+  readonly clients?: Readonly<Record<string, DynamoDBClient>>;
+  /** The peer's pipeline, applied to source items before they are compared. @default identity */
+  readonly transform?: SourceTransform;
+  /**
+   * The source key of a target key, to re-read a target-only item at the source.
+   * @default the target key's attributes named like the source's key attributes
+   */
+  readonly sourceKeyOf?: (targetKey: Item) => Item | undefined;
+  /** Folder for the spill files (a fresh sub-folder, removed at the end). @default os.tmpdir() */
+  readonly spillDir?: string;
+  /** Partitions the scans spill to. @default 64 */
+  readonly partitions?: number;
+  /** Most scan entries held in memory while comparing a partition; larger partitions are split again. @default 50000 */
+  readonly maxEntriesInMemory?: number;
+  /** Items per scan page (`Limit`; DynamoDB also stops a page at 1 MB). @default 500, or fewer to fit `maxRps` */
+  readonly pageSize?: number;
+  /** Differences kept in the report's `sample`. @default 20 */
+  readonly sampleSize?: number;
+  /** Repair writes in flight. @default 16 */
+  readonly repairConcurrency?: number;
+  /** Called as the run advances (for a progress bar). */
+  readonly onProgress?: (progress: VerifyProgress) => void;
+  /** Called once for every difference, settled ones included (for `--output`). */
+  readonly onDifference?: (difference: Difference) => void | Promise<void>;
+  readonly signal?: AbortSignal;
+  /** Wall clock, epoch ms (derived repair versions). @default Date.now */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Retries of reads and repair writes. @default 10 attempts, 50 ms base, 5 s max delay */
+  readonly retry?: Partial<RetryPolicy>;
+}
+
+/** Splits of an oversized partition. */
+const SPLIT_FANOUT = 16;
+/** Split levels before a partition is compared whatever its size (unreachable in practice). */
+const MAX_SPLIT_LEVEL = 8;
+/** Candidate chunks (of up to 100 keys) re-read at once. */
+const CHUNK_CONCURRENCY = 4;
+
+const intIn = (name: string, value: number, min: number, max: number): number => {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --${name} must be a whole number from ${min} to ${max}, got ${value}`,
+      { option: name },
+    );
+  return value;
+};
+
+/** Validated settings with defaults applied. */
+interface Settings {
+  readonly segments: number;
+  readonly settleSeconds: number;
+  readonly settleRounds: number;
+  readonly maxRps: number | undefined;
+  readonly partitions: number;
+  readonly maxEntriesInMemory: number;
+  readonly sampleSize: number;
+  readonly repairConcurrency: number;
+}
+
+/**
+ * Checks the options before anything is read.
+ * @throws DynasyncError `verify.invalidOption` naming the option and the fix.
+ */
+export const validateVerifyOptions = (options: VerifyOptions): Settings => {
+  const regions = Object.keys(options.config.regions);
+  for (const [name, region] of [
+    ['from', options.from],
+    ['to', options.to],
+  ] as const) {
+    if (!regions.includes(region))
+      throw verifyError(
+        VerifyErrorCodes.invalidOption,
+        `verify: --${name} "${region}" is not a key of "regions" (${regions.join(', ')})`,
+        { option: name, region },
+      );
+  }
+  if (options.from === options.to)
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --from and --to are both "${options.from}"; name two different regions`,
+      { option: 'to' },
+    );
+  if (options.dryRun === true && options.repair !== true)
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      'verify: --dry-run only applies to --repair; add --repair to see what a repair would write',
+      { option: 'dry-run' },
+    );
+  const settleSeconds = options.settleSeconds ?? 5;
+  if (!Number.isFinite(settleSeconds) || settleSeconds < 0 || settleSeconds > 3_600)
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --settle must be 0-3600 seconds, got ${settleSeconds}`,
+      { option: 'settle' },
+    );
+  const maxRps = options.maxRps;
+  if (maxRps !== undefined && (!Number.isFinite(maxRps) || maxRps <= 0))
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --max-rps must be a positive number of read units per second, got ${maxRps}`,
+      { option: 'max-rps' },
+    );
+  if (options.pageSize !== undefined) intIn('page-size', options.pageSize, 1, 1_000_000);
+  return {
+    segments: intIn('segments', options.segments ?? 4, 1, 1_000_000),
+    settleSeconds,
+    settleRounds: intIn('settle-rounds', options.settleRounds ?? 3, 1, 10),
+    maxRps,
+    partitions: intIn('partitions', options.partitions ?? 64, 1, 4_096),
+    maxEntriesInMemory: intIn('max-entries-in-memory', options.maxEntriesInMemory ?? 50_000, 1, 100_000_000),
+    sampleSize: intIn('sample-size', options.sampleSize ?? 20, 0, 100_000),
+    repairConcurrency: intIn('repair-concurrency', options.repairConcurrency ?? 16, 1, 512),
+  };
+};
+
+interface TableInfo {
+  readonly keyNames: readonly string[];
+  readonly itemCount: number;
+}
+
+const describe = async (
+  client: DynamoDBClient,
+  region: string,
+  tableName: string,
+  retry: RetryPolicy,
+): Promise<TableInfo> => {
+  try {
+    const { Table } = await withRetries(
+      () => client.send(new DescribeTableCommand({ TableName: tableName })),
+      retry,
+    );
+    const schema = Table?.KeySchema ?? [];
+    const hash = schema.find((element) => element.KeyType === 'HASH')?.AttributeName;
+    const range = schema.find((element) => element.KeyType === 'RANGE')?.AttributeName;
+    if (hash === undefined) throw new Error('DescribeTable returned no key schema');
+    return { keyNames: range === undefined ? [hash] : [hash, range], itemCount: Table?.ItemCount ?? 0 };
+  } catch (cause) {
+    const error = cause as Error;
+    throw new DynasyncError(
+      ErrorCodes.tableUnreachable,
+      `verify: cannot describe table "${tableName}" of region ${region} (${error.name}: ${error.message}); check regions.${region}.table, its endpoint and the credentials`,
+      { payload: { region, table: tableName, awsError: error.name }, cause },
+    );
+  }
+};
+
+/** The attributes `names` of an item (in either form); `undefined` when one is missing. */
+const project = <T extends AnyItem>(item: T, names: readonly string[]): T | undefined => {
+  const key: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = (item as Record<string, unknown>)[name];
+    if (value === undefined) return undefined;
+    key[name] = value;
+  }
+  return key as T;
+};
+
+const STATE_CODES: Record<string, Observation['state']> = { L: ItemStates.live, T: ItemStates.tombstone };
+
+/** One scanned entry as spilled: `keyId \t L|T \t digest \t version \t targetKey \t sourceKey|-`. */
+interface SpilledEntry {
+  readonly keyId: string;
+  readonly observation: Observation;
+  readonly targetKey: string;
+  readonly sourceKey: string;
+}
+
+const parseEntry = (line: string): SpilledEntry => {
+  const [keyId = '', state = '', digest = '', version = '', targetKey = '', sourceKey = '-'] =
+    line.split('\t');
+  return { keyId, observation: { state: STATE_CODES[state]!, digest, version }, targetKey, sourceKey };
+};
+
+const keyIdOfLine = (line: string): string => line.slice(0, line.indexOf('\t'));
+
+const ABSENT: Observation = { state: ItemStates.absent, digest: '', version: '' };
+
+/** A key the scans disagreed on, waiting for its consistent re-read. */
+interface Candidate {
+  readonly k: string;
+  readonly tk: WireItem;
+  /** The source key when the scan saw the key at the source; `null` for target-only keys. */
+  readonly sk: WireItem | null;
+  readonly was: DriftKind;
+  readonly scanned: ObservationPair;
+  readonly previous: ObservationPair;
+}
+
+const emptyCounts = (): Record<DifferenceKind, number> => ({
+  missing: 0,
+  extra: 0,
+  different: 0,
+  settled: 0,
+});
+
+const emptyRepairCounts = (): Record<RepairOutcome, number> => ({
+  repaired: 0,
+  stale: 0,
+  failed: 0,
+  skipped: 0,
+  wouldRepair: 0,
+  wouldSkip: 0,
+});
+
+/**
+ * Audits the target region's table against the source region's, with memory that does not grow with
+ * the tables, and optionally repairs the drift. See the README, "Verifying regions", for the method.
+ *
+ * ```
+ * scan source ─┐ (segments in parallel, eventually consistent, rate-limited)
+ * scan target ─┴─► digest per key ─► spill to disk by key hash (64 partitions)
+ *   ─► compare partition by partition (split again above maxEntriesInMemory) ─► candidates (disk)
+ *   ─► wait --settle ─► consistent re-read of both sides, 100 keys per BatchGetItem
+ *   ─► settled | recheck (next round) | drift ─► attribute names, --repair
+ * ```
+ *
+ * @returns the report; drift is a result (`inSync: false`), not an exception.
+ * @throws DynasyncError `verify.invalidOption`, `config.tableUnreachable`, `verify.keySchemaMismatch`,
+ *   `verify.scanFailed`, `verify.readFailed`, `verify.aborted`.
+ * @example
+ * const report = await verify({ config, from: 'eu-west-1', to: 'us-east-1', settleSeconds: 5 });
+ * if (!report.inSync) console.log(report.counts); // { missing: 2, extra: 0, different: 1, settled: 4 }
+ */
+export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
+  const settings = validateVerifyOptions(options);
+  const { config, from, to } = options;
+  const started = performance.now();
+  const now = options.now ?? Date.now;
+  const sleep =
+    options.sleep ??
+    ((ms: number, signal?: AbortSignal) =>
+      delay(ms, undefined, signal === undefined ? undefined : { signal }));
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const transform = options.transform ?? identityTransform;
+  const names = metadataNames(config);
+  const rules = comparisonRules(config, names);
+  const sourceTable = config.regions[from]!.table;
+  const targetTable = config.regions[to]!.table;
+  const ownClients = options.clients === undefined;
+  const clients = options.clients ?? createReadClients(config);
+  const sourceClient = clients[from];
+  const targetClient = clients[to];
+  if (sourceClient === undefined || targetClient === undefined)
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: no DynamoDB client for region ${sourceClient === undefined ? from : to}`,
+      {
+        option: 'clients',
+      },
+    );
+  const limiters =
+    settings.maxRps === undefined
+      ? { source: undefined, target: undefined }
+      : {
+          source: new TokenBucket({ ratePerSecond: settings.maxRps }),
+          target: new TokenBucket({ ratePerSecond: settings.maxRps }),
+        };
+  const progress = options.onProgress ?? (() => undefined);
+  const consumed = { source: 0, target: 0, estimated: false };
+  const counts = emptyCounts();
+  const repairCounts = emptyRepairCounts();
+  const driftSample: Difference[] = [];
+  const settledSample: Difference[] = [];
+  let spillDir: string | undefined;
+  try {
+    const [sourceInfo, targetInfo] = await Promise.all([
+      describe(sourceClient, from, sourceTable, retry),
+      describe(targetClient, to, targetTable, retry),
+    ]);
+    const targetKeyNames = targetInfo.keyNames;
+    const sourceKeyNames = sourceInfo.keyNames;
+    const sameKeys =
+      transform === identityTransform &&
+      sourceKeyNames.length === targetKeyNames.length &&
+      sourceKeyNames.every((name) => targetKeyNames.includes(name));
+    const sourceKeyOf =
+      options.sourceKeyOf ?? ((targetKey: Item): Item | undefined => project(targetKey, sourceKeyNames));
+    spillDir = await mkdtemp(join(options.spillDir ?? tmpdir(), 'dynasync-verify-'));
+    const dir = spillDir;
+
+    // ── 1. Scan both tables; spill one line per key to its partition's file. ──
+    const spills = {
+      source: SpillFiles.create(dir, 'source', settings.partitions),
+      target: SpillFiles.create(dir, 'target', settings.partitions),
+    };
+    const scanned = { source: 0, target: 0 };
+    const live = { source: 0, target: 0 };
+    const tombstones = { source: 0, target: 0 };
+    const estimatedTotal = sourceInfo.itemCount + targetInfo.itemCount;
+    const report = () =>
+      progress({
+        phase: 'scan',
+        scanned: { ...scanned },
+        estimatedTotal,
+        consumedCapacity: { source: consumed.source, target: consumed.target },
+      });
+    const targetKeyOf = (item: AnyItem, side: string): AnyItem => {
+      const key = project(item, targetKeyNames);
+      if (key === undefined)
+        throw verifyError(
+          VerifyErrorCodes.keySchemaMismatch,
+          `verify: a ${side} item has no ${targetKeyNames.filter((name) => (item as Record<string, unknown>)[name] === undefined).join(', ')}, a key attribute of ${targetTable} in ${to}; the tables' key schemas differ (and no transform maps them)`,
+          { side, table: targetTable, keyNames: targetKeyNames },
+        );
+      return key;
+    };
+    const spillLine = (keyId: string, item: AnyItem, key: AnyItem, sourceKey: string): string => {
+      const seen = observe(item, rules);
+      return `${keyId}\t${seen.state === ItemStates.live ? 'L' : 'T'}\t${seen.digest}\t${seen.version}\t${wireKeyJson(key)}\t${sourceKey}`;
+    };
+    const onSourcePage = async (items: readonly WireItem[], units: number) => {
+      for (const item of items) {
+        if (isDeleteMarker(item, names)) tombstones.source += 1;
+        else live.source += 1;
+        const sourceKey = sameKeys ? '-' : wireKeyJson(project(item, sourceKeyNames) ?? {});
+        // The wire form goes straight to the digest; a transform gets the decoded item.
+        const outputs: readonly AnyItem[] =
+          transform === identityTransform ? [item] : transform(decodeItem(item, 'source item'));
+        for (const output of outputs) {
+          const key = targetKeyOf(output, 'source');
+          const keyId = canonicalKeyId(key);
+          spills.source.add(
+            partitionOf(keyId, 0, settings.partitions),
+            spillLine(keyId, output, key, sourceKey),
+          );
+        }
+      }
+      scanned.source += items.length;
+      consumed.source += units;
+      await spills.source.flush();
+      report();
+    };
+    const onTargetPage = async (items: readonly WireItem[], units: number) => {
+      for (const item of items) {
+        if (isDeleteMarker(item, names)) tombstones.target += 1;
+        else live.target += 1;
+        const key = targetKeyOf(item, 'target');
+        const keyId = canonicalKeyId(key);
+        spills.target.add(partitionOf(keyId, 0, settings.partitions), spillLine(keyId, item, key, '-'));
+      }
+      scanned.target += items.length;
+      consumed.target += units;
+      await spills.target.flush();
+      report();
+    };
+    const scans = linkedAbort(options.signal);
+    let scanFailure: unknown;
+    const scanOne = (run: () => Promise<{ estimated: boolean }>) =>
+      run().then(
+        (totals) => {
+          consumed.estimated ||= totals.estimated;
+        },
+        (error: unknown) => {
+          if (!scans.signal.aborted) scanFailure ??= error;
+          scans.abort();
+          throw error;
+        },
+      );
+    const scanResults = await Promise.allSettled([
+      scanOne(() =>
+        scanTable({
+          client: sourceClient,
+          tableName: sourceTable,
+          segments: settings.segments,
+          ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+          ...(limiters.source === undefined ? {} : { limiter: limiters.source }),
+          retry,
+          signal: scans.signal,
+          onPage: onSourcePage,
+        }),
+      ),
+      scanOne(() =>
+        scanTable({
+          client: targetClient,
+          tableName: targetTable,
+          segments: settings.segments,
+          ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+          ...(limiters.target === undefined ? {} : { limiter: limiters.target }),
+          retry,
+          signal: scans.signal,
+          onPage: onTargetPage,
+        }),
+      ),
+    ]);
+    scans.dispose();
+    await Promise.all([spills.source.close(), spills.target.close()]);
+    if (scanFailure !== undefined) throw scanFailure;
+    const rejected = scanResults.find((result) => result.status === 'rejected');
+    if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
+    const scanEndedAt = performance.now();
+    report();
+
+    // ── 2. Compare partition by partition; keys that differ become candidates (on disk). ──
+    let splits = 0;
+    let peakEntries = 0;
+    let candidateCount = 0;
+    let spilledBytes = spills.source.bytes + spills.target.bytes;
+    const firstRound = SpillFiles.create(dir, 'candidates-1', 1);
+    const addCandidate = (sourceLine: string | undefined, targetLine: string | undefined) => {
+      const source = sourceLine === undefined ? undefined : parseEntry(sourceLine);
+      const target = targetLine === undefined ? undefined : parseEntry(targetLine);
+      const s = source?.observation ?? ABSENT;
+      const t = target?.observation ?? ABSENT;
+      const kind = compareObservations(s, t);
+      if (kind === undefined) return;
+      const entry = (source ?? target)!;
+      const sourceKey =
+        source === undefined ? null : source.sourceKey === '-' ? source.targetKey : source.sourceKey;
+      candidateCount += 1;
+      firstRound.add(
+        0,
+        `{"k":${JSON.stringify(entry.keyId)},"tk":${entry.targetKey},"sk":${sourceKey ?? 'null'},"was":"${kind}","scanned":${JSON.stringify({ source: s, target: t })}}`,
+      );
+    };
+    const comparePartition = async (
+      sourcePath: string,
+      targetPath: string,
+      sourceCount: number,
+      level: number,
+    ): Promise<void> => {
+      if (sourceCount > settings.maxEntriesInMemory && level < MAX_SPLIT_LEVEL) {
+        splits += 1;
+        const parts = {
+          source: SpillFiles.create(dir, `split-${level + 1}-${splits}-s`, SPLIT_FANOUT),
+          target: SpillFiles.create(dir, `split-${level + 1}-${splits}-t`, SPLIT_FANOUT),
+        };
+        for (const [side, path] of [
+          ['source', sourcePath],
+          ['target', targetPath],
+        ] as const) {
+          let lines = 0;
+          for await (const line of readLines(path)) {
+            parts[side].add(partitionOf(keyIdOfLine(line), level + 1, SPLIT_FANOUT), line);
+            lines += 1;
+            if (lines % 1_000 === 0) await parts[side].flush();
+          }
+          await parts[side].close();
+          await rm(path, { force: true });
+        }
+        spilledBytes += parts.source.bytes + parts.target.bytes;
+        for (let part = 0; part < SPLIT_FANOUT; part += 1)
+          await comparePartition(
+            parts.source.path(part),
+            parts.target.path(part),
+            parts.source.counts[part]!,
+            level + 1,
+          );
+        return;
+      }
+      const held = new Map<string, string>();
+      for await (const line of readLines(sourcePath)) {
+        held.set(keyIdOfLine(line), line);
+        if (held.size > peakEntries) peakEntries = held.size;
+      }
+      let lines = 0;
+      for await (const line of readLines(targetPath)) {
+        const keyId = keyIdOfLine(line);
+        const sourceLine = held.get(keyId);
+        if (sourceLine !== undefined) held.delete(keyId);
+        // Fast path: identical state, digest and version text.
+        if (
+          sourceLine === undefined ||
+          sourceLine.split('\t', 4).join('\t') !== line.split('\t', 4).join('\t')
+        )
+          addCandidate(sourceLine, line);
+        lines += 1;
+        if (lines % 1_000 === 0) await firstRound.flush();
+      }
+      for (const sourceLine of held.values()) addCandidate(sourceLine, undefined);
+      held.clear();
+      await firstRound.flush();
+      await Promise.all([rm(sourcePath, { force: true }), rm(targetPath, { force: true })]);
+    };
+    for (let partition = 0; partition < settings.partitions; partition += 1) {
+      if (options.signal?.aborted === true)
+        throw verifyError(VerifyErrorCodes.aborted, 'verify: interrupted while comparing');
+      await comparePartition(
+        spills.source.path(partition),
+        spills.target.path(partition),
+        spills.source.counts[partition]!,
+        0,
+      );
+      progress({ phase: 'compare', partitionsDone: partition + 1, partitions: settings.partitions });
+    }
+    await firstRound.close();
+    spilledBytes += firstRound.bytes;
+
+    // ── 3. Settle: re-read candidates consistently after the grace period, round by round. ──
+    let consistentReads = 0;
+    const repairLimit = pLimit(settings.repairConcurrency);
+    const repairContext = (sourceReadAtMs: number): RepairContext => ({
+      names,
+      compareVersions: rules.compareVersions,
+      from,
+      sourceReadAtMs,
+      tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
+      targetKeyNames,
+    });
+    const emit = async (difference: Difference) => {
+      counts[difference.kind] += 1;
+      if (difference.kind === DifferenceKinds.settled) {
+        if (settledSample.length < settings.sampleSize) settledSample.push(difference);
+      } else if (driftSample.length < settings.sampleSize) driftSample.push(difference);
+      await options.onDifference?.(difference);
+    };
+    const repairOne = async (
+      kind: DriftKind,
+      sourceItem: Item | undefined,
+      sourceKnown: boolean,
+      targetItem: Item | undefined,
+      readAtMs: number,
+    ): Promise<RepairResult> => {
+      const action = kind === DifferenceKinds.extra ? 'tombstone' : 'put';
+      if (!sourceKnown) {
+        const outcome = options.dryRun === true ? RepairOutcomes.wouldSkip : RepairOutcomes.skipped;
+        return { outcome, action, code: RepairSkipCodes.sourceKeyUnknown };
+      }
+      const plan = planRepair(kind, sourceItem, targetItem, repairContext(readAtMs));
+      if (options.dryRun === true) {
+        const outcome = predictRepair(plan, targetItem, names);
+        return plan.type === 'skip'
+          ? { outcome, action: plan.action, code: plan.code }
+          : { outcome, action: plan.action };
+      }
+      if (plan.type === 'skip')
+        return { outcome: RepairOutcomes.skipped, action: plan.action, code: plan.code };
+      return repairLimit(() => sendRepair(targetClient, targetTable, plan, names, retry, options.signal));
+    };
+
+    const processChunk = async (
+      chunk: readonly Candidate[],
+      round: number,
+      next: SpillFiles,
+    ): Promise<void> => {
+      const sourceKeys = new Map<string, Item>();
+      const sourceKeyIds: Array<string | undefined> = chunk.map((candidate) => {
+        const key =
+          candidate.sk !== null
+            ? decodeItem(candidate.sk, 'sourceKey')
+            : sourceKeyOf(decodeItem(candidate.tk, 'key'));
+        if (key === undefined) return undefined;
+        const id = canonicalKeyId(key);
+        sourceKeys.set(id, key);
+        return id;
+      });
+      const targetKeys = chunk.map((candidate) => decodeItem(candidate.tk, 'key'));
+      const readAtMs = now();
+      const [sourceRead, targetRead] = await Promise.all([
+        batchGetConsistent({
+          client: sourceClient,
+          tableName: sourceTable,
+          keys: [...sourceKeys.values()],
+          ...(limiters.source === undefined ? {} : { limiter: limiters.source }),
+          retry,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        }),
+        batchGetConsistent({
+          client: targetClient,
+          tableName: targetTable,
+          keys: targetKeys,
+          ...(limiters.target === undefined ? {} : { limiter: limiters.target }),
+          retry,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        }),
+      ]);
+      consistentReads += sourceKeys.size + targetKeys.length;
+      consumed.source += sourceRead.consumedUnits;
+      consumed.target += targetRead.consumedUnits;
+      consumed.estimated ||= sourceRead.estimated || targetRead.estimated;
+      const sourceById = new Map(
+        sourceRead.items.map((item) => [canonicalKeyId(project(item, sourceKeyNames) ?? {}), item]),
+      );
+      const targetById = new Map(
+        targetRead.items.map((item) => [canonicalKeyId(project(item, targetKeyNames) ?? {}), item]),
+      );
+      const decided: Array<Promise<void>> = [];
+      chunk.forEach((candidate, index) => {
+        const sourceKeyId = sourceKeyIds[index];
+        const raw = sourceKeyId === undefined ? undefined : sourceById.get(sourceKeyId);
+        const sourceItem =
+          raw === undefined
+            ? undefined
+            : transform(raw).find(
+                (output) => canonicalKeyId(project(output, targetKeyNames) ?? {}) === candidate.k,
+              );
+        const targetItem = targetById.get(candidate.k);
+        const current: ObservationPair = {
+          source: observe(sourceItem, rules),
+          target: observe(targetItem, rules),
+        };
+        const decision = settleDecision({
+          scanned: candidate.scanned,
+          previous: candidate.previous,
+          current,
+          round,
+          maxRounds: settings.settleRounds,
+          compareVersions: rules.compareVersions,
+        });
+        if (decision.type === 'recheck') {
+          next.add(0, JSON.stringify({ ...candidate, previous: current }));
+          return;
+        }
+        const base = {
+          key: candidate.tk,
+          keyHash: keyHashOf(candidate.k),
+          sourceVersion: current.source.version,
+          targetVersion: current.target.version,
+          rechecks: round,
+        };
+        if (decision.type === 'settled') {
+          decided.push(emit({ kind: DifferenceKinds.settled, was: candidate.was, attributes: [], ...base }));
+          return;
+        }
+        const attributes =
+          decision.kind === DifferenceKinds.different
+            ? differingAttributes(comparableItem(sourceItem!, rules), comparableItem(targetItem!, rules))
+            : [];
+        const difference: Difference = { kind: decision.kind, attributes, ...base };
+        if (options.repair !== true) {
+          decided.push(emit(difference));
+          return;
+        }
+        decided.push(
+          repairOne(decision.kind, sourceItem, sourceKeyId !== undefined, targetItem, readAtMs).then(
+            (repair) => {
+              repairCounts[repair.outcome] += 1;
+              return emit({ ...difference, repair });
+            },
+          ),
+        );
+      });
+      await Promise.all(decided);
+    };
+
+    let roundFile = firstRound;
+    let pending = candidateCount;
+    let lastReadAt = scanEndedAt;
+    for (let round = 1; pending > 0; round += 1) {
+      const waitMs = Math.max(0, Math.ceil(lastReadAt + settings.settleSeconds * 1_000 - performance.now()));
+      progress({ phase: 'settle', round, candidates: pending, waitMs });
+      if (waitMs > 0) {
+        try {
+          await sleep(waitMs, options.signal);
+        } catch (cause) {
+          throw verifyError(VerifyErrorCodes.aborted, 'verify: interrupted while settling', {}, cause);
+        }
+      }
+      const next = SpillFiles.create(dir, `candidates-${round + 1}`, 1);
+      const running = new Set<Promise<void>>();
+      let failure: unknown;
+      let done = 0;
+      const launch = (chunk: Candidate[]) => {
+        const task: Promise<void> = processChunk(chunk, round, next)
+          .then(
+            () => {
+              done += chunk.length;
+              progress({ phase: 'recheck', round, done, candidates: pending });
+            },
+            (error: unknown) => {
+              failure ??= error;
+            },
+          )
+          .finally(() => running.delete(task));
+        running.add(task);
+      };
+      let chunk: Candidate[] = [];
+      for await (const line of readLines(roundFile.path(0))) {
+        const parsed = JSON.parse(line) as Omit<Candidate, 'previous'> & { previous?: ObservationPair };
+        chunk.push({ ...parsed, previous: parsed.previous ?? parsed.scanned });
+        if (chunk.length === BATCH_GET_KEYS) {
+          launch(chunk);
+          chunk = [];
+          while (running.size >= CHUNK_CONCURRENCY) await Promise.race(running);
+          if (failure !== undefined) break;
+          await next.flush();
+        }
+      }
+      if (chunk.length > 0 && failure === undefined) launch(chunk);
+      await Promise.all(running);
+      await next.close();
+      if (failure !== undefined) throw failure;
+      await rm(roundFile.path(0), { force: true });
+      spilledBytes += next.bytes;
+      pending = next.counts[0]!;
+      roundFile = next;
+      lastReadAt = performance.now();
+    }
+
+    const durationMs = performance.now() - started;
+    const drift = counts.missing + counts.extra + counts.different;
+    return {
+      from,
+      to,
+      tables: { source: sourceTable, target: targetTable },
+      inSync: drift === 0,
+      counts,
+      scanned,
+      live,
+      tombstones,
+      consumedCapacity: {
+        source: Number(consumed.source.toFixed(1)),
+        target: Number(consumed.target.toFixed(1)),
+        estimated: consumed.estimated,
+      },
+      settings: {
+        segments: settings.segments,
+        settleSeconds: settings.settleSeconds,
+        settleRounds: settings.settleRounds,
+        maxRps: settings.maxRps ?? null,
+        topology: config.topology.type,
+        versionsCompared: rules.compareVersions,
+      },
+      method: {
+        partitions: settings.partitions,
+        splits,
+        maxEntriesInMemory: settings.maxEntriesInMemory,
+        peakEntriesInMemory: peakEntries,
+        spilledBytes,
+        candidates: candidateCount,
+        consistentReads,
+      },
+      ...(options.repair === true
+        ? { repair: { dryRun: options.dryRun === true, counts: repairCounts } }
+        : {}),
+      durationMs: Math.round(durationMs),
+      itemsPerSecond: Math.round((scanned.source + scanned.target) / (durationMs / 1000)),
+      sample: [...driftSample, ...settledSample].slice(0, settings.sampleSize),
+    };
+  } finally {
+    if (spillDir !== undefined) await rm(spillDir, { recursive: true, force: true });
+    if (ownClients) for (const client of Object.values(clients)) client.destroy();
+  }
+};
