@@ -11,6 +11,7 @@ import { benchLag } from './lag.js';
 import { benchPlan } from './plan.js';
 import { benchReplicateVsRawPut, type RunResult } from './replicateVsRawPut.js';
 import type { BenchResults, Metric, Print, Target } from './types.js';
+import { benchVerify, verifyBenchMetrics } from './verify.js';
 
 const USAGE = `npm run bench [-- options]
   --records <n>        uniform-key records per throughput run (default 4000)
@@ -22,7 +23,8 @@ const USAGE = `npm run bench [-- options]
   --lag-rate <n>       writes/s of the lag workload (default 200)
   --poll-interval <n>  replicator.pollIntervalMs of the lag run (default 50)
   --lag-batch-size <n> replicator.batchSize (GetRecords limit) of the lag run (default 100)
-  --only <list>        comma-separated subset of: plan,throughput,lag
+  --verify-items <n>   items per table of the large verify run (default 200000; the small RSS point is a quarter)
+  --only <list>        comma-separated subset of: plan,throughput,lag,verify
   --out <file>         results file (default bench/results.json)`;
 
 const print: Print = (line) => process.stdout.write(`${line}\n`);
@@ -122,6 +124,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
       'poll-interval': { type: 'string' },
       'lag-batch-size': { type: 'string' },
       only: { type: 'string' },
+      'verify-items': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -130,7 +133,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     print(USAGE);
     return 0;
   }
-  const only = new Set((values.only ?? 'plan,throughput,lag').split(',').map((part) => part.trim()));
+  const only = new Set((values.only ?? 'plan,throughput,lag,verify').split(',').map((part) => part.trim()));
   const out = values.out ?? fileURLToPath(new URL('./results.json', import.meta.url));
   const started = Date.now();
   const metrics: Record<string, Metric> = {};
@@ -168,7 +171,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     }
   }
 
-  if (only.has('throughput') || only.has('lag')) {
+  if (only.has('throughput') || only.has('lag') || only.has('verify')) {
     const instances: LocalDynamo[] = [];
     const dir = await mkdtemp(join(tmpdir(), 'dynasync-bench-'));
     const stopAll = () => Promise.all(instances.splice(0).map((instance) => instance.stop()));
@@ -297,6 +300,25 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
           metrics.lag_p99_ms = metric(lag.p99Ms, 'ms', { op: '<=', value: 500 }, detail);
         } catch (error) {
           failures.push(`lag: ${(error as Error).stack ?? String(error)}`);
+        }
+      }
+      if (only.has('verify')) {
+        print(
+          'verify: both tables scanned and compared (digests spilled to disk) vs a raw parallel scan; peak RSS at two sizes',
+        );
+        try {
+          const items = positive('verify-items', values['verify-items'], 200_000);
+          const result = await benchVerify({
+            source,
+            peer,
+            dir,
+            items,
+            smallItems: Math.max(1, Math.floor(items / 4)),
+            print,
+          });
+          Object.assign(metrics, verifyBenchMetrics(result));
+        } catch (error) {
+          failures.push(`verify: ${(error as Error).stack ?? String(error)}`);
         }
       }
     } catch (error) {

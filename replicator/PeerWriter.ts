@@ -23,8 +23,6 @@ export interface PeerWriterOptions {
   readonly baseDelayMs?: number;
   /** Longest retry delay, ms. @default 2000 */
   readonly maxDelayMs?: number;
-  /** Longest single request, ms (also bounded by the deadline). @default 10000 */
-  readonly requestTimeoutMs?: number;
   /** Called after each failed attempt that will be retried (for metrics). */
   readonly onRetry?: (write: PlannedWrite, error: unknown) => void;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -32,11 +30,17 @@ export interface PeerWriterOptions {
   readonly now?: () => number;
 }
 
+/** Room left for what replication adds to an item (metadata attributes are ~100 bytes). */
+const SIZE_MARGIN_BYTES = 16 * 1024;
+
 /**
  * The error of a write whose item, with replication metadata, exceeds DynamoDB's 400 KB limit;
  * `undefined` when it fits. Checked before sending: such a write can never succeed.
  */
 export const oversizeError = (write: PlannedWrite): DynasyncError | undefined => {
+  // The stream record's own size (both images) bounds the new image: far below the limit, skip the walk.
+  const recordBytes = write.change.record.sizeBytes;
+  if (recordBytes !== undefined && recordBytes + SIZE_MARGIN_BYTES < MAX_ITEM_BYTES) return undefined;
   const size = itemSize(write.change.item);
   if (size <= MAX_ITEM_BYTES) return undefined;
   return new DynasyncError(
@@ -82,10 +86,12 @@ export class PeerWriter {
     deadlineMs: number,
     onResult?: (result: WriteResult) => void,
   ): Promise<WriteResult[]> {
+    // One timer for the whole batch, not one per request: requests end at the deadline at the latest.
+    const deadlineSignal = AbortSignal.timeout(Math.max(1, deadlineMs - this.now()));
     return Promise.all(
       writes.map((write) =>
         this.limit(async () => {
-          const result = await this.send(write, deadlineMs);
+          const result = await this.send(write, deadlineMs, deadlineSignal);
           onResult?.(result);
           return result;
         }),
@@ -94,7 +100,11 @@ export class PeerWriter {
   }
 
   /** Sends one write, retrying transient failures until `deadlineMs` (epoch ms). */
-  public async send(write: PlannedWrite, deadlineMs: number): Promise<WriteResult> {
+  public async send(
+    write: PlannedWrite,
+    deadlineMs: number,
+    deadlineSignal?: AbortSignal,
+  ): Promise<WriteResult> {
     const target = this.options.peers[write.peer];
     if (target === undefined) throw new Error(`PeerWriter: no client for peer region "${write.peer}"`);
     const tooLarge = oversizeError(write);
@@ -120,7 +130,7 @@ export class PeerWriter {
       attempts = attempt + 1;
       try {
         await target.client.send(new PutItemCommand(input), {
-          abortSignal: AbortSignal.timeout(Math.min(remaining, this.options.requestTimeoutMs ?? 10_000)),
+          abortSignal: deadlineSignal ?? AbortSignal.timeout(remaining),
         });
         return {
           write,

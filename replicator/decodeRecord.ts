@@ -90,5 +90,8 @@ export const decodeRecord = (record: StreamRecord, index: number): DecodedRecord
     oldImage,
     createdAtMs: Math.round(seconds * 1000),
     byTtl: identity?.type === 'Service' && identity.principalId === 'dynamodb.amazonaws.com',
+    ...(typeof body.SizeBytes === 'number' && Number.isFinite(body.SizeBytes)
+      ? { sizeBytes: body.SizeBytes }
+      : {}),
   };
 };

@@ -54,6 +54,8 @@ export interface DecodedRecord {
   readonly createdAtMs: number;
   /** True when DynamoDB's TTL process removed the item. */
   readonly byTtl: boolean;
+  /** The stream record's `SizeBytes` (keys and both images), when the record has it. */
+  readonly sizeBytes?: number;
 }
 
 /** Why a record ships nothing. */
