@@ -8,6 +8,7 @@ import { parseConfig } from '../../core/config/loadConfig.js';
 import { LambdaEnv } from '../../infra/constants.js';
 import { REGION_ENV } from '../../replicator/handler.js';
 import { emfMetrics } from '../../replicator/metrics.js';
+import { captureStdout } from '../helpers/captureStdout.js';
 import {
   exampleConfig,
   iamStatements,
@@ -376,17 +377,7 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
     });
 
     it('alarms on the replication lag exactly as the handler emits it: namespace, name and whole dimension set', () => {
-      const lines: string[] = [];
-      const keep = (chunk: unknown) => {
-        lines.push(
-          ...String(chunk)
-            .split('\n')
-            .filter((line) => line.trim() !== ''),
-        );
-        return true;
-      };
-      vi.spyOn(process.stdout, 'write').mockImplementation(keep);
-      vi.spyOn(console, 'log').mockImplementation(keep);
+      const lines = captureStdout();
       try {
         emfMetrics('orders', 'eu-west-1').publish({
           batchItemFailures: [],

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../replicator/handler.js';
 import { emfMetrics, type ReplicatorMetrics } from '../../replicator/metrics.js';
 import type { BatchCounts, BatchResult, StreamRecord } from '../../replicator/types.js';
+import { captureStdout } from '../helpers/captureStdout.js';
 import { streamRecord } from '../helpers/factories.js';
 
 const counts = (overrides: Partial<BatchCounts> = {}): BatchCounts => ({
@@ -16,27 +17,11 @@ const counts = (overrides: Partial<BatchCounts> = {}): BatchCounts => ({
   ...overrides,
 });
 
-/** Every line Powertools writes, wherever it writes it. */
-const captureOutput = () => {
-  const lines: string[] = [];
-  const keep = (chunk: unknown) => {
-    lines.push(
-      ...String(chunk)
-        .split('\n')
-        .filter((line) => line.trim() !== ''),
-    );
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(keep);
-  vi.spyOn(console, 'log').mockImplementation(keep);
-  return lines;
-};
-
 afterEach(() => vi.restoreAllMocks());
 
 describe('emfMetrics', () => {
   it('publishes one Embedded Metric Format line per batch with the counts, lag and dimensions', () => {
-    const lines = captureOutput();
+    const lines = captureStdout();
 
     emfMetrics('orders', 'eu-west-1').publish({ batchItemFailures: [], counts: counts(), lagMs: 42 });
 
