@@ -18,7 +18,7 @@ import type { Item } from '../core/types.js';
 import { createDynamoClients } from '../replicator/clients.js';
 import { type LocalDynamo, startLocalDynamo } from '../tools/localDynamo.js';
 import { percentile } from '../tools/percentile.js';
-import { withWireItems } from '../tools/verify/_internals/rawScanItems.js';
+import { countingBodyHandler, withScanBodyHandler } from '../tools/verify/_internals/scanBody.js';
 import { DEFAULT_PAGE_SIZE } from '../tools/verify/_internals/scanTable.js';
 import { verify } from '../tools/verify/verify.js';
 import { createPlainTable, dropTable } from './_internals/tables.js';
@@ -166,8 +166,8 @@ const rawScan = async (
             Limit: DEFAULT_PAGE_SIZE,
             ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
           });
-          const page = await client.send(wire ? withWireItems(command) : command);
-          items += page.Items?.length ?? 0;
+          const page = await client.send(wire ? withScanBodyHandler(command, countingBodyHandler) : command);
+          items += page.Count ?? 0;
           startKey = page.LastEvaluatedKey;
         } while (startKey !== undefined);
       }),
@@ -349,7 +349,11 @@ export const benchVerify = async (options: VerifyBenchOptions): Promise<VerifyBe
     };
     const verifyRun = async (round: number) => {
       const started = performance.now();
+      const phases = new Map<string, number>();
       const report = await verify({
+        onProgress: (event) => {
+          if (!phases.has(event.phase)) phases.set(event.phase, performance.now() - started);
+        },
         config,
         from: SOURCE,
         to: PEER,
@@ -367,6 +371,9 @@ export const benchVerify = async (options: VerifyBenchOptions): Promise<VerifyBe
           `benchVerify: verify found ${JSON.stringify(report.counts)}, expected ${expected} drifted keys`,
         );
       record('verify', round, report.scanned.source + report.scanned.target, performance.now() - started);
+      print(
+        `      phases start at (ms): ${[...phases].map(([phase, at]) => `${phase} ${Math.round(at)}`).join(', ')}`,
+      );
     };
     for (let round = 0; round <= rounds; round += 1) {
       const steps = [scanRun, wireScanRun, verifyRun];

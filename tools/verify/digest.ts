@@ -1,8 +1,7 @@
 import { hash } from 'node:crypto';
-import { tryDecodeVersion } from '../../conflict/version.js';
 import type { MetadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
-import { canonicalNumber } from '../../core/number.js';
+import { parseNumber } from '../../core/number.js';
 import type { AttributeValue, Item, WireAttributeValue, WireItem } from '../../core/types.js';
 import { ItemStates, type Observation } from './types.js';
 
@@ -43,6 +42,26 @@ const quote = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringif
 
 const sortedList = (members: readonly string[]): string => `[${[...members].sort().join(',')}]`;
 
+/** A number already in its canonical spelling: plain, no leading or trailing zeros, no exponent, no "+". */
+const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
+
+/**
+ * The one plain spelling of a number's value: `1.50`, `15E-1` and `+1.5` all give `1.5`; `-0` gives
+ * `0`. It is also how DynamoDB returns numbers, so values read from a table are usually already in it
+ * (checked with one regular expression), and it is a valid DynamoDB number (keys are rebuilt from it).
+ */
+export const canonicalDecimal = (text: string): string => {
+  if (PLAIN_DECIMAL.test(text) && text !== '-0') return text;
+  const parsed = parseNumber(text);
+  if (parsed === undefined) return `invalid:${text}`;
+  const { digits, exponent } = parsed;
+  if (digits === '') return '0';
+  const sign = parsed.negative ? '-' : '';
+  if (exponent >= digits.length - 1) return sign + digits + '0'.repeat(exponent - (digits.length - 1));
+  if (exponent >= 0) return `${sign}${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+  return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+};
+
 /**
  * Canonical text of a value: equal values (as DynamoDB compares them) give equal texts. Numbers by
  * value (`1.50` = `1.5`), sets in any order, binary by bytes, maps by sorted names, lists in order.
@@ -50,7 +69,7 @@ const sortedList = (members: readonly string[]): string => `[${[...members].sort
  */
 export const canonicalValue = (value: AnyAttributeValue): string => {
   if ('S' in value) return `S${quote(value.S)}`;
-  if ('N' in value) return `N${canonicalNumber(value.N)}`;
+  if ('N' in value) return `N${canonicalDecimal(value.N)}`;
   if ('M' in value) return `M${canonicalItem(value.M, undefined)}`;
   if ('BOOL' in value) return value.BOOL ? 'T' : 'F';
   if ('SS' in value) return `SS${sortedList(value.SS.map((member) => quote(member)))}`;
@@ -60,19 +79,35 @@ export const canonicalValue = (value: AnyAttributeValue): string => {
     return `${text}]`;
   }
   if ('B' in value) return `B${base64(value.B)}`;
-  if ('NS' in value) return `NS${sortedList(value.NS.map((member) => canonicalNumber(member)))}`;
+  if ('NS' in value) return `NS${sortedList(value.NS.map((member) => canonicalDecimal(member)))}`;
   if ('BS' in value) return `BS${sortedList((value.BS as ReadonlyArray<Uint8Array | string>).map(base64))}`;
   return 'NULL';
 };
 
+/** Sorted names and their JSON text, by an item's names in their original order (items share shapes). */
+const shapes = new Map<string, ReadonlyArray<readonly [string, string]>>();
+const SHAPE_CACHE_LIMIT = 10_000;
+
+const sortedNames = (item: AnyItem): ReadonlyArray<readonly [string, string]> => {
+  const names = Object.keys(item);
+  const shape = names.join('\u0000');
+  let sorted = shapes.get(shape);
+  if (sorted === undefined) {
+    sorted = names.sort().map((name) => [name, quote(name)] as const);
+    if (shapes.size >= SHAPE_CACHE_LIMIT) shapes.clear();
+    shapes.set(shape, sorted);
+  }
+  return sorted;
+};
+
 /** Canonical text of an item (or map), leaving out the attributes in `skip`. */
 export const canonicalItem = (item: AnyItem, skip: ReadonlySet<string> | undefined): string => {
-  const names = Object.keys(item).sort();
+  const values = item as Record<string, AnyAttributeValue>;
   let text = '{';
   let first = true;
-  for (const name of names) {
+  for (const [name, quoted] of sortedNames(item)) {
     if (skip?.has(name) === true) continue;
-    text += `${first ? '' : ','}${quote(name)}:${canonicalValue((item as Record<string, AnyAttributeValue>)[name]!)}`;
+    text += `${first ? '' : ','}${quoted}:${canonicalValue(values[name]!)}`;
     first = false;
   }
   return `${text}}`;
@@ -102,22 +137,40 @@ export const comparableItem = (item: Item, rules: ComparisonRules): Item => {
 export const itemDigest = (item: AnyItem, rules: ComparisonRules): string =>
   hash('sha256', canonicalItem(item, ignoredAttributes(rules)), 'base64url').slice(0, 22);
 
-/**
- * Canonical text of a key, equal for equal keys in either form (numbers by value, binary by bytes),
- * with no tab or newline: the spill files' first column.
- */
-export const canonicalKeyId = (key: AnyItem): string => canonicalItem(key, undefined);
+/** Sorted key names with their JSON text, by the names as given. */
+const keyShapes = new Map<string, ReadonlyArray<readonly [string, string]>>();
 
-/** The JSON wire form of a key (binary as base64), as `--output` writes it. */
-export const wireKeyJson = (key: AnyItem): string =>
-  JSON.stringify(
-    Object.fromEntries(
-      Object.entries(key as Record<string, AnyAttributeValue>).map(([name, value]) => [
-        name,
-        'B' in value && typeof value.B !== 'string' ? { B: base64(value.B) } : value,
-      ]),
-    ),
-  );
+/**
+ * Canonical text of a key: its JSON wire form with names sorted, numbers in their plain spelling
+ * (see {@link canonicalDecimal}) and binary in canonical base64. Equal keys give equal texts, in
+ * either item form; it holds no tab or newline (the spill files' first column), and `JSON.parse` of it
+ * is the key (as `--output` writes it).
+ * @param names the key attribute names; @default the key's own names
+ * @example canonicalKeyId({ sk: { N: '1.50' }, pk: { S: 'a' } }) // '{"pk":{"S":"a"},"sk":{"N":"1.5"}}'
+ */
+export const canonicalKeyId = (key: AnyItem, names: readonly string[] = Object.keys(key)): string => {
+  const shape = names.join('\u0000');
+  let sorted = keyShapes.get(shape);
+  if (sorted === undefined) {
+    sorted = [...names].sort().map((name) => [name, quote(name)] as const);
+    if (keyShapes.size >= SHAPE_CACHE_LIMIT) keyShapes.clear();
+    keyShapes.set(shape, sorted);
+  }
+  const values = key as Record<string, AnyAttributeValue>;
+  let text = '{';
+  for (let i = 0; i < sorted.length; i += 1) {
+    const [name, quoted] = sorted[i]!;
+    const value = values[name];
+    let wire: string;
+    if (value === undefined) wire = 'null';
+    else if ('S' in value) wire = `{"S":${quote(value.S)}}`;
+    else if ('N' in value) wire = `{"N":"${canonicalDecimal(value.N)}"}`;
+    else if ('B' in value) wire = `{"B":"${base64(value.B)}"}`;
+    else wire = JSON.stringify(value); // not a key type: never in a valid key
+    text += `${i === 0 ? '' : ','}${quoted}:${wire}`;
+  }
+  return `${text}}`;
+};
 
 /** The first 12 hex digits of the SHA-256 of a canonical key: identifies a key in logs without showing it. */
 export const keyHashOf = (keyId: string): string => hash('sha256', keyId, 'hex').slice(0, 12);
@@ -130,13 +183,19 @@ export const isDeleteMarker = (item: AnyItem, names: MetadataNames): boolean =>
   isTrue((item as Record<string, AnyAttributeValue>)[names.deleted]);
 
 /**
+ * The shape of an encoded dynasync version (`conflict/version.ts`), checked without decoding it;
+ * a test holds it to `tryDecodeVersion`.
+ */
+export const VERSION_TEXT = /^\d{15}\.\d{6}\.[a-z0-9][a-z0-9-]{0,62}(?:~\d{40})?$/;
+
+/**
  * The version text of an item: the `<prefix>v` text when it is a dynasync version, `invalid:<hash>`
  * when the attribute holds something else (still detects a change), `''` without one.
  */
 export const versionOf = (item: AnyItem | undefined, names: MetadataNames): string => {
   const value = (item as Record<string, AnyAttributeValue> | undefined)?.[names.version];
   if (value === undefined) return '';
-  if ('S' in value && tryDecodeVersion(value.S) !== undefined) return value.S;
+  if ('S' in value && VERSION_TEXT.test(value.S)) return value.S;
   return `invalid:${hash('sha256', canonicalValue(value), 'hex').slice(0, 12)}`;
 };
 

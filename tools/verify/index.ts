@@ -3,6 +3,7 @@ export { addVerifyCommand, exitCodeOf, runVerifyCommand, VerifyExitCodes } from 
 export { compareObservations } from './compareObservations.js';
 export type { AnyAttributeValue, AnyItem, ComparisonRules } from './digest.js';
 export {
+  canonicalDecimal,
   canonicalItem,
   canonicalKeyId,
   canonicalValue,
@@ -12,8 +13,8 @@ export {
   itemDigest,
   keyHashOf,
   observe,
+  VERSION_TEXT,
   versionOf,
-  wireKeyJson,
 } from './digest.js';
 export type { VerifyErrorCode } from './errors.js';
 export { VerifyErrorCodes, verifyError } from './errors.js';

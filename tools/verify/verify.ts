@@ -11,11 +11,19 @@ import { differingAttributes } from '../../core/equality.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import type { Item, WireItem } from '../../core/types.js';
 import { BATCH_GET_KEYS, batchGetConsistent } from './_internals/batchGetConsistent.js';
+import { comparePartitions } from './_internals/comparePartitions.js';
 import { createReadClients } from './_internals/createReadClients.js';
 import { linkedAbort } from './_internals/linkedAbort.js';
-import { partitionOf } from './_internals/partitionOf.js';
+import {
+  createPageSpiller,
+  type PageSpillerOptions,
+  type Side,
+  type SpillTotals,
+  spillName,
+} from './_internals/pageSpiller.js';
 import { readLines, SpillFiles } from './_internals/SpillFiles.js';
 import { scanTable } from './_internals/scanTable.js';
+import { parseSpillLine } from './_internals/spillLine.js';
 import { TokenBucket } from './_internals/TokenBucket.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './_internals/withRetries.js';
 import { compareObservations } from './compareObservations.js';
@@ -24,10 +32,8 @@ import {
   canonicalKeyId,
   comparableItem,
   comparisonRules,
-  isDeleteMarker,
   keyHashOf,
   observe,
-  wireKeyJson,
 } from './digest.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { planRepair, predictRepair, type RepairContext } from './planRepair.js';
@@ -105,10 +111,6 @@ export interface VerifyOptions {
   readonly retry?: Partial<RetryPolicy>;
 }
 
-/** Splits of an oversized partition. */
-const SPLIT_FANOUT = 16;
-/** Split levels before a partition is compared whatever its size (unreachable in practice). */
-const MAX_SPLIT_LEVEL = 8;
 /** Candidate chunks (of up to 100 keys) re-read at once. */
 const CHUNK_CONCURRENCY = 4;
 
@@ -232,24 +234,6 @@ const project = <T extends AnyItem>(item: T, names: readonly string[]): T | unde
   return key as T;
 };
 
-const STATE_CODES: Record<string, Observation['state']> = { L: ItemStates.live, T: ItemStates.tombstone };
-
-/** One scanned entry as spilled: `keyId \t L|T \t digest \t version \t targetKey \t sourceKey|-`. */
-interface SpilledEntry {
-  readonly keyId: string;
-  readonly observation: Observation;
-  readonly targetKey: string;
-  readonly sourceKey: string;
-}
-
-const parseEntry = (line: string): SpilledEntry => {
-  const [keyId = '', state = '', digest = '', version = '', targetKey = '', sourceKey = '-'] =
-    line.split('\t');
-  return { keyId, observation: { state: STATE_CODES[state]!, digest, version }, targetKey, sourceKey };
-};
-
-const keyIdOfLine = (line: string): string => line.slice(0, line.indexOf('\t'));
-
 const ABSENT: Observation = { state: ItemStates.absent, digest: '', version: '' };
 
 /** A key the scans disagreed on, waiting for its consistent re-read. */
@@ -356,13 +340,22 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
     const dir = spillDir;
 
     // ── 1. Scan both tables; spill one line per key to its partition's file. ──
-    const spills = {
-      source: SpillFiles.create(dir, 'source', settings.partitions),
-      target: SpillFiles.create(dir, 'target', settings.partitions),
+    const spillerOptions: PageSpillerOptions = {
+      dir,
+      partitions: settings.partitions,
+      prefix: config.metadata.prefix,
+      compareVersions: rules.compareVersions,
+      targetKeyNames,
+      sourceKeyNames,
+      sameKeys,
+      targetTable,
+      to,
     };
+    const spiller = createPageSpiller(
+      spillerOptions,
+      transform === identityTransform ? undefined : transform,
+    );
     const scanned = { source: 0, target: 0 };
-    const live = { source: 0, target: 0 };
-    const tombstones = { source: 0, target: 0 };
     const estimatedTotal = sourceInfo.itemCount + targetInfo.itemCount;
     const report = () =>
       progress({
@@ -371,59 +364,29 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
         estimatedTotal,
         consumedCapacity: { source: consumed.source, target: consumed.target },
       });
-    const targetKeyOf = (item: AnyItem, side: string): AnyItem => {
-      const key = project(item, targetKeyNames);
-      if (key === undefined)
-        throw verifyError(
-          VerifyErrorCodes.keySchemaMismatch,
-          `verify: a ${side} item has no ${targetKeyNames.filter((name) => (item as Record<string, unknown>)[name] === undefined).join(', ')}, a key attribute of ${targetTable} in ${to}; the tables' key schemas differ (and no transform maps them)`,
-          { side, table: targetTable, keyNames: targetKeyNames },
-        );
-      return key;
-    };
-    const spillLine = (keyId: string, item: AnyItem, key: AnyItem, sourceKey: string): string => {
-      const seen = observe(item, rules);
-      return `${keyId}\t${seen.state === ItemStates.live ? 'L' : 'T'}\t${seen.digest}\t${seen.version}\t${wireKeyJson(key)}\t${sourceKey}`;
-    };
-    const onSourcePage = async (items: readonly WireItem[], units: number) => {
-      for (const item of items) {
-        if (isDeleteMarker(item, names)) tombstones.source += 1;
-        else live.source += 1;
-        const sourceKey = sameKeys ? '-' : wireKeyJson(project(item, sourceKeyNames) ?? {});
-        // The wire form goes straight to the digest; a transform gets the decoded item.
-        const outputs: readonly AnyItem[] =
-          transform === identityTransform ? [item] : transform(decodeItem(item, 'source item'));
-        for (const output of outputs) {
-          const key = targetKeyOf(output, 'source');
-          const keyId = canonicalKeyId(key);
-          spills.source.add(
-            partitionOf(keyId, 0, settings.partitions),
-            spillLine(keyId, output, key, sourceKey),
-          );
-        }
-      }
-      scanned.source += items.length;
-      consumed.source += units;
-      await spills.source.flush();
-      report();
-    };
-    const onTargetPage = async (items: readonly WireItem[], units: number) => {
-      for (const item of items) {
-        if (isDeleteMarker(item, names)) tombstones.target += 1;
-        else live.target += 1;
-        const key = targetKeyOf(item, 'target');
-        const keyId = canonicalKeyId(key);
-        spills.target.add(partitionOf(keyId, 0, settings.partitions), spillLine(keyId, item, key, '-'));
-      }
-      scanned.target += items.length;
-      consumed.target += units;
-      await spills.target.flush();
-      report();
-    };
     const scans = linkedAbort(options.signal);
     let scanFailure: unknown;
-    const scanOne = (run: () => Promise<{ estimated: boolean }>) =>
-      run().then(
+    const scanSide = (
+      side: Side,
+      client: DynamoDBClient,
+      tableName: string,
+      limiter: TokenBucket | undefined,
+    ) =>
+      scanTable({
+        client,
+        tableName,
+        segments: settings.segments,
+        ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+        ...(limiter === undefined ? {} : { limiter }),
+        retry,
+        signal: scans.signal,
+        onBody: (body) => spiller.page(side, body),
+        onPage: (items, units) => {
+          scanned[side] += items;
+          consumed[side] += units;
+          report();
+        },
+      }).then(
         (totals) => {
           consumed.estimated ||= totals.estimated;
         },
@@ -434,133 +397,52 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
         },
       );
     const scanResults = await Promise.allSettled([
-      scanOne(() =>
-        scanTable({
-          client: sourceClient,
-          tableName: sourceTable,
-          segments: settings.segments,
-          ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
-          ...(limiters.source === undefined ? {} : { limiter: limiters.source }),
-          retry,
-          signal: scans.signal,
-          onPage: onSourcePage,
-        }),
-      ),
-      scanOne(() =>
-        scanTable({
-          client: targetClient,
-          tableName: targetTable,
-          segments: settings.segments,
-          ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
-          ...(limiters.target === undefined ? {} : { limiter: limiters.target }),
-          retry,
-          signal: scans.signal,
-          onPage: onTargetPage,
-        }),
-      ),
+      scanSide('source', sourceClient, sourceTable, limiters.source),
+      scanSide('target', targetClient, targetTable, limiters.target),
     ]);
     scans.dispose();
-    await Promise.all([spills.source.close(), spills.target.close()]);
     if (scanFailure !== undefined) throw scanFailure;
     const rejected = scanResults.find((result) => result.status === 'rejected');
     if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
+    const totals: SpillTotals = await spiller.close();
     const scanEndedAt = performance.now();
     report();
+    const spillSet = (side: Side) => ({
+      partitions: settings.partitions,
+      counts: totals.counts[side],
+      path: (partition: number) => SpillFiles.pathOf(dir, spillName(side), partition),
+    });
 
     // ── 2. Compare partition by partition; keys that differ become candidates (on disk). ──
-    let splits = 0;
-    let peakEntries = 0;
     let candidateCount = 0;
-    let spilledBytes = spills.source.bytes + spills.target.bytes;
     const firstRound = SpillFiles.create(dir, 'candidates-1', 1);
-    const addCandidate = (sourceLine: string | undefined, targetLine: string | undefined) => {
-      const source = sourceLine === undefined ? undefined : parseEntry(sourceLine);
-      const target = targetLine === undefined ? undefined : parseEntry(targetLine);
-      const s = source?.observation ?? ABSENT;
-      const t = target?.observation ?? ABSENT;
-      const kind = compareObservations(s, t);
-      if (kind === undefined) return;
-      const entry = (source ?? target)!;
-      const sourceKey =
-        source === undefined ? null : source.sourceKey === '-' ? source.targetKey : source.sourceKey;
-      candidateCount += 1;
-      firstRound.add(
-        0,
-        `{"k":${JSON.stringify(entry.keyId)},"tk":${entry.targetKey},"sk":${sourceKey ?? 'null'},"was":"${kind}","scanned":${JSON.stringify({ source: s, target: t })}}`,
-      );
-    };
-    const comparePartition = async (
-      sourcePath: string,
-      targetPath: string,
-      sourceCount: number,
-      level: number,
-    ): Promise<void> => {
-      if (sourceCount > settings.maxEntriesInMemory && level < MAX_SPLIT_LEVEL) {
-        splits += 1;
-        const parts = {
-          source: SpillFiles.create(dir, `split-${level + 1}-${splits}-s`, SPLIT_FANOUT),
-          target: SpillFiles.create(dir, `split-${level + 1}-${splits}-t`, SPLIT_FANOUT),
-        };
-        for (const [side, path] of [
-          ['source', sourcePath],
-          ['target', targetPath],
-        ] as const) {
-          let lines = 0;
-          for await (const line of readLines(path)) {
-            parts[side].add(partitionOf(keyIdOfLine(line), level + 1, SPLIT_FANOUT), line);
-            lines += 1;
-            if (lines % 1_000 === 0) await parts[side].flush();
-          }
-          await parts[side].close();
-          await rm(path, { force: true });
-        }
-        spilledBytes += parts.source.bytes + parts.target.bytes;
-        for (let part = 0; part < SPLIT_FANOUT; part += 1)
-          await comparePartition(
-            parts.source.path(part),
-            parts.target.path(part),
-            parts.source.counts[part]!,
-            level + 1,
-          );
-        return;
-      }
-      const held = new Map<string, string>();
-      for await (const line of readLines(sourcePath)) {
-        held.set(keyIdOfLine(line), line);
-        if (held.size > peakEntries) peakEntries = held.size;
-      }
-      let lines = 0;
-      for await (const line of readLines(targetPath)) {
-        const keyId = keyIdOfLine(line);
-        const sourceLine = held.get(keyId);
-        if (sourceLine !== undefined) held.delete(keyId);
-        // Fast path: identical state, digest and version text.
-        if (
-          sourceLine === undefined ||
-          sourceLine.split('\t', 4).join('\t') !== line.split('\t', 4).join('\t')
-        )
-          addCandidate(sourceLine, line);
-        lines += 1;
-        if (lines % 1_000 === 0) await firstRound.flush();
-      }
-      for (const sourceLine of held.values()) addCandidate(sourceLine, undefined);
-      held.clear();
-      await firstRound.flush();
-      await Promise.all([rm(sourcePath, { force: true }), rm(targetPath, { force: true })]);
-    };
-    for (let partition = 0; partition < settings.partitions; partition += 1) {
-      if (options.signal?.aborted === true)
-        throw verifyError(VerifyErrorCodes.aborted, 'verify: interrupted while comparing');
-      await comparePartition(
-        spills.source.path(partition),
-        spills.target.path(partition),
-        spills.source.counts[partition]!,
-        0,
-      );
-      progress({ phase: 'compare', partitionsDone: partition + 1, partitions: settings.partitions });
-    }
+    const compared = await comparePartitions({
+      dir,
+      source: spillSet('source'),
+      target: spillSet('target'),
+      maxEntriesInMemory: settings.maxEntriesInMemory,
+      onDifferent: (sourceLine, targetLine) => {
+        const source = sourceLine === undefined ? undefined : parseSpillLine(sourceLine);
+        const target = targetLine === undefined ? undefined : parseSpillLine(targetLine);
+        const s = source?.observation ?? ABSENT;
+        const t = target?.observation ?? ABSENT;
+        const kind = compareObservations(s, t);
+        if (kind === undefined) return; // e.g. one-way: versions differ, content does not
+        const entry = (source ?? target)!;
+        const sourceKey =
+          source === undefined ? null : source.sourceKey === '-' ? source.keyId : source.sourceKey;
+        candidateCount += 1;
+        firstRound.add(
+          0,
+          `{"k":${JSON.stringify(entry.keyId)},"tk":${entry.keyId},"sk":${sourceKey ?? 'null'},"was":"${kind}","scanned":${JSON.stringify({ source: s, target: t })}}`,
+        );
+      },
+      flush: () => firstRound.flush(),
+      onPartition: (done, total) => progress({ phase: 'compare', partitionsDone: done, partitions: total }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
     await firstRound.close();
-    spilledBytes += firstRound.bytes;
+    let spilledBytes = totals.bytes + compared.spilledBytes + firstRound.bytes;
 
     // ── 3. Settle: re-read candidates consistently after the grace period, round by round. ──
     let consistentReads = 0;
@@ -645,10 +527,10 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       consumed.target += targetRead.consumedUnits;
       consumed.estimated ||= sourceRead.estimated || targetRead.estimated;
       const sourceById = new Map(
-        sourceRead.items.map((item) => [canonicalKeyId(project(item, sourceKeyNames) ?? {}), item]),
+        sourceRead.items.map((item) => [canonicalKeyId(item, sourceKeyNames), item]),
       );
       const targetById = new Map(
-        targetRead.items.map((item) => [canonicalKeyId(project(item, targetKeyNames) ?? {}), item]),
+        targetRead.items.map((item) => [canonicalKeyId(item, targetKeyNames), item]),
       );
       const decided: Array<Promise<void>> = [];
       chunk.forEach((candidate, index) => {
@@ -657,9 +539,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
         const sourceItem =
           raw === undefined
             ? undefined
-            : transform(raw).find(
-                (output) => canonicalKeyId(project(output, targetKeyNames) ?? {}) === candidate.k,
-              );
+            : transform(raw).find((output) => canonicalKeyId(output, targetKeyNames) === candidate.k);
         const targetItem = targetById.get(candidate.k);
         const current: ObservationPair = {
           source: observe(sourceItem, rules),
@@ -772,8 +652,8 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       inSync: drift === 0,
       counts,
       scanned,
-      live,
-      tombstones,
+      live: totals.live,
+      tombstones: totals.tombstones,
       consumedCapacity: {
         source: Number(consumed.source.toFixed(1)),
         target: Number(consumed.target.toFixed(1)),
@@ -789,9 +669,9 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       },
       method: {
         partitions: settings.partitions,
-        splits,
+        splits: compared.splits,
         maxEntriesInMemory: settings.maxEntriesInMemory,
-        peakEntriesInMemory: peakEntries,
+        peakEntriesInMemory: compared.peakEntries,
         spilledBytes,
         candidates: candidateCount,
         consistentReads,

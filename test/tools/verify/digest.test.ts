@@ -1,19 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodeVersion, tryDecodeVersion } from '../../../conflict/version.js';
 import { decodeItem } from '../../../core/codec.js';
 import { metadataNamesFor } from '../../../core/config/topology.js';
 import { itemsEqual } from '../../../core/equality.js';
+import { canonicalNumber } from '../../../core/number.js';
 import type { AttributeValue, Item } from '../../../core/types.js';
 import {
+  canonicalDecimal,
   canonicalKeyId,
   comparableItem,
   itemDigest,
   keyHashOf,
   observe,
+  VERSION_TEXT,
   versionOf,
-  wireKeyJson,
 } from '../../../tools/verify/digest.js';
-import { numberParts, wireBinary, wireItem } from '../../helpers/arbitraries.js';
+import { numberParts, version as versionArb, wireBinary, wireItem } from '../../helpers/arbitraries.js';
 import { checkProperty } from '../../helpers/laws.js';
 
 const names = metadataNamesFor('_ds_');
@@ -113,17 +116,62 @@ describe('observe', () => {
   });
 });
 
-describe('canonicalKeyId and wireKeyJson', () => {
-  it('identify a key the same way in both forms; the JSON is the wire form', () => {
+describe('canonicalKeyId', () => {
+  it('identifies a key the same way in both forms, and is the key as JSON (numbers spelled plainly)', () => {
     checkProperty(
       fc.property(fc.string(), numberParts(), wireBinary(), (pk, sk, blob) => {
         const wire = { pk: { S: pk }, sk: { N: sk.text }, b: { B: blob } };
         const decoded = decodeItem(wire);
-        expect(canonicalKeyId(wire)).toBe(canonicalKeyId(decoded));
-        expect(canonicalKeyId(wire)).not.toMatch(/[\t\n]/);
-        expect(JSON.parse(wireKeyJson(decoded))).toEqual(JSON.parse(wireKeyJson(wire)));
-        expect(decodeItem(JSON.parse(wireKeyJson(decoded)))).toEqual(decoded);
+        const id = canonicalKeyId(wire);
+        expect(canonicalKeyId(decoded)).toBe(id);
+        expect(canonicalKeyId({ b: wire.b, sk: { N: canonicalDecimal(sk.text) }, pk: wire.pk })).toBe(id);
+        expect(id).not.toMatch(/[\t\n]/);
+        const parsed = decodeItem(JSON.parse(id));
+        expect(Object.keys(parsed)).toEqual(['b', 'pk', 'sk']);
+        expect(itemsEqual(parsed, decoded)).toBe(true);
       }),
+    );
+  });
+
+  it('reads only the named attributes of a whole item', () => {
+    expect(canonicalKeyId({ sk: { N: '1.50' }, pk: { S: 'a' }, other: { S: 'x' } }, ['pk', 'sk'])).toBe(
+      '{"pk":{"S":"a"},"sk":{"N":"1.5"}}',
+    );
+  });
+});
+
+describe('canonicalDecimal', () => {
+  it('gives one plain spelling per value: equal exactly when core/number says the values are equal', () => {
+    checkProperty(
+      fc.property(numberParts(), numberParts(), (a, b) => {
+        expect(canonicalDecimal(a.text) === canonicalDecimal(b.text)).toBe(
+          canonicalNumber(a.text) === canonicalNumber(b.text),
+        );
+        expect(canonicalDecimal(canonicalDecimal(a.text))).toBe(canonicalDecimal(a.text));
+        expect(canonicalNumber(canonicalDecimal(a.text))).toBe(canonicalNumber(a.text));
+      }),
+      500,
+    );
+    expect(['1.50', '15E-1', '+1.5', '0.15e1'].map(canonicalDecimal)).toEqual(['1.5', '1.5', '1.5', '1.5']);
+    expect(['-0', '0.0', '-0.000E5'].map(canonicalDecimal)).toEqual(['0', '0', '0']);
+    expect(canonicalDecimal('1E+2')).toBe('100');
+  });
+});
+
+describe('VERSION_TEXT', () => {
+  it('accepts exactly what tryDecodeVersion decodes', () => {
+    checkProperty(
+      fc.property(
+        fc.oneof(
+          versionArb().map(encodeVersion),
+          fc.string(),
+          versionArb().map((v) => `${encodeVersion(v)}x`),
+        ),
+        (text) => {
+          expect(VERSION_TEXT.test(text)).toBe(tryDecodeVersion(text) !== undefined);
+        },
+      ),
+      500,
     );
   });
 });

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../../../tools/verify/_internals/partitionOf.js';
+import {
+  formatSpillLine,
+  keyIdOfLine,
+  parseSpillLine,
+  sameObservation,
+} from '../../../tools/verify/_internals/spillLine.js';
 import { TokenBucket } from '../../../tools/verify/_internals/TokenBucket.js';
 import { formatReport } from '../../../tools/verify/formatReport.js';
 import type { VerifyReport } from '../../../tools/verify/types.js';
@@ -33,6 +39,28 @@ describe('partitionOf', () => {
     for (const key of inZero) split[partitionOf(key, 1, 16)]! += 1;
     expect(Math.min(...split)).toBeGreaterThan(0);
     expect(Math.max(...split)).toBeLessThan((inZero.length / 16) * 1.5);
+  });
+});
+
+describe('spill lines', () => {
+  const field = fc.string().filter((text) => !/[\t\n]/.test(text));
+  const observation = fc.record({
+    state: fc.constantFrom('live' as const, 'tombstone' as const),
+    digest: fc.constantFrom('', 'abc', 'abd'),
+    version: fc.constantFrom('', 'v1', 'v2'),
+  });
+
+  it('round-trip, and two lines are the same observation exactly when key, state, digest and version agree', () => {
+    checkProperty(
+      fc.property(field, field, observation, observation, field, (keyA, keyB, a, b, sourceKey) => {
+        const lineA = formatSpillLine(keyA, a, sourceKey);
+        const lineB = formatSpillLine(keyB, b, `${sourceKey}x`);
+        expect(parseSpillLine(lineA)).toEqual({ keyId: keyA, observation: a, sourceKey });
+        expect(keyIdOfLine(lineA)).toBe(keyA);
+        const same = keyA === keyB && a.state === b.state && a.digest === b.digest && a.version === b.version;
+        expect(sameObservation(lineA, lineB)).toBe(same);
+      }),
+    );
   });
 });
 

@@ -50,7 +50,12 @@ export class SpillFiles {
 
   /** The file of a partition (it may not exist when nothing was written to it). */
   public path(partition: number): string {
-    return join(this.dir, `${this.name}-${partition}.tsv`);
+    return SpillFiles.pathOf(this.dir, this.name, partition);
+  }
+
+  /** The file of partition `partition` of spill files `name` in `dir`. */
+  public static pathOf(dir: string, name: string, partition: number): string {
+    return join(dir, `${name}-${partition}.tsv`);
   }
 
   /** Adds a line (without its newline; it must contain none). */

@@ -4,10 +4,10 @@ import {
   type ScanCommandInput,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import type { WireItem } from '../../../core/types.js';
+import { DynasyncError } from '../../../core/errors.js';
 import { VerifyErrorCodes, verifyError } from '../errors.js';
 import { linkedAbort } from './linkedAbort.js';
-import { withWireItems } from './rawScanItems.js';
+import { type ScanBodyHandler, withScanBodyHandler } from './scanBody.js';
 import type { TokenBucket } from './TokenBucket.js';
 import { type RetryPolicy, withRetries } from './withRetries.js';
 
@@ -24,10 +24,12 @@ export interface ScanTableOptions {
   readonly retry: RetryPolicy;
   readonly signal?: AbortSignal;
   /**
-   * Receives each page's items in their JSON wire form (see `withWireItems`); the next page of that
-   * segment is read once it resolves (back-pressure).
+   * Handles each page's response body (its items in their JSON wire form, see `withScanBodyHandler`);
+   * the next page of that segment is read once it resolves (back-pressure).
    */
-  readonly onPage: (items: readonly WireItem[], consumedUnits: number) => Promise<void>;
+  readonly onBody: ScanBodyHandler;
+  /** Called after each page with its item count and read units. */
+  readonly onPage?: (items: number, consumedUnits: number) => void;
 }
 
 /**
@@ -50,10 +52,9 @@ export interface ScanTotals {
 
 /**
  * Read units of an eventually consistent page when the endpoint reports none: 0.5 per started 4 KB
- * of the page, the items' size taken from their JSON text (an overestimate, never an underestimate).
+ * of the page, its size taken from the response body (an overestimate, never an underestimate).
  */
-export const estimateScanUnits = (items: readonly WireItem[]): number =>
-  Math.ceil(items.reduce((sum, item) => sum + Buffer.byteLength(JSON.stringify(item)), 0) / 4096) * 0.5;
+export const estimateScanUnits = (bodyBytes: number): number => Math.ceil(bodyBytes / 4096) * 0.5;
 
 const interrupted = (tableName: string) =>
   verifyError(VerifyErrorCodes.aborted, `verify: the scan of ${tableName} was interrupted`, {
@@ -95,14 +96,21 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
         Limit: limit,
       };
       let page: ScanCommandOutput;
+      let bodyBytes = 0;
+      const onBody: ScanBodyHandler = (body) => {
+        bodyBytes = body.byteLength;
+        return options.onBody(body);
+      };
       try {
         page = await withRetries(
-          () => options.client.send(withWireItems(new ScanCommand(input)), { abortSignal: signal }),
+          () =>
+            options.client.send(withScanBodyHandler(new ScanCommand(input), onBody), { abortSignal: signal }),
           options.retry,
           signal,
         );
       } catch (cause) {
         if (signal.aborted) throw interrupted(tableName);
+        if (cause instanceof DynasyncError) throw cause; // the body handler's own (e.g. verify.keySchemaMismatch)
         const error = cause as Error;
         throw verifyError(
           VerifyErrorCodes.scanFailed,
@@ -111,18 +119,18 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
           cause,
         );
       }
-      const items = (page.Items ?? []) as unknown as WireItem[];
+      const items = page.Count ?? 0;
       let units = page.ConsumedCapacity?.CapacityUnits;
       if (units === undefined) {
-        units = estimateScanUnits(items);
+        units = estimateScanUnits(bodyBytes);
         totals.estimated = true;
       }
       limiter?.settle(reserved, units);
-      if (items.length > 0) unitsPerItem = Math.max(units / items.length, 1e-6);
-      totals.items += items.length;
+      if (items > 0) unitsPerItem = Math.max(units / items, 1e-6);
+      totals.items += items;
       totals.pages += 1;
       totals.consumedUnits += units;
-      await options.onPage(items, units);
+      options.onPage?.(items, units);
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
   };

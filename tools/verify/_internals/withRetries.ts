@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { DynasyncError } from '../../../core/errors.js';
 import { backoffDelay, classifyError, ErrorClasses } from '../../../replicator/classifyError.js';
 
 /** How reads retry transient failures (throttling, 5xx, dropped connections). */
@@ -18,7 +19,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 50, maxDe
 
 /**
  * Runs `call`, retrying errors the replicator's classification calls transient, with the same
- * full-jitter backoff. A permanent error, or a transient one after the last attempt, is thrown.
+ * full-jitter backoff. A permanent error, a transient one after the last attempt, or a
+ * {@link DynasyncError} (verify's own, e.g. from a page handler) is thrown.
  */
 export const withRetries = async <T>(
   call: () => Promise<T>,
@@ -32,7 +34,7 @@ export const withRetries = async <T>(
     try {
       return await call();
     } catch (error) {
-      if (signal?.aborted === true) throw error;
+      if (signal?.aborted === true || error instanceof DynasyncError) throw error;
       if (classifyError(error) !== ErrorClasses.transient || attempt + 1 >= policy.attempts) throw error;
       await sleep(backoffDelay(attempt, policy.baseDelayMs, policy.maxDelayMs, policy.random), signal);
     }
