@@ -40,7 +40,14 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** The JSON text of a string (a fast path for the common case with nothing to escape). */
 const quote = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`);
 
-const sortedList = (members: readonly string[]): string => `[${[...members].sort().join(',')}]`;
+/** True when `members` are in ascending code-unit order (sets from DynamoDB usually are). */
+const inOrder = (members: readonly string[]): boolean => {
+  for (let i = 1; i < members.length; i += 1) if (!(members[i - 1]! < members[i]!)) return false;
+  return true;
+};
+
+const sortedList = (members: readonly string[]): string =>
+  `[${(inOrder(members) ? members : [...members].sort()).join(',')}]`;
 
 /** A number already in its canonical spelling: plain, no leading or trailing zeros, no exponent, no "+". */
 const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
@@ -88,16 +95,50 @@ export const canonicalValue = (value: AnyAttributeValue): string => {
 const shapes = new Map<string, ReadonlyArray<readonly [string, string]>>();
 const SHAPE_CACHE_LIMIT = 10_000;
 
+/** The last few shapes seen (an item and its nested maps), checked before the map: no allocation. */
+const recentShapes: Array<{
+  readonly names: readonly string[];
+  readonly sorted: ReadonlyArray<readonly [string, string]>;
+}> = [];
+const RECENT_SHAPES = 8;
+
+/** True when an object's own names are exactly `names`, in that order. */
+const hasShape = (item: AnyItem, names: readonly string[]): boolean => {
+  let i = 0;
+  for (const name in item) {
+    if (names[i] !== name) return false;
+    i += 1;
+  }
+  return i === names.length;
+};
+
 const sortedNames = (item: AnyItem): ReadonlyArray<readonly [string, string]> => {
+  for (const shape of recentShapes) if (hasShape(item, shape.names)) return shape.sorted;
   const names = Object.keys(item);
+  const sorted = shapeOf(names);
+  if (recentShapes.unshift({ names, sorted }) > RECENT_SHAPES) recentShapes.pop();
+  return sorted;
+};
+
+const shapeOf = (names: string[]): ReadonlyArray<readonly [string, string]> => {
   const shape = names.join('\u0000');
   let sorted = shapes.get(shape);
   if (sorted === undefined) {
-    sorted = names.sort().map((name) => [name, quote(name)] as const);
+    sorted = [...names].sort().map((name) => [name, quote(name)] as const);
     if (shapes.size >= SHAPE_CACHE_LIMIT) shapes.clear();
     shapes.set(shape, sorted);
   }
   return sorted;
+};
+
+/** True when an object's own names come in ascending code-unit order (checked without allocating). */
+const namesInOrder = (item: AnyItem): boolean => {
+  let previous: string | undefined;
+  for (const name in item) {
+    if (previous !== undefined && !(previous < name)) return false;
+    previous = name;
+  }
+  return true;
 };
 
 /** Canonical text of an item (or map), leaving out the attributes in `skip`. */
@@ -105,6 +146,15 @@ export const canonicalItem = (item: AnyItem, skip: ReadonlySet<string> | undefin
   const values = item as Record<string, AnyAttributeValue>;
   let text = '{';
   let first = true;
+  if (namesInOrder(item)) {
+    // The common case (DynamoDB returns names sorted): no name list, no sort, no shape lookup.
+    for (const name in values) {
+      if (skip?.has(name) === true) continue;
+      text += `${first ? '' : ','}${quote(name)}:${canonicalValue(values[name]!)}`;
+      first = false;
+    }
+    return `${text}}`;
+  }
   for (const [name, quoted] of sortedNames(item)) {
     if (skip?.has(name) === true) continue;
     text += `${first ? '' : ','}${quoted}:${canonicalValue(values[name]!)}`;
