@@ -16,6 +16,7 @@ import { createReadClients } from './_internals/createReadClients.js';
 import { linkedAbort } from './_internals/linkedAbort.js';
 import {
   createPageSpiller,
+  type PageSpiller,
   type PageSpillerOptions,
   type Side,
   type SpillTotals,
@@ -25,6 +26,7 @@ import { readLines, SpillFiles } from './_internals/SpillFiles.js';
 import { scanTable } from './_internals/scanTable.js';
 import { parseSpillLine } from './_internals/spillLine.js';
 import { TokenBucket } from './_internals/TokenBucket.js';
+import { WorkerPageSpiller } from './_internals/WorkerPageSpiller.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './_internals/withRetries.js';
 import { compareObservations } from './compareObservations.js';
 import {
@@ -95,6 +97,11 @@ export interface VerifyOptions {
   readonly maxEntriesInMemory?: number;
   /** Items per scan page (`Limit`; DynamoDB also stops a page at 1 MB). @default 500, or fewer to fit `maxRps` */
   readonly pageSize?: number;
+  /**
+   * Parse, digest and spill scan pages in a worker thread, beside the scans (without a `transform` only:
+   * the pipeline's functions stay in this thread). @default true
+   */
+  readonly spillInWorker?: boolean;
   /** Differences kept in the report's `sample`. @default 20 */
   readonly sampleSize?: number;
   /** Repair writes in flight. @default 16 */
@@ -323,6 +330,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   const driftSample: Difference[] = [];
   const settledSample: Difference[] = [];
   let spillDir: string | undefined;
+  let spillerToStop: PageSpiller | undefined;
   try {
     const [sourceInfo, targetInfo] = await Promise.all([
       describe(sourceClient, from, sourceTable, retry),
@@ -351,10 +359,11 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       targetTable,
       to,
     };
-    const spiller = createPageSpiller(
-      spillerOptions,
-      transform === identityTransform ? undefined : transform,
-    );
+    const spiller: PageSpiller =
+      transform === identityTransform && options.spillInWorker !== false
+        ? new WorkerPageSpiller(spillerOptions)
+        : createPageSpiller(spillerOptions, transform);
+    spillerToStop = spiller;
     const scanned = { source: 0, target: 0 };
     const estimatedTotal = sourceInfo.itemCount + targetInfo.itemCount;
     const report = () =>
@@ -684,6 +693,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       sample: [...driftSample, ...settledSample].slice(0, settings.sampleSize),
     };
   } finally {
+    await spillerToStop?.destroy();
     if (spillDir !== undefined) await rm(spillDir, { recursive: true, force: true });
     if (ownClients) for (const client of Object.values(clients)) client.destroy();
   }

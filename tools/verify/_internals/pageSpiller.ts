@@ -50,6 +50,8 @@ export interface PageSpiller {
   page(side: Side, body: Uint8Array): Promise<Record<string, unknown>>;
   /** Writes everything and closes the files. */
   close(): Promise<SpillTotals>;
+  /** Stops at once, writing nothing more (after a failed or aborted scan); safe to call after close. */
+  destroy(): Promise<void>;
 }
 
 /** The spill file names of a side. */
@@ -151,6 +153,11 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
         await new Promise<void>((resolve) => waiters.push(resolve));
       if (failure !== undefined) throw failure;
       return document;
+    },
+    destroy: async () => {
+      failure ??= new Error('verify: the spiller was stopped');
+      while (draining !== undefined) await draining;
+      await Promise.all([spills.source.close(), spills.target.close()]).catch(() => undefined);
     },
     close: async () => {
       while (draining !== undefined) await draining;
