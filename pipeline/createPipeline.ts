@@ -60,9 +60,10 @@ export const createPipeline = async (
   };
   const targetKey = pipelineConfig.targetKey ?? pipelineConfig.key;
   let crypto: MaskingCrypto | undefined;
-  if (options.keys !== undefined && (needsKeys(pipelineConfig) || pipelineConfig.stages.length > 0)) {
+  if (needsKeys(pipelineConfig)) {
+    if (options.keys === undefined) throw noKeys(peerRegion);
     crypto = createMaskingCrypto(await options.keys.resolve());
-  } else if (needsKeys(pipelineConfig)) throw noKeys(peerRegion);
+  }
   const loadModule = options.loadModule ?? defaultLoader;
   const stages: CompiledStage[] = [];
   for (const stage of pipelineConfig.stages) {
