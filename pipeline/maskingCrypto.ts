@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
 import { decodeAttributeValue, encodeAttributeValue } from '../core/codec.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { canonicalNumber } from '../core/number.js';
@@ -12,6 +12,7 @@ import type { DataKey, KeyRing } from './types.js';
  * From one 256-bit data key, HKDF-SHA-256 derives independent subkeys (salt `dynasync`):
  * - info `dynasync/tokenize/v1`: the HMAC-SHA-256 key of `tokenize`;
  * - info `dynasync/encrypt/v1`: the AES-256-GCM key of `encrypt`;
+ * - info `dynasync/iv/v1`: the HMAC-SHA-256 key that makes `encrypt`'s IV from the clear text.
  * - info `dynasync/key-id/v1`: 8 bytes, hex: the key id recorded in every ciphertext.
  *
  * Every region holds the same data key (a KMS multi-Region key decrypts the same ciphertext), so
@@ -47,7 +48,12 @@ export interface MaskingCrypto {
   readonly keyId: string;
   /** HMAC-SHA-256 of `bytes` under the token key. */
   token(bytes: Uint8Array): Buffer;
-  /** Encrypts text: `dsenc1.<key id>.<base64url(iv ‖ ciphertext ‖ tag)>`. */
+  /**
+   * Encrypts text: `dsenc1.<key id>.<base64url(iv ‖ ciphertext ‖ tag)>`, AES-256-GCM with a synthetic
+   * IV (the first 96 bits of HMAC-SHA-256 of the clear text under its own subkey, as in SIV modes):
+   * the same text gives the same ciphertext, so redeliveries write identical items and `verify` can
+   * compare replicas. It reveals that two values are equal (as tokens do), never the values.
+   */
   encryptText(text: string): string;
 }
 
@@ -55,13 +61,19 @@ export interface MaskingCrypto {
 export const createMaskingCrypto = (ring: KeyRing): MaskingCrypto => {
   const tokenKey = derive(ring.current.material, 'dynasync/tokenize/v1');
   const encryptKey = derive(ring.current.material, 'dynasync/encrypt/v1');
+  const ivKey = derive(ring.current.material, 'dynasync/iv/v1');
   const keyId = ring.current.id;
   const aad = Buffer.from(`${MaskFormats.cipherPrefix}.${keyId}`);
   return {
     keyId,
     token: (bytes) => createHmac('sha256', tokenKey).update(bytes).digest(),
     encryptText: (text) => {
-      const iv = randomBytes(12);
+      const iv = createHmac('sha256', ivKey)
+        .update(aad)
+        .update(Buffer.from([0]))
+        .update(text, 'utf8')
+        .digest()
+        .subarray(0, 12);
       const cipher = createCipheriv('aes-256-gcm', encryptKey, iv);
       cipher.setAAD(aad);
       const body = Buffer.concat([iv, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]);

@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeItem } from '../../core/codec.js';
 import { parseConfig } from '../../core/config/loadConfig.js';
 import { ErrorCodes } from '../../core/errors.js';
-import type { Item } from '../../core/types.js';
 import { LocalKeyProvider } from '../../keys/LocalKeyProvider.js';
 import { decryptText, decryptValue } from '../../pipeline/maskingCrypto.js';
 import type { Pipeline, TransformFunction } from '../../pipeline/types.js';
