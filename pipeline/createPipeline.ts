@@ -119,6 +119,7 @@ export const createPipeline = async (
     stageIds: pipelineConfig.stages.map((stage) => stage.id),
     key: pipelineConfig.key,
     targetKey,
+    reshapes: mapped,
     masks: pipelineConfig.stages.some((stage) => stage.type === 'mask'),
     deadLetterRecord: pipelineConfig.deadLetterRecord,
     apply,

@@ -12,7 +12,8 @@ import type { DerivedChange, Pipeline, PipelineContext } from './types.js';
  * old image ─► apply ─► keys {A, B}        deletes = {A, B} − {B, C} = {A}
  * new image ─► apply ─► items at {B, C}    puts    = items at B and C
  * ```
- * A delete has no new image; an insert has no old one.
+ * A delete has no new image; an insert has no old one. Both images are of the same source item
+ * (the same source key).
  */
 export const deriveChange = (
   pipeline: Pipeline,
@@ -21,6 +22,8 @@ export const deriveChange = (
   context: PipelineContext,
 ): DerivedChange => {
   const puts = newImage === undefined ? [] : pipeline.apply(newImage, context);
+  // Without a map stage the old image can only derive the same key as the put: nothing to delete.
+  if (!pipeline.reshapes && puts.length === 1) return { puts, deletes: [] };
   const taken = new Set(puts.map((put) => keyText(pipeline.keyOf(put))));
   const deletes: Item[] = [];
   if (oldImage !== undefined) {

@@ -64,6 +64,7 @@ export const createMaskingCrypto = (ring: KeyRing): MaskingCrypto => {
   const ivKey = derive(ring.current.material, 'dynasync/iv/v1');
   const keyId = ring.current.id;
   const aad = Buffer.from(`${MaskFormats.cipherPrefix}.${keyId}`);
+  const ivPrefix = Buffer.concat([aad, Buffer.from([0])]);
   return {
     keyId,
     token: (bytes) => createHmac('sha256', tokenKey).update(bytes).digest(),
@@ -155,7 +156,7 @@ export const decryptValue = (ciphertext: string, ring: KeyRing): AttributeValue 
  * it (numbers canonical, so `1.50` and `1.5` give one token). Equal values give equal bytes.
  */
 export const canonicalBytes = (value: AttributeValue): Buffer => {
-  if ('S' in value) return Buffer.concat([Buffer.from('S\0'), Buffer.from(value.S, 'utf8')]);
+  if ('S' in value) return Buffer.from(`S\0${value.S}`, 'utf8');
   if ('N' in value) return Buffer.from(`N\0${canonicalNumber(value.N)}`, 'utf8');
   if ('B' in value) return Buffer.concat([Buffer.from('B\0'), Buffer.from(value.B)]);
   return Buffer.from(`J\0${JSON.stringify(canonicalJson(value))}`, 'utf8');

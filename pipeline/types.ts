@@ -62,6 +62,11 @@ export interface Pipeline {
   readonly key: readonly string[];
   /** Key attribute names of the items it outputs (the peer table's key). */
   readonly targetKey: readonly string[];
+  /**
+   * True when a map stage may change keys or the number of items. Without one, an item yields at
+   * most one output, at its own (masked) key, so `deriveChange` need not run the old image.
+   */
+  readonly reshapes: boolean;
   /** True when a mask stage is configured: dead letters for this peer then keep no clear record. */
   readonly masks: boolean;
   /** What a dead letter for this peer keeps of the record (see the config's `deadLetterRecord`). */
