@@ -69,12 +69,7 @@ export const createMaskingCrypto = (ring: KeyRing): MaskingCrypto => {
     keyId,
     token: (bytes) => createHmac('sha256', tokenKey).update(bytes).digest(),
     encryptText: (text) => {
-      const iv = createHmac('sha256', ivKey)
-        .update(aad)
-        .update(Buffer.from([0]))
-        .update(text, 'utf8')
-        .digest()
-        .subarray(0, 12);
+      const iv = createHmac('sha256', ivKey).update(ivPrefix).update(text, 'utf8').digest().subarray(0, 12);
       const cipher = createCipheriv('aes-256-gcm', encryptKey, iv);
       cipher.setAAD(aad);
       const body = Buffer.concat([iv, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]);
