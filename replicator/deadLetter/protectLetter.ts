@@ -2,9 +2,6 @@ import type { Pipeline } from '../../pipeline/types.js';
 import type { StreamRecord } from '../types.js';
 import type { DeadLetter } from './types.js';
 
-/** Prefix of a sealed record: the JSON of the whole stream record, encrypted under the masking key. */
-export const SEALED_RECORD_FORMAT = 'dynasync/sealedRecord/v1';
-
 /** The parts of a stream record that hold no item values: positions, times, sizes. */
 export const redactedRecord = (record: StreamRecord): StreamRecord => ({
   ...(record.eventID === undefined ? {} : { eventID: record.eventID }),
