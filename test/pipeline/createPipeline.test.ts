@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeItem } from '../../core/codec.js';
-import { parseConfig } from '../../core/config/loadConfig.js';
+import { loadConfigFile, parseConfig } from '../../core/config/loadConfig.js';
 import type { ConfigInput } from '../../core/config/schema.js';
 import type { Config } from '../../core/config/types.js';
 import { ErrorCodes } from '../../core/errors.js';
@@ -247,6 +247,15 @@ describe('deriveChange', () => {
 });
 
 describe('config: pipelines and keys', () => {
+  it('the masking example in examples/ is valid and builds', async () => {
+    const example = loadConfigFile('examples/masking.example.json');
+    const pipeline = await createPipeline(example, 'us-east-1', { keys: keys() });
+    expect(pipeline.stageIds).toEqual(['people-only', 'pii']);
+    expect(
+      pipeline.apply({ pk: { S: 'person#ada@example.com' }, notes: { S: 'x' } }, ctx)[0]!.notes,
+    ).toBeUndefined();
+  });
+
   const codeAndPaths = (run: () => unknown) => {
     const error = dynasyncErrorOf(run);
     return {
