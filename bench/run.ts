@@ -8,6 +8,7 @@ import { percentile } from '../tools/percentile.js';
 import { CpuProbe, type CpuSnapshot } from './_internals/probes.js';
 
 import { benchLag } from './lag.js';
+import { benchMaskCost } from './maskCost.js';
 import { benchPlan } from './plan.js';
 import { benchReplicateVsRawPut, type RunResult } from './replicateVsRawPut.js';
 import type { BenchResults, Metric, Print, Target } from './types.js';
@@ -24,7 +25,8 @@ const USAGE = `npm run bench [-- options]
   --poll-interval <n>  replicator.pollIntervalMs of the lag run (default 50)
   --lag-batch-size <n> replicator.batchSize (GetRecords limit) of the lag run (default 100)
   --verify-items <n>   items per table of the large verify run (default 200000; the small RSS point is a quarter)
-  --only <list>        comma-separated subset of: plan,throughput,lag,verify
+  --mask-records <n>   records per batch of the mask_cost run (default 10000)
+  --only <list>        comma-separated subset of: plan,throughput,lag,verify,mask
   --out <file>         results file (default bench/results.json)`;
 
 const print: Print = (line) => process.stdout.write(`${line}\n`);
@@ -124,6 +126,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
       'poll-interval': { type: 'string' },
       'lag-batch-size': { type: 'string' },
       only: { type: 'string' },
+      'mask-records': { type: 'string' },
       'verify-items': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
@@ -133,7 +136,9 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     print(USAGE);
     return 0;
   }
-  const only = new Set((values.only ?? 'plan,throughput,lag,verify').split(',').map((part) => part.trim()));
+  const only = new Set(
+    (values.only ?? 'plan,throughput,lag,verify,mask').split(',').map((part) => part.trim()),
+  );
   const out = values.out ?? fileURLToPath(new URL('./results.json', import.meta.url));
   const started = Date.now();
   const metrics: Record<string, Metric> = {};
@@ -168,6 +173,34 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
       );
     } catch (error) {
       failures.push(`plan: ${(error as Error).stack ?? String(error)}`);
+    }
+  }
+
+  if (only.has('mask')) {
+    print(
+      'mask: planBatch with five masked attributes (tokenize ×2, encrypt ×2, redact) vs no pipeline, one core',
+    );
+    try {
+      const loadBefore = load();
+      const mask = await benchMaskCost({
+        batchSize: positive('mask-records', values['mask-records'], 10_000),
+        print,
+      });
+      metrics.mask_cost = metric(
+        round(mask.ratio, 3),
+        'ratio',
+        { op: '>=', value: 0.5 },
+        {
+          batchSize: mask.batchSize,
+          repetitions: mask.repetitions,
+          statistic: 'median of per-round ratios; rounds alternate masked and plain',
+          maskedRecordsPerSecond: Math.round(mask.maskedRecordsPerSecond),
+          plainRecordsPerSecond: Math.round(mask.plainRecordsPerSecond),
+          loadAverage1m: { before: loadBefore, after: load() },
+        },
+      );
+    } catch (error) {
+      failures.push(`mask: ${(error as Error).stack ?? String(error)}`);
     }
   }
 

@@ -27,6 +27,16 @@ export const ErrorCodes = {
   pollerStreamGone: 'poller.streamGone',
   pollerDataTrimmed: 'poller.dataTrimmed',
   tableUnreachable: 'config.tableUnreachable',
+  pipelineFilterFailed: 'pipeline.filterFailed',
+  pipelineMaskFailed: 'pipeline.maskFailed',
+  pipelineMapFailed: 'pipeline.mapFailed',
+  pipelineInvalidOutput: 'pipeline.invalidOutput',
+  pipelineKeySchema: 'pipeline.keySchemaViolation',
+  pipelineItemTooLarge: 'pipeline.itemTooLarge',
+  pipelineKeyUnavailable: 'pipeline.keyUnavailable',
+  pipelineDecryptFailed: 'pipeline.decryptFailed',
+  pipelineModuleInvalid: 'pipeline.moduleInvalid',
+  pipelineNotResolved: 'pipeline.notResolved',
 } as const;
 
 /** A stable error code; see {@link ErrorCodes}. */

@@ -76,13 +76,15 @@ const change = (
   derived,
 });
 
-const stampedItem = (image: Item, versionText: string, names: MetadataNames): Item => ({
+/** An image with the replicator's version and `<prefix>rep` set: what a peer receives. */
+export const stampedItem = (image: Item, versionText: string, names: MetadataNames): Item => ({
   ...image,
   [names.version]: { S: versionText },
   [names.replicated]: { BOOL: true },
 });
 
-const tombstoneItem = (
+/** A delete marker for a key at a version, expiring after the retention. */
+export const tombstoneItem = (
   keys: Item,
   version: Version,
   versionText: string,

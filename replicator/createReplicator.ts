@@ -3,8 +3,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { metadataNames, peersOf } from '../core/config/topology.js';
 import type { Config } from '../core/config/types.js';
 import { ErrorCodes } from '../core/errors.js';
+import type { Pipeline } from '../pipeline/types.js';
 import { createDynamoClients } from './clients.js';
+import { assertPipelinesResolved } from './createPipelines.js';
 import { createDeadLetterSink } from './deadLetter/createDeadLetterSink.js';
+import { letterProtector } from './deadLetter/protectLetter.js';
 import type { DeadLetterSink } from './deadLetter/types.js';
 import { PeerWriter } from './PeerWriter.js';
 import type { PlanContext } from './planBatch.js';
@@ -27,6 +30,12 @@ export interface ReplicatorSetup {
   readonly onDeadLetterOversize?: () => void;
   /** Called once per peer write with its outcome. */
   readonly onWriteResult?: (result: WriteResult) => void;
+  /**
+   * The peers' resolved pipelines (`createPipelines`). Required when the config has pipelines for
+   * this region's peers: the replicator refuses to start without them.
+   * @default none
+   */
+  readonly pipelines?: Readonly<Record<string, Pipeline>>;
 }
 
 /** A configured replicator for one region: call `process` with each stream batch. */
@@ -53,6 +62,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     );
   }
   const peers = peersOf(config, region);
+  assertPipelinesResolved(config, peers, setup.pipelines, 'createReplicator');
   const logger = setup.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region } });
   const names = metadataNames(config);
   const clients =
@@ -78,6 +88,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     topology: config.topology.type,
     names,
     tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
+    ...(setup.pipelines === undefined ? {} : { pipelines: setup.pipelines }),
   };
   const deps = {
     context,
@@ -99,6 +110,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     logger,
     configVersion: config.configVersion,
     ...(setup.onWriteResult === undefined ? {} : { onWriteResult: setup.onWriteResult }),
+    ...(setup.pipelines === undefined ? {} : { protectLetter: letterProtector(setup.pipelines) }),
   };
   return {
     region,

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { loadConfigFromEnv } from '../core/config/loadConfig.js';
 import { createDynamoClients, peerRolesFromEnv } from './clients.js';
+import { createPipelines } from './createPipelines.js';
 import { createReplicator, type Replicator } from './createReplicator.js';
 import { emfMetrics, type ReplicatorMetrics } from './metrics.js';
 import type { BatchResponse, StreamEvent } from './types.js';
@@ -22,6 +23,7 @@ export const createHandler =
   };
 
 let cached: Replicator | undefined;
+let pipelinesReady: ReturnType<typeof createPipelines> | undefined;
 let cachedMetrics: ReplicatorMetrics | undefined;
 let cachedMargin = 1_500;
 
@@ -38,9 +40,33 @@ const fromEnvironment = (): Replicator => {
       maxSockets: config.replicator.concurrency * 2,
       roles: peerRolesFromEnv(),
     });
-    cached = createReplicator({ config, region, clients, onDeadLetterOversize: () => metrics.oversize() });
+    cached = createReplicator({
+      config,
+      region,
+      clients,
+      onDeadLetterOversize: () => metrics.oversize(),
+      ...(pipelines === undefined ? {} : { pipelines }),
+    });
   }
   return cached;
+};
+
+let pipelines: Awaited<ReturnType<typeof createPipelines>> | undefined;
+
+/** Resolves the peers' pipelines once per cold start (KMS decrypts the data key here); a failure is retried next time. */
+const resolvePipelines = async (): Promise<void> => {
+  if (pipelines !== undefined) return;
+  const config = loadConfigFromEnv();
+  const region = process.env[REGION_ENV] ?? process.env.AWS_REGION;
+  if (region === undefined)
+    throw new Error(`set ${REGION_ENV} to the region whose stream this function reads`);
+  pipelinesReady ??= createPipelines(config, region);
+  try {
+    pipelines = await pipelinesReady;
+  } catch (error) {
+    pipelinesReady = undefined;
+    throw error;
+  }
 };
 
 /** The Lambda entry point: config from `DYNASYNC_CONFIG`, region from `DYNASYNC_REGION`; clients built on first use. */
@@ -48,6 +74,7 @@ export const handler = async (
   event: StreamEvent,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<BatchResponse> => {
+  await resolvePipelines();
   fromEnvironment();
   return createHandler(fromEnvironment, cachedMargin, () => cachedMetrics!)(event, context);
 };

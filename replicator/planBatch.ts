@@ -1,7 +1,9 @@
 import { compareVersions } from '../conflict/version.js';
 import { DynasyncError } from '../core/errors.js';
+import type { Pipeline } from '../pipeline/types.js';
 import { type ClassifyContext, classifyRecord } from './classifyRecord.js';
 import { decodeRecord } from './decodeRecord.js';
+import { pipeChange } from './pipeChange.js';
 import {
   type Change,
   type PlannedWrite,
@@ -15,6 +17,8 @@ import {
 /** What planning needs: how to classify records, and the peers to ship to. */
 export interface PlanContext extends ClassifyContext {
   readonly peers: readonly string[];
+  /** Resolved pipelines of the peers that have one (`createPipelines`); other peers get items as they are. @default none */
+  readonly pipelines?: Readonly<Record<string, Pipeline>>;
 }
 
 /**
@@ -33,7 +37,7 @@ export interface PlanContext extends ClassifyContext {
 export const planBatch = (records: readonly StreamRecord[], context: PlanContext): WritePlan => {
   const skipped: Array<{ index: number; reason: SkipReason }> = [];
   const rejected: Rejection[] = [];
-  const byKey = new Map<string, { newest: Change; indexes: number[] }>();
+  const byKey = new Map<string, { newest: Change; indexes: number[]; changes: Change[] }>();
 
   records.forEach((record, index) => {
     let classification: ReturnType<typeof classifyRecord>;
@@ -59,10 +63,11 @@ export const planBatch = (records: readonly StreamRecord[], context: PlanContext
     }
     const group = byKey.get(change.keyId);
     if (group === undefined) {
-      byKey.set(change.keyId, { newest: change, indexes: [index] });
+      byKey.set(change.keyId, { newest: change, indexes: [index], changes: [change] });
       return;
     }
     group.indexes.push(index);
+    group.changes.push(change);
     if (compareVersions(change.version, group.newest.version) >= 0) {
       skipped.push({ index: group.newest.record.index, reason: SkipReasons.coalesced });
       group.newest = change;
@@ -72,8 +77,22 @@ export const planBatch = (records: readonly StreamRecord[], context: PlanContext
   });
 
   const writes: PlannedWrite[] = [];
-  for (const { newest, indexes } of byKey.values()) {
-    for (const peer of context.peers) writes.push({ peer, change: newest, recordIndexes: indexes });
+  for (const { newest, indexes, changes } of byKey.values()) {
+    for (const peer of context.peers) {
+      const pipeline = context.pipelines?.[peer];
+      if (pipeline === undefined) {
+        writes.push({ peer, change: newest, recordIndexes: indexes });
+        continue;
+      }
+      // The pipeline runs per peer after decode, echo filter and coalescing; a failure rejects the record for this peer only.
+      try {
+        for (const change of pipeChange(changes, newest, pipeline, peer, context))
+          writes.push({ peer, change, recordIndexes: indexes });
+      } catch (error) {
+        if (!(error instanceof DynasyncError)) throw error;
+        rejected.push({ index: newest.record.index, error, peers: [peer] });
+      }
+    }
   }
   return { writes, skipped, rejected };
 };

@@ -31,6 +31,8 @@ export interface ProcessBatchDeps {
   /** Called once per peer write with its outcome, right after it ends (metrics, lag probes). */
   readonly onWriteResult?: (result: WriteResult) => void;
   readonly now?: () => number;
+  /** Applied to every letter before it is stored: strips clear values for masking peers (`letterProtector`). @default as it is */
+  readonly protectLetter?: (letter: DeadLetter) => DeadLetter;
 }
 
 /**
@@ -136,15 +138,15 @@ export const processBatch = async (
     }
   }
   const at = new Date(now()).toISOString();
-  for (const { index, error } of plan.rejected) {
+  for (const { index, error, peers = deps.context.peers } of plan.rejected) {
     letters.push({
       indexes: [index],
       letter: {
-        id: deadLetterId(deps.context.region, records[index]!, index, deps.context.peers, error.code),
+        id: deadLetterId(deps.context.region, records[index]!, index, peers, error.code),
         kind: 'streamRecord',
         record: records[index]!,
         sourceRegion: deps.context.region,
-        targetRegions: [...deps.context.peers],
+        targetRegions: [...peers],
         error: { code: error.code, message: error.message },
         attempts: 0,
         firstFailureAt: at,
@@ -154,6 +156,10 @@ export const processBatch = async (
     });
   }
 
+  if (letters.length > 0 && deps.protectLetter !== undefined) {
+    const protect = deps.protectLetter;
+    for (const entry of letters) entry.letter = protect(entry.letter);
+  }
   if (letters.length > 0) {
     let stored = false;
     try {

@@ -99,6 +99,8 @@ export interface PlannedWrite {
 export interface Rejection {
   readonly index: number;
   readonly error: DynasyncError;
+  /** The peers it could not be shipped to. @default every peer */
+  readonly peers?: readonly string[];
 }
 
 /** The pure result of planning a batch: what to write, what to skip, what to dead-letter. */

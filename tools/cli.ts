@@ -3,6 +3,7 @@ import { loadConfigFile } from '../core/config/loadConfig.js';
 import { isDynasyncError } from '../core/errors.js';
 import { runPoller } from '../replicator/poller/runPoller.js';
 import { redrive } from '../replicator/redrive/redrive.js';
+import { runDecrypt } from './decrypt.js';
 import { runDemo } from './demo/runDemo.js';
 import { addVerifyCommand } from './verify/command.js';
 
@@ -61,6 +62,34 @@ program
   );
 
 addVerifyCommand(program);
+
+program
+  .command('decrypt')
+  .description(
+    "read back values masked with the 'encrypt' action, with the configured key provider (key file, or kms:Decrypt)",
+  )
+  .argument('[ciphertext]', 'a ciphertext (dsenc1.<key id>.<data>)')
+  .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
+  .requiredOption('-r, --region <name>', 'the region whose keys (and, with --key, table) to use')
+  .option('--key <json>', "read an item of the region's table instead: its key as DynamoDB JSON")
+  .option(
+    '--attribute <path...>',
+    'attribute paths of that item to decrypt (default: every encrypted attribute)',
+  )
+  .action(
+    async (
+      ciphertext: string | undefined,
+      options: { config: string; region: string; key?: string; attribute?: string[] },
+    ) => {
+      await runDecrypt({
+        config: loadConfigFile(options.config),
+        region: options.region,
+        ...(ciphertext === undefined ? {} : { value: ciphertext }),
+        ...(options.key === undefined ? {} : { key: options.key }),
+        ...(options.attribute === undefined ? {} : { attributes: options.attribute }),
+      });
+    },
+  );
 
 program
   .command('demo')

@@ -1,7 +1,16 @@
 export type { ConfigIssue } from './loadConfig.js';
 export { CONFIG_ENV, loadConfigFile, loadConfigFromEnv, parseConfig } from './loadConfig.js';
+export { ATTRIBUTE_PATH, keysSchema, pipelineSchema, stageSchema } from './pipelineSchema.js';
 export type { ConfigInput } from './schema.js';
 export { configSchema, deploySchema } from './schema.js';
 export type { MetadataNames } from './topology.js';
 export { metadataNames, metadataNamesFor, peersOf } from './topology.js';
-export type { Config, DeployConfig, RegionConfig, ReplicatorOptions } from './types.js';
+export type {
+  Config,
+  DeployConfig,
+  KeysConfig,
+  PipelineConfig,
+  RegionConfig,
+  ReplicatorOptions,
+  StageConfig,
+} from './types.js';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { DynasyncError, ErrorCodes } from '../errors.js';
+import { pipelineIssues } from './pipelineIssues.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
 
@@ -131,6 +132,7 @@ const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] 
     tables.add(place);
   }
   issues.push(...deployIssues(config));
+  issues.push(...pipelineIssues(config));
   return issues;
 };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keysSchema, pipelinesSchema } from './pipelineSchema.js';
 
 const regionName = z
   .string()
@@ -270,6 +271,10 @@ export const configSchema = z.strictObject({
   replicator: replicatorSchema.default(() => replicatorSchema.parse({})),
   /** How `infra/` deploys it (CDK). @default absent: every `deploy` default applies */
   deploy: deploySchema.optional(),
+  /** Filter, mask and map stages per peer region (see `pipelineSchema.ts`). @default {}: peers get items as they are */
+  pipelines: pipelinesSchema.default({}),
+  /** Where the masking key comes from. @default {"type":"local","env":"DYNASYNC_MASKING_KEY"} */
+  keys: keysSchema.optional(),
 });
 
 /** A config file as written (defaults not yet applied). */

@@ -17,3 +17,12 @@ export type ReplicatorOptions = Parsed['replicator'];
 
 /** The `deploy` section with defaults applied; `infra/` treats an absent section as all defaults. */
 export type DeployConfig = z.output<typeof deploySchema>;
+
+/** The pipeline of one peer region, with defaults applied. */
+export type PipelineConfig = Parsed['pipelines'][string];
+
+/** One stage of a pipeline. */
+export type StageConfig = PipelineConfig['stages'][number];
+
+/** Where the masking key comes from. */
+export type KeysConfig = NonNullable<Parsed['keys']>;

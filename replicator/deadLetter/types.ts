@@ -20,6 +20,10 @@ export interface DeadLetter {
   readonly lastFailureAt: string;
   /** Digest of the config that failed it. */
   readonly configVersion: string;
+  /** True when `record` keeps positions and times only, because a target's pipeline masks (no clear values). */
+  readonly recordRedacted?: true;
+  /** The whole record, encrypted under the masking key (`deadLetterRecord: "encrypted"`); redrive opens it. */
+  readonly sealedRecord?: string;
 }
 
 /** Where dead letters go. `send` resolves only once every entry is stored durably, or rejects. */

@@ -185,6 +185,8 @@ export const checkTables = async (
   if (reference !== undefined) {
     for (const table of Object.values(checked)) {
       if (table === reference || sameKeys(table.keys, reference.keys)) continue;
+      // A peer whose pipeline maps items to another key (pipelines.<peer>.targetKey) has its own key schema.
+      if (config.pipelines[table.region]?.targetKey !== undefined) continue;
       findings.push({
         region: table.region,
         table: table.table,

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from '../../core/config/types.js';
 import { createDynamoClients, createStreamsClient } from '../clients.js';
+import { createPipelines } from '../createPipelines.js';
 import { createReplicator } from '../createReplicator.js';
 import type { ReplicatorLogger } from '../processBatch.js';
 import type { BatchResult } from '../types.js';
@@ -41,10 +42,11 @@ export const runPoller = async (options: RunPollerOptions): Promise<void> => {
   const streamsClient = createStreamsClient(config, region);
   try {
     await checkTables(config, clients);
+    const pipelines = await createPipelines(config, region);
     const poller = new StreamPoller({
       config,
       region,
-      replicator: createReplicator({ config, region, clients, logger }),
+      replicator: createReplicator({ config, region, clients, logger, pipelines }),
       streamsClient,
       dynamoClient: clients[region]!,
       checkpoints: FileCheckpointStore.forRegion(config, region),

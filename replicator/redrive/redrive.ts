@@ -4,7 +4,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { compareVersions, tryDecodeVersion } from '../../conflict/version.js';
 import { metadataNames, peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
+import { createKeyProvider } from '../../keys/createKeyProvider.js';
+import { decryptText } from '../../pipeline/maskingCrypto.js';
+import type { KeyProvider, Pipeline } from '../../pipeline/types.js';
 import { createDynamoClients } from '../clients.js';
+import { createPipelines } from '../createPipelines.js';
 import { deadLetterPath, deadLetterQueueUrl } from '../deadLetter/createDeadLetterSink.js';
 import type { DeadLetter } from '../deadLetter/types.js';
 import { oversizeError, PeerWriter } from '../PeerWriter.js';
@@ -39,6 +43,10 @@ export interface RedriveOptions {
   readonly print?: (line: string) => void;
   /** Time budget of one letter's writes. @default 30000 */
   readonly letterTimeoutMs?: number;
+  /** The masking keys (pipelines, sealed records). @default the provider the config's `keys` asks for */
+  readonly keys?: KeyProvider;
+  /** The peers' resolved pipelines. @default resolved from the config with `keys` */
+  readonly pipelines?: Readonly<Record<string, Pipeline>>;
 }
 
 const openSource = (options: RedriveOptions): DeadLetterSource => {
@@ -81,6 +89,11 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
   const ownsClients = options.clients === undefined;
   const names = metadataNames(config);
   const currentPeers = new Set(peersOf(config, region));
+  // Letters replay through the peers' pipelines too: a masked peer never gets a clear record.
+  const needsKeys = Object.keys(config.pipelines).length > 0;
+  const keys = options.keys ?? (needsKeys ? createKeyProvider(config, region) : undefined);
+  const pipelines =
+    options.pipelines ?? (await createPipelines(config, region, keys === undefined ? {} : { keys }));
   const writer = new PeerWriter({
     peers: Object.fromEntries(
       [...currentPeers].map((peer) => [
@@ -147,6 +160,18 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
       );
       return;
     }
+    let record = letter.record;
+    if (letter.recordRedacted === true) {
+      if (letter.sealedRecord === undefined || keys === undefined) {
+        await failAgain(
+          'replicator.deadLetterFailed',
+          'the letter keeps no record (a masking pipeline with deadLetterRecord "omit"); write the item again at the source to replicate it',
+          [...letter.targetRegions],
+        );
+        return;
+      }
+      record = JSON.parse(decryptText(letter.sealedRecord, await keys.resolve())) as DeadLetter['record'];
+    }
     const targets = letter.targetRegions.filter((target) => currentPeers.has(target));
     const context: PlanContext = {
       region,
@@ -154,8 +179,9 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
       topology: config.topology.type,
       names,
       tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
+      pipelines,
     };
-    const plan = planBatch([letter.record], context);
+    const plan = planBatch([record], context);
     const rejection = plan.rejected[0];
     if (rejection !== undefined) {
       await failAgain(rejection.error.code, rejection.error.message, targets);

@@ -4,6 +4,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
+import { DynasyncError } from '../../core/errors.js';
+import { createKeyProvider } from '../../keys/createKeyProvider.js';
+import { createPipeline } from '../../pipeline/createPipeline.js';
+import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
 import type { Difference, VerifyProgress, VerifyReport } from './types.js';
@@ -49,6 +53,10 @@ export interface VerifyCommandIo {
   readonly progressStream?: NodeJS.WritableStream & { readonly isTTY?: boolean };
   readonly signal?: AbortSignal;
   readonly clients?: Readonly<Record<string, DynamoDBClient>>;
+  /** Masking keys of the target's pipeline. @default the provider the config's `keys` asks for */
+  readonly keys?: KeyProvider;
+  /** Loader of map modules. @default `import()` relative to the working directory */
+  readonly loadModule?: ModuleLoader;
 }
 
 /** The exit code a report calls for; see {@link VerifyExitCodes}. */
@@ -120,6 +128,15 @@ export const runVerifyCommand = async (
 ): Promise<number> => {
   const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const config = loadConfigFile(options.config);
+  // Source items go through the target's pipeline first, so a masked or remapped replica is
+  // compared with what the replicator would have written.
+  const pipeline =
+    config.pipelines[options.to] === undefined
+      ? undefined
+      : await createPipeline(config, options.to, {
+          keys: io.keys ?? createKeyProvider(config, options.from),
+          ...(io.loadModule === undefined ? {} : { loadModule: io.loadModule }),
+        });
   const stream = io.progressStream ?? process.stderr;
   const bar = stream.isTTY === true ? progressBar(stream) : undefined;
   const partial = options.output === undefined ? undefined : `${options.output}.partial`;
@@ -152,6 +169,19 @@ export const runVerifyCommand = async (
       ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
       ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
       ...(io.clients === undefined ? {} : { clients: io.clients }),
+      ...(pipeline === undefined
+        ? {}
+        : {
+            transform: (item) => {
+              try {
+                return pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to });
+              } catch (error) {
+                // The replicator dead-letters such an item, so the target holds nothing for it.
+                if (error instanceof DynasyncError && error.code.startsWith('pipeline.')) return [];
+                throw error;
+              }
+            },
+          }),
       repair: options.repair === true,
       dryRun: options.dryRun === true,
       signal,

@@ -1,0 +1,91 @@
+import type { MetadataNames } from '../core/config/topology.js';
+import type { Item } from '../core/types.js';
+import { deriveChange } from '../pipeline/deriveChange.js';
+import type { Pipeline, PipelineContext } from '../pipeline/types.js';
+import { keyIdOf } from './_internals/keyId.js';
+import { type ClassifyContext, isTombstone, stampedItem, tombstoneItem } from './classifyRecord.js';
+import type { Change } from './types.js';
+
+const withoutMetadata = (item: Item, names: MetadataNames): Item => {
+  const out: Record<string, Item[string]> = { ...item };
+  for (const name of Object.values(names)) delete out[name];
+  return out;
+};
+
+const contextOf = (change: Change, region: string, peer: string): PipelineContext => ({
+  eventName: change.record.eventName,
+  sourceRegion: region,
+  targetRegion: peer,
+});
+
+/** The image a change leaves behind, or `undefined` for a delete (a REMOVE or a tombstone). */
+const liveImage = (image: Item | undefined, names: MetadataNames): Item | undefined =>
+  image === undefined || isTombstone(image, names) ? undefined : image;
+
+/**
+ * The writes one coalesced key needs at a peer with a pipeline: `deriveChange` on the newest change
+ * (puts of its new image, deletes of what its old image derived), plus deletes of whatever the
+ * superseded changes of the same key derived, since those writes were coalesced away. Every write
+ * carries the newest change's version, so the conditional write still never goes backwards, and
+ * derived deletes are tombstones like any other.
+ *
+ * ```
+ * batch: #0 k1 old=a new=b   #2 k1 old=b new=c        (map: a→X, b→Y, c→Z)
+ * peer:  put Z @v2, tombstone X @v2, tombstone Y @v2
+ * ```
+ * @throws DynasyncError `pipeline.*` for this record and peer.
+ */
+export const pipeChange = (
+  changes: readonly Change[],
+  newest: Change,
+  pipeline: Pipeline,
+  peer: string,
+  context: ClassifyContext,
+): Change[] => {
+  const { names } = context;
+  const newImage = newest.tombstone ? undefined : liveImage(newest.record.newImage, names);
+  let oldImage = liveImage(newest.record.oldImage, names);
+  if (newImage === undefined && oldImage === undefined && changes.length === 1) oldImage = newest.keys;
+  const derived = deriveChange(pipeline, oldImage, newImage, contextOf(newest, context.region, peer));
+  const taken = new Set([
+    ...derived.puts.map((put) => keyIdOf(pipeline.keyOf(put))),
+    ...derived.deletes.map(keyIdOf),
+  ]);
+  const deletes = [...derived.deletes];
+  for (const change of changes) {
+    if (change === newest) continue;
+    const images = [
+      liveImage(change.record.oldImage, names),
+      change.tombstone ? undefined : liveImage(change.record.newImage, names),
+    ];
+    for (const image of images) {
+      if (image === undefined) continue;
+      for (const output of pipeline.apply(image, contextOf(change, context.region, peer))) {
+        const key = pipeline.keyOf(output);
+        const id = keyIdOf(key);
+        if (taken.has(id)) continue;
+        taken.add(id);
+        deletes.push(key);
+      }
+    }
+  }
+  // The record's own SizeBytes says nothing about a masked or mapped item: PeerWriter measures it.
+  const { sizeBytes: _unused, ...record } = newest.record;
+  const make = (keys: Item, item: Item, tombstone: boolean): Change => ({
+    record,
+    keyId: keyIdOf(keys),
+    keys,
+    version: newest.version,
+    versionText: newest.versionText,
+    item,
+    tombstone,
+    derived: newest.derived,
+  });
+  return [
+    ...derived.puts.map((put) => {
+      const data = withoutMetadata(put, names);
+      return make(pipeline.keyOf(data), stampedItem(data, newest.versionText, names), false);
+    }),
+    ...deletes.map((key) => make(key, tombstoneItem(key, newest.version, newest.versionText, context), true)),
+  ];
+};
