@@ -319,17 +319,11 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
       });
     const write = path === WritePaths.batch ? writeBatches : writeConditional;
     const tails: Array<Promise<void>> = Array.from({ length: segments }, () => Promise.resolve());
-    const writePage = async (
-      segment: number,
-      items: readonly Item[],
-      lastKey: WireItem | undefined,
-      info: ScanPageInfo,
-    ) => {
+    const writePage = async (segment: number, items: readonly Item[], lastKey: WireItem | undefined) => {
       const plan = planBackfillPage(items, {
         names,
         compareVersions: config.topology.type === 'active-active',
         from,
-        readAtMs: info.requestedAtMs,
         tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
         targetKeyNames: targetInfo.keyNames,
         ...(options.transform === undefined ? {} : { transform: options.transform }),
@@ -354,7 +348,7 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
       const page = info ?? { segment: 0, requestedAtMs: now() };
       const items = (Items ?? []).map((item, index) => decodeItem(item, `${sourceTable} item ${index}`));
       await tails[page.segment]; // the segment's previous page is written and checkpointed
-      const tail = writePage(page.segment, items, rest.LastEvaluatedKey, page);
+      const tail = writePage(page.segment, items, rest.LastEvaluatedKey);
       tail.catch(() => undefined); // awaited by the next page or at the end
       tails[page.segment] = tail;
       return rest;

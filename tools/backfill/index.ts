@@ -8,6 +8,6 @@ export type { BackfillErrorCode } from './errors.js';
 export { BackfillErrorCodes, backfillError } from './errors.js';
 export { formatBackfillReport } from './formatReport.js';
 export type { BackfillPagePlan, BackfillPlanContext, BackfillWrite } from './planBackfill.js';
-export { planBackfillPage, TOMBSTONE_NOT_TRANSFORMED } from './planBackfill.js';
+export { BACKFILL_VERSION_MS, planBackfillPage, TOMBSTONE_NOT_TRANSFORMED } from './planBackfill.js';
 export type { BackfillProgress, BackfillReport, PathReason, WritePath } from './types.js';
 export { PathReasons, WritePaths } from './types.js';

@@ -13,8 +13,6 @@ export interface BackfillPlanContext {
   readonly compareVersions: boolean;
   /** The source region (origin of derived versions). */
   readonly from: string;
-  /** When the page's scan request was first sent, epoch ms. */
-  readonly readAtMs: number;
   readonly tombstoneRetentionSeconds: number;
   readonly targetKeyNames: readonly string[];
   /** The peer's pipeline. @default identity */
@@ -31,28 +29,38 @@ export interface BackfillPagePlan {
 export const TOMBSTONE_NOT_TRANSFORMED = 'backfill.tombstoneNotTransformed';
 
 /**
+ * The physical time of a one-way backfill version: 0, the lowest version there is
+ * (`000000000000000.000000.<from>~0…0`). See {@link planBackfillPage}.
+ */
+export const BACKFILL_VERSION_MS = 0;
+
+/**
  * Plans the writes of one scanned page. Pure. A scanned item is a change like any other: it goes
- * through the peer's pipeline, and each output gets the version verify's repair would give it
- * ({@link planRepair}, kind `missing`), so backfill and repair can never disagree:
+ * through the peer's pipeline, and each output is stamped by verify's repair planner
+ * ({@link planRepair}, kind `missing`), so backfill and repair share one stamping rule:
  *
  * - **active-active**: the item's own version; an item without one is skipped
  *   (`verify.unstampedSource`: the replicator rejects it too).
  * - **one-way**: versions come from stream positions, and a scanned item has none. The backfill
- *   writes the lowest version of the second before the page's scan request was sent:
+ *   writes the *lowest* version there is ({@link BACKFILL_VERSION_MS}): it beats only "absent" (and
+ *   an earlier backfill's write of the key), and loses to every version replication writes.
  *
  * ```
- *   12:00:04.700 live change A ── stream v=12:00:04.xxx~seqA ──► replicated (maybe after the backfill)
- *   12:00:06.300 page requested ─► backfill v = 12:00:05.000.000000.<from>~0…0
- *   12:00:06.800 live change B ── stream v=12:00:06.xxx~seqB (≥ the read second) ─► replicated
- *
- *   target:  nothing or A (older)  ◄─ backfill writes (v=…05.000 > …04.xxx and > absent)
- *            B (newer), or a tombstone of a delete after the read ─► backfill is stale, B stays
- *            A arriving after the backfill ─► stale, but the backfill already holds A's content
- *            (the scan read A's result): nothing is lost either way
+ *   replication running ─────────────────────────────────────────────────────────────►
+ *   12:00:04 change A ─ stream v=A ──────────► target: A (or later)
+ *   12:00:06 backfill reads k (sees A) ── write v=0…0 ──► target holds A: stale, A stays
+ *   12:00:07 change B (or a delete) ── v=B ─► target: B / tombstone; a backfill arriving
+ *                                             later is stale: never over newer, never a resurrection
+ *   key never changed since the stream began ────► target: absent ── backfill writes it
  * ```
- *   A change after the read is always newer than the backfill (even versioned by whole stream
- *   seconds, as Lambda reports them), so it is never lost behind it and a delete is never undone;
- *   absent beats nothing. Assumes the host's clock is within a second of DynamoDB's (as repair).
+ *   Why not a version from the read time, as verify's repair derives one: stream times are coarse
+ *   (whole seconds in Lambda, whole *minutes* on DynamoDB Local, measured), so a change made just
+ *   after the read can carry a stream version older than a read-time version, and would be hidden
+ *   behind the backfill until the key changes again (the live-workload test caught exactly that).
+ *   The lowest version needs no clock at all. It is enough because a target version can only come
+ *   from replication (or an earlier backfill), and when replication has written a key, the stream
+ *   also carries every later change of it: the target converges to the source without the
+ *   backfill's help. That is why replication must start *before* the backfill (README runbook).
  * - Source tombstones are copied (so a late older change cannot resurrect the key in the new
  *   replica), but only with the identity transform: through a remapping transform their derived
  *   keys are unknown and they are skipped ({@link TOMBSTONE_NOT_TRANSFORMED}; absent is the same).
@@ -63,7 +71,7 @@ export const planBackfillPage = (items: readonly Item[], context: BackfillPlanCo
     names: context.names,
     compareVersions: context.compareVersions,
     from: context.from,
-    sourceReadAtMs: context.readAtMs,
+    sourceReadAtMs: BACKFILL_VERSION_MS,
     tombstoneRetentionSeconds: context.tombstoneRetentionSeconds,
     targetKeyNames: context.targetKeyNames,
   };
