@@ -51,7 +51,7 @@ export interface BackfillOptions {
   readonly maxRps?: number;
   /** Write capacity units per second for the writes. @default unlimited */
   readonly maxWps?: number;
-  /** Items per scan page (`Limit`). @default 500, or fewer to fit `maxRps` */
+  /** Items per scan page (`Limit`). @default {@link DEFAULT_BACKFILL_PAGE_SIZE}, or sized to fit `maxRps` */
   readonly pageSize?: number;
   /** The peer's pipeline, applied to each source item before it is written. @default identity */
   readonly transform?: SourceTransform;
@@ -76,6 +76,20 @@ export interface BackfillOptions {
   /** Retries of reads and writes. @default 10 attempts, 50 ms base, 5 s max delay */
   readonly retry?: Partial<RetryPolicy>;
 }
+
+/**
+ * Items per scan page by default (without `--max-rps`, which sizes pages to the rate). Smaller than
+ * verify's 500: pages are the unit of checkpoints and of the write pipeline, so smaller pages keep
+ * the writes busy from the first page on and lose less work to a crash; the read cost is the same
+ * (DynamoDB charges by the 4 KB of data, not by the request).
+ */
+export const DEFAULT_BACKFILL_PAGE_SIZE = 100;
+
+/**
+ * Pages of one segment written at once: the next pages' writes start while earlier ones finish;
+ * checkpoints still advance page by page, in order.
+ */
+export const PAGES_IN_FLIGHT = 4;
 
 interface Settings {
   readonly segments: number;
@@ -199,8 +213,9 @@ const sameRun = (
  *   conditional PutItem (default)  or  BatchWriteItem (fast path: empty target, --target-idle)
  *   ─► (--max-wps, adaptive concurrency on throttling) ─► checkpoint the segment ─► next page
  * ```
- * The next page of a segment is read while the current one is written; it is written once the
- * current one is checkpointed (at most two pages per segment in memory).
+ * Up to {@link PAGES_IN_FLIGHT} pages of a segment are written at once (the next is read meanwhile);
+ * a page's checkpoint is saved once it and every earlier page of its segment are written, so the
+ * checkpoint never runs ahead of the target.
  *
  * @returns the report: skipped or failed items are a result (`complete: false`), not an exception.
  * @throws DynasyncError `backfill.invalidOption`, `backfill.checkpointExists`,
@@ -318,9 +333,8 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
         concurrency: slots.limit,
       });
     const write = path === WritePaths.batch ? writeBatches : writeConditional;
-    const tails: Array<Promise<void>> = Array.from({ length: segments }, () => Promise.resolve());
-    const writePage = async (segment: number, items: readonly Item[], lastKey: WireItem | undefined) => {
-      const plan = planBackfillPage(items, {
+    const plan = (items: readonly Item[]) => {
+      const planned = planBackfillPage(items, {
         names,
         compareVersions: config.topology.type === 'active-active',
         from,
@@ -328,31 +342,43 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
         targetKeyNames: targetInfo.keyNames,
         ...(options.transform === undefined ? {} : { transform: options.transform }),
       });
-      await write(plan.writes, target, counts);
-      for (const [code, count] of Object.entries(plan.skipped))
+      for (const [code, count] of Object.entries(planned.skipped))
         skipCodes[code] = (skipCodes[code] ?? 0) + count;
+      return planned.writes;
+    };
+    const markDone = async (segment: number, items: number, lastKey: WireItem | undefined) => {
       const progress = state.progress[segment]!;
       progress.pages += 1;
-      progress.items += items.length;
+      progress.items += items;
       progress.lastKey = lastKey ?? null;
       progress.done = lastKey === undefined;
       await checkpoint.save();
-      scanned += items.length;
+      scanned += items;
       pages += 1;
       report();
     };
+    // Per segment, the pages not yet checkpointed, oldest first: each settles once its writes and
+    // every earlier page's are done and its checkpoint is saved (so a failure stops the chain there).
+    const chains: Array<Array<Promise<void>>> = Array.from({ length: segments }, () => []);
     const onBody = async (body: Uint8Array, info?: ScanPageInfo): Promise<Record<string, unknown>> => {
       const { Items, ...rest } = JSON.parse(
         Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
       ) as { Items?: unknown[]; LastEvaluatedKey?: WireItem } & Record<string, unknown>;
-      const page = info ?? { segment: 0, requestedAtMs: now() };
+      const segment = info?.segment ?? 0;
       const items = (Items ?? []).map((item, index) => decodeItem(item, `${sourceTable} item ${index}`));
-      await tails[page.segment]; // the segment's previous page is written and checkpointed
-      const tail = writePage(page.segment, items, rest.LastEvaluatedKey);
-      tail.catch(() => undefined); // awaited by the next page or at the end
-      tails[page.segment] = tail;
+      const chain = chains[segment]!;
+      if (chain.length >= PAGES_IN_FLIGHT) await chain[0]; // back-pressure: at most PAGES_IN_FLIGHT pages per segment
+      while (chain.length >= PAGES_IN_FLIGHT) chain.shift();
+      const previous = chain.at(-1) ?? Promise.resolve();
+      const written = write(plan(items), target, counts);
+      const done = Promise.all([previous, written]).then(() =>
+        markDone(segment, items.length, rest.LastEvaluatedKey),
+      );
+      done.catch(() => undefined); // awaited by a later page or at the end
+      chain.push(done);
       return rest;
     };
+    const settled = () => Promise.allSettled(chains.flat());
     try {
       const totals = await scanTable({
         client: sourceClient,
@@ -383,9 +409,9 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
         },
       });
       estimated = totals.estimated;
-      await Promise.all(tails);
+      await Promise.all(chains.map((chain) => chain.at(-1)));
     } catch (error) {
-      await Promise.allSettled(tails);
+      await settled();
       if (options.signal?.aborted === true || isDynasyncError(error, VerifyErrorCodes.aborted as never))
         throw backfillError(
           BackfillErrorCodes.aborted,

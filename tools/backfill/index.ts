@@ -1,5 +1,11 @@
 export type { BackfillOptions } from './backfill.js';
-export { backfill, defaultCheckpointPath, validateBackfillOptions } from './backfill.js';
+export {
+  backfill,
+  DEFAULT_BACKFILL_PAGE_SIZE,
+  defaultCheckpointPath,
+  PAGES_IN_FLIGHT,
+  validateBackfillOptions,
+} from './backfill.js';
 export type { BackfillCheckpoint, SegmentCheckpoint } from './CheckpointFile.js';
 export { CheckpointFile } from './CheckpointFile.js';
 export type { BackfillCommandIo, BackfillCommandOptions } from './command.js';

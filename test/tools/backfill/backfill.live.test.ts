@@ -50,7 +50,8 @@ describe('backfill while replication and a live workload run (DynamoDB Local)', 
     const ops = { updates: 0, deletes: 0, inserts: 0 };
     let stopped = false;
     const workload = (async () => {
-      for (let n = 0; !stopped; n += 1) {
+      // At least 160 operations (the seeded sequence holds ~40 deletes and ~80 updates), and until the backfill ends.
+      for (let n = 0; !stopped || n < 160; n += 1) {
         const roll = random();
         const key = `k${Math.floor(random() * 600)}`;
         if (roll < 0.5) {
