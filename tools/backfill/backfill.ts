@@ -1,16 +1,14 @@
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import {
-  DescribeTableCommand,
-  type DynamoDBClient,
-  ScanCommand,
-  type ScanCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { decodeItem } from '../../core/codec.js';
 import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes, isDynasyncError } from '../../core/errors.js';
 import type { Item, WireItem } from '../../core/types.js';
+import { describeTable } from '../_shared/describeTable.js';
 import { createReadClients } from '../verify/_internals/createReadClients.js';
+import { linkedAbort } from '../verify/_internals/linkedAbort.js';
 import type { ScanPageInfo } from '../verify/_internals/scanBody.js';
 import { scanTable } from '../verify/_internals/scanTable.js';
 import { TokenBucket } from '../verify/_internals/TokenBucket.js';
@@ -140,31 +138,6 @@ export const validateBackfillOptions = (options: BackfillOptions): Settings => {
 export const defaultCheckpointPath = (config: Config, from: string, to: string): string =>
   join(config.replicator.checkpointDir, `backfill-${from}-${to}-${config.regions[to]!.table}.json`);
 
-const unreachable = (region: string, table: string, cause: unknown): DynasyncError => {
-  const error = cause as Error;
-  return new DynasyncError(
-    ErrorCodes.tableUnreachable,
-    `backfill: cannot read table "${table}" of region ${region} (${error.name}: ${error.message}); check regions.${region}.table, its endpoint and the credentials`,
-    { payload: { region, table, awsError: error.name }, cause },
-  );
-};
-
-const describeTable = async (client: DynamoDBClient, region: string, table: string, retry: RetryPolicy) => {
-  try {
-    const { Table } = await withRetries(
-      () => client.send(new DescribeTableCommand({ TableName: table })),
-      retry,
-    );
-    const schema = Table?.KeySchema ?? [];
-    const hash = schema.find((element) => element.KeyType === 'HASH')?.AttributeName;
-    const range = schema.find((element) => element.KeyType === 'RANGE')?.AttributeName;
-    if (hash === undefined) throw new Error('DescribeTable returned no key schema');
-    return { keyNames: range === undefined ? [hash] : [hash, range], itemCount: Table?.ItemCount ?? 0 };
-  } catch (cause) {
-    throw unreachable(region, table, cause);
-  }
-};
-
 /** True when a strongly consistent scan finds no item at all (tombstones included) in the table. */
 const isEmpty = async (client: DynamoDBClient, region: string, table: string, retry: RetryPolicy) => {
   let startKey: ScanCommandInput['ExclusiveStartKey'];
@@ -187,7 +160,12 @@ const isEmpty = async (client: DynamoDBClient, region: string, table: string, re
     } while (startKey !== undefined);
     return true;
   } catch (cause) {
-    throw unreachable(region, table, cause);
+    const error = cause as Error;
+    throw new DynasyncError(
+      ErrorCodes.tableUnreachable,
+      `backfill: cannot read table "${table}" of region ${region} (${error.name}: ${error.message}); check regions.${region}.table, its endpoint and the credentials`,
+      { payload: { region, table, awsError: error.name }, cause },
+    );
   }
 };
 
@@ -241,10 +219,13 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
   const targetClient = clients[to];
   if (sourceClient === undefined || targetClient === undefined)
     throw invalid('clients', `no DynamoDB client for region ${sourceClient === undefined ? from : to}`);
+  // The run's own signal: every write in flight listens to it (more than Node's default 10 listeners).
+  const run = linkedAbort(options.signal);
+  setMaxListeners(0, run.signal);
   try {
     const [sourceInfo, targetInfo] = await Promise.all([
-      describeTable(sourceClient, from, sourceTable, retry),
-      describeTable(targetClient, to, targetTable, retry),
+      describeTable('backfill', sourceClient, from, sourceTable, retry),
+      describeTable('backfill', targetClient, to, targetTable, retry),
     ]);
 
     // ── The checkpoint: a new run, or the one to resume. ──
@@ -314,7 +295,7 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
         ? {}
         : { limiter: new TokenBucket({ ratePerSecond: settings.maxWps }) }),
       retry,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: run.signal,
     };
     const counts: WriteCounts = { written: 0, stale: 0, failed: 0, throttles: 0, consumedUnits: 0 };
     const skipCodes: Record<string, number> = {};
@@ -389,7 +370,7 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
           ? {}
           : { limiter: new TokenBucket({ ratePerSecond: settings.maxRps }) }),
         retry,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        signal: run.signal,
         startAt: (segment) => {
           const progress = state.progress[segment]!;
           if (progress.done) return { done: true };
@@ -465,6 +446,7 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
       itemsPerSecond: Math.round(scanned / Math.max(durationMs / 1000, 0.001)),
     };
   } finally {
+    run.dispose();
     if (ownClients) for (const client of Object.values(clients)) client.destroy();
   }
 };

@@ -1,4 +1,5 @@
-import { DynasyncError, type ErrorCode, type ErrorPayload } from '../../core/errors.js';
+import type { DynasyncError, ErrorPayload } from '../../core/errors.js';
+import { toolError } from '../_shared/toolError.js';
 
 /**
  * Error codes of `dynasync backfill`. Tests and callers match on these, never on message text.
@@ -26,13 +27,9 @@ export type BackfillErrorCode = (typeof BackfillErrorCodes)[keyof typeof Backfil
  * @example
  * throw backfillError(BackfillErrorCodes.invalidOption, 'backfill: --max-wps must be > 0, got 0', { option: 'max-wps' });
  */
-export const backfillError = (
+export const backfillError: (
   code: BackfillErrorCode,
   message: string,
-  payload: ErrorPayload = {},
+  payload?: ErrorPayload,
   cause?: unknown,
-): DynasyncError =>
-  new DynasyncError(code as unknown as ErrorCode, message, {
-    payload,
-    ...(cause === undefined ? {} : { cause }),
-  });
+) => DynasyncError = toolError;

@@ -1,4 +1,5 @@
-import { DynasyncError, type ErrorCode, type ErrorPayload } from '../../core/errors.js';
+import type { DynasyncError, ErrorPayload } from '../../core/errors.js';
+import { toolError } from '../_shared/toolError.js';
 
 /** Error codes of `dynasync migrate`; tests and callers match on these, never on message text. */
 export const MigrateErrorCodes = {
@@ -14,13 +15,9 @@ export const MigrateErrorCodes = {
 export type MigrateErrorCode = (typeof MigrateErrorCodes)[keyof typeof MigrateErrorCodes];
 
 /** A {@link DynasyncError} with a migrate code; the payload never holds item values. */
-export const migrateError = (
+export const migrateError: (
   code: MigrateErrorCode,
   message: string,
-  payload: ErrorPayload = {},
+  payload?: ErrorPayload,
   cause?: unknown,
-): DynasyncError =>
-  new DynasyncError(code as unknown as ErrorCode, message, {
-    payload,
-    ...(cause === undefined ? {} : { cause }),
-  });
+) => DynasyncError = toolError;

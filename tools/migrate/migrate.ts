@@ -1,5 +1,4 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import type { Item } from '../../core/types.js';
@@ -7,6 +6,7 @@ import { createDynamoClients, createStreamsClient } from '../../replicator/clien
 import { FileCheckpointStore } from '../../replicator/poller/FileCheckpointStore.js';
 import { StreamPoller } from '../../replicator/poller/StreamPoller.js';
 import type { ReplicatorLogger } from '../../replicator/processBatch.js';
+import { describeTable } from '../_shared/describeTable.js';
 import { AdaptiveConcurrency } from '../backfill/_internals/AdaptiveConcurrency.js';
 import { backfill } from '../backfill/backfill.js';
 import type { BackfillReport } from '../backfill/types.js';
@@ -74,14 +74,6 @@ const stderrLogger: ReplicatorLogger = {
     process.stderr.write(`${JSON.stringify({ level: 'ERROR', message, extra })}\n`),
 } as ReplicatorLogger;
 
-const keyNamesOf = async (client: DynamoDBClient, table: string): Promise<string[]> => {
-  const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
-  const schema = Table?.KeySchema ?? [];
-  return ['HASH', 'RANGE'].flatMap((type) =>
-    schema.filter((k) => k.KeyType === type).map((k) => k.AttributeName!),
-  );
-};
-
 /**
  * `dynasync migrate`: keeps a legacy table and a table in a new model in sync while both are live,
  * and says whether the new one is ready for cutover.
@@ -111,9 +103,9 @@ export const migrate = async (options: MigrateOptions): Promise<MigrateReport> =
   const streamsClient = createStreamsClient(config, from);
   let poller: StreamPoller | undefined;
   try {
-    const [sourceKeys, targetKeys] = await Promise.all([
-      keyNamesOf(clients[from]!, config.regions[from]!.table),
-      keyNamesOf(clients[to]!, config.regions[to]!.table),
+    const [{ keyNames: sourceKeys }, { keyNames: targetKeys }] = await Promise.all([
+      describeTable('migrate', clients[from]!, from, config.regions[from]!.table, DEFAULT_RETRY),
+      describeTable('migrate', clients[to]!, to, config.regions[to]!.table, DEFAULT_RETRY),
     ]);
     const transform = checkedTransform(module.transform, sourceKeys, targetKeys);
     const names = metadataNames(config);

@@ -56,6 +56,31 @@ const gaveUp = (target: WriteTarget, error: unknown): Error =>
   );
 
 /**
+ * After a failed request that is not stale: `'failed'` for a permanent error (count it, go on);
+ * otherwise counts throttling (halving the writes in flight), waits its backoff and returns
+ * `'retry'`. Throws when aborted, or `backfill.writeFailed` after the last attempt.
+ */
+const afterFailure = async (
+  error: unknown,
+  attempt: number,
+  target: WriteTarget,
+  counts: WriteCounts,
+): Promise<'failed' | 'retry'> => {
+  if (target.signal?.aborted === true) throw error;
+  if (classifyError(error) === ErrorClasses.permanent) return 'failed';
+  if (isThrottle(error)) {
+    counts.throttles += 1;
+    target.slots.onThrottle();
+  }
+  if (attempt + 1 >= target.retry.attempts) throw gaveUp(target, error);
+  await sleepFor(target.retry)(
+    backoffDelay(attempt, target.retry.baseDelayMs, target.retry.maxDelayMs, target.retry.random),
+    target.signal,
+  );
+  return 'retry';
+};
+
+/**
  * The conditional path: one `PutItem` per item, `attribute_not_exists(#v) OR #v <= :v` (verify's
  * repair write, {@link buildRepairInput}): never over a newer version or a newer tombstone. A
  * failed condition is `stale`, not an error. Throttling halves the writes in flight; other
@@ -67,7 +92,6 @@ export const writeConditional = async (
   target: WriteTarget,
   counts: WriteCounts,
 ): Promise<void> => {
-  const sleep = sleepFor(target.retry);
   const one = async (write: BackfillWrite): Promise<void> => {
     if (itemSize(write.item) > MAX_ITEM_BYTES) {
       counts.failed += 1;
@@ -99,20 +123,10 @@ export const writeConditional = async (
           return;
         }
         target.limiter?.settle(estimate, 0);
-        if (target.signal?.aborted === true) throw error;
-        if (kind === ErrorClasses.permanent) {
+        if ((await afterFailure(error, attempt, target, counts)) === 'failed') {
           counts.failed += 1;
           return;
         }
-        if (isThrottle(error)) {
-          counts.throttles += 1;
-          target.slots.onThrottle();
-        }
-        if (attempt + 1 >= target.retry.attempts) throw gaveUp(target, error);
-        await sleep(
-          backoffDelay(attempt, target.retry.baseDelayMs, target.retry.maxDelayMs, target.retry.random),
-          target.signal,
-        );
       }
     }
   };
@@ -162,20 +176,10 @@ export const writeBatches = async (
         );
       } catch (error) {
         target.limiter?.settle(estimate, 0);
-        if (target.signal?.aborted === true) throw error;
-        if (classifyError(error) === ErrorClasses.permanent) {
+        if ((await afterFailure(error, attempt, target, counts)) === 'failed') {
           counts.failed += requests.length;
           return;
         }
-        if (isThrottle(error)) {
-          counts.throttles += 1;
-          target.slots.onThrottle();
-        }
-        if (attempt + 1 >= target.retry.attempts) throw gaveUp(target, error);
-        await sleep(
-          backoffDelay(attempt, target.retry.baseDelayMs, target.retry.maxDelayMs, target.retry.random),
-          target.signal,
-        );
         continue;
       }
       const units =
