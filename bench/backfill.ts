@@ -35,6 +35,8 @@ export interface BackfillBenchOptions {
   readonly batchConcurrency?: number;
   /** Backfill scan segments. @default 4 */
   readonly segments?: number;
+  /** Backfill scan page size. @default backfill's */
+  readonly pageSize?: number;
   readonly print?: Print;
 }
 
@@ -178,6 +180,7 @@ export const benchBackfill = async (options: BackfillBenchOptions): Promise<Back
           from: SOURCE,
           to: PEER,
           segments,
+          ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
           concurrency: fast ? batchConcurrency : putConcurrency,
           targetIdle: fast,
           checkpoint: join(options.dir, `backfill-${Date.now()}-${serial}.json`),

@@ -49,7 +49,7 @@ export interface BackfillOptions {
   readonly maxRps?: number;
   /** Write capacity units per second for the writes. @default unlimited */
   readonly maxWps?: number;
-  /** Items per scan page (`Limit`). @default {@link DEFAULT_BACKFILL_PAGE_SIZE}, or sized to fit `maxRps` */
+  /** Items per scan page (`Limit`; the unit of checkpoints). @default 500, or fewer to fit `maxRps` */
   readonly pageSize?: number;
   /** The peer's pipeline, applied to each source item before it is written. @default identity */
   readonly transform?: SourceTransform;
@@ -74,14 +74,6 @@ export interface BackfillOptions {
   /** Retries of reads and writes. @default 10 attempts, 50 ms base, 5 s max delay */
   readonly retry?: Partial<RetryPolicy>;
 }
-
-/**
- * Items per scan page by default (without `--max-rps`, which sizes pages to the rate). Smaller than
- * verify's 500: pages are the unit of checkpoints and of the write pipeline, so smaller pages keep
- * the writes busy from the first page on and lose less work to a crash; the read cost is the same
- * (DynamoDB charges by the 4 KB of data, not by the request).
- */
-export const DEFAULT_BACKFILL_PAGE_SIZE = 100;
 
 /**
  * Pages of one segment written at once: the next pages' writes start while earlier ones finish;

@@ -1,7 +1,6 @@
 export type { BackfillOptions } from './backfill.js';
 export {
   backfill,
-  DEFAULT_BACKFILL_PAGE_SIZE,
   defaultCheckpointPath,
   PAGES_IN_FLIGHT,
   validateBackfillOptions,
