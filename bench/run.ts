@@ -7,6 +7,7 @@ import { type LocalDynamo, startLocalDynamo, warmUpLocalDynamo } from '../tools/
 import { percentile } from '../tools/percentile.js';
 import { CpuProbe, type CpuSnapshot } from './_internals/probes.js';
 
+import { backfillBenchMetrics, benchBackfill } from './backfill.js';
 import { benchLag } from './lag.js';
 import { benchMaskCost } from './maskCost.js';
 import { benchPlan } from './plan.js';
@@ -26,7 +27,9 @@ const USAGE = `npm run bench [-- options]
   --lag-batch-size <n> replicator.batchSize (GetRecords limit) of the lag run (default 100)
   --verify-items <n>   items per table of the large verify run (default 200000; the small RSS point is a quarter)
   --mask-records <n>   records per batch of the mask_cost run (default 10000)
-  --only <list>        comma-separated subset of: plan,throughput,lag,verify,mask
+  --backfill-items <n> source items of the backfill runs (default 4000)
+  --backfill-rounds <n> measured backfill rounds after the warm-up (default 3)
+  --only <list>        comma-separated subset of: plan,throughput,lag,verify,mask,backfill
   --out <file>         results file (default bench/results.json)`;
 
 const print: Print = (line) => process.stdout.write(`${line}\n`);
@@ -128,6 +131,8 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
       only: { type: 'string' },
       'mask-records': { type: 'string' },
       'verify-items': { type: 'string' },
+      'backfill-items': { type: 'string' },
+      'backfill-rounds': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -137,7 +142,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     return 0;
   }
   const only = new Set(
-    (values.only ?? 'plan,throughput,lag,verify,mask').split(',').map((part) => part.trim()),
+    (values.only ?? 'plan,throughput,lag,verify,mask,backfill').split(',').map((part) => part.trim()),
   );
   const out = values.out ?? fileURLToPath(new URL('./results.json', import.meta.url));
   const started = Date.now();
@@ -204,7 +209,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     }
   }
 
-  if (only.has('throughput') || only.has('lag') || only.has('verify')) {
+  if (only.has('throughput') || only.has('lag') || only.has('verify') || only.has('backfill')) {
     const instances: LocalDynamo[] = [];
     const dir = await mkdtemp(join(tmpdir(), 'dynasync-bench-'));
     const stopAll = () => Promise.all(instances.splice(0).map((instance) => instance.stop()));
@@ -352,6 +357,29 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
           Object.assign(metrics, verifyBenchMetrics(result));
         } catch (error) {
           failures.push(`verify: ${(error as Error).stack ?? String(error)}`);
+        }
+      }
+      if (only.has('backfill')) {
+        print(
+          'backfill: scan → stamp → conditional puts (or batch writes into an empty idle table) vs the raw writes alone',
+        );
+        try {
+          const loadBefore = load();
+          const result = await benchBackfill({
+            source,
+            peer,
+            dir,
+            print,
+            items: positive('backfill-items', values['backfill-items'], 4_000),
+            rounds: positive('backfill-rounds', values['backfill-rounds'], 3),
+          });
+          for (const [name, entry] of Object.entries(backfillBenchMetrics(result)))
+            metrics[name] = {
+              ...entry,
+              detail: { ...entry.detail, loadAverage1m: { before: loadBefore, after: load() } },
+            };
+        } catch (error) {
+          failures.push(`backfill: ${(error as Error).stack ?? String(error)}`);
         }
       }
     } catch (error) {

@@ -4,7 +4,9 @@ import { isDynasyncError } from '../core/errors.js';
 import { runPoller } from '../replicator/poller/runPoller.js';
 import { redrive } from '../replicator/redrive/redrive.js';
 import { runDecrypt } from './decrypt.js';
+import { addBackfillCommand } from './backfill/command.js';
 import { runDemo } from './demo/runDemo.js';
+import { addMigrateCommand } from './migrate/command.js';
 import { addVerifyCommand } from './verify/command.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -62,6 +64,8 @@ program
   );
 
 addVerifyCommand(program);
+addBackfillCommand(program);
+addMigrateCommand(program);
 
 program
   .command('decrypt')

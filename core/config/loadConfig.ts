@@ -91,7 +91,8 @@ const deployIssues = (config: z.output<typeof configSchema>): ConfigIssue[] => {
 const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] => {
   const issues: ConfigIssue[] = [];
   const names = Object.keys(config.regions);
-  if (names.length < 2) {
+  // A migration-only config (`dynasync migrate`, same region) may name one region.
+  if (names.length < 2 && config.migrate === undefined) {
     issues.push({
       path: 'regions',
       message: `found ${names.length} region(s); replication needs at least two`,

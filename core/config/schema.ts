@@ -254,6 +254,28 @@ export const deploySchema = z.strictObject({
   regions: z.record(regionName, deployRegionSchema).default({}),
 });
 
+const migrateTableSchema = z.strictObject({
+  /** A key of `regions`: its endpoint and signing region are used. */
+  region: regionName,
+  /** The table in that region. */
+  table: tableName,
+});
+
+/**
+ * The optional `migrate` section (`dynasync migrate`): a legacy table kept in sync with a table in a
+ * new model through the user's transform module. Same region or cross-region.
+ */
+export const migrateSchema = z.strictObject({
+  /** The legacy table (needs a `NEW_AND_OLD_IMAGES` stream). */
+  source: migrateTableSchema,
+  /** The table in the new model. */
+  target: migrateTableSchema,
+  /** Path of the transform module (`export function transform(oldItem) → newItems[]`), relative to the config file. */
+  transform: z
+    .string()
+    .min(1, 'migrate.transform is the path of the transform module, e.g. "./transform.mjs"'),
+});
+
 /** The JSON schema of a dynasync config file (zod). */
 export const configSchema = z.strictObject({
   /** Config format version. */
@@ -275,6 +297,8 @@ export const configSchema = z.strictObject({
   pipelines: pipelinesSchema.default({}),
   /** Where the masking key comes from. @default {"type":"local","env":"DYNASYNC_MASKING_KEY"} */
   keys: keysSchema.optional(),
+  /** Legacy-table migration (`dynasync migrate`). @default absent */
+  migrate: migrateSchema.optional(),
 });
 
 /** A config file as written (defaults not yet applied). */

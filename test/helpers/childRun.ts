@@ -85,13 +85,9 @@ process.once('exit', () => {
  * const child = startRun({ configFile, region: 'eu-west-1' });
  * await child.kill('SIGKILL');
  */
-export const startRun = (options: StartRunOptions): RunChild => {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'tools/cli.ts',
+export const startRun = (options: StartRunOptions): RunChild =>
+  startCli({
+    args: [
       'run',
       '--config',
       options.configFile,
@@ -100,14 +96,35 @@ export const startRun = (options: StartRunOptions): RunChild => {
       '--stats-interval',
       String(options.statsIntervalSeconds ?? 1),
     ],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+    label: options.region,
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
+
+/** Options of {@link startCli}. */
+export interface StartCliOptions {
+  /** Arguments after `dynasync`, e.g. `['backfill', '--config', file, …]`. */
+  readonly args: readonly string[];
+  /** What the child is called in errors (its `region` field). @default the command name */
+  readonly label?: string;
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Starts any `dynasync` command as a tracked child (same rules as {@link startRun}: ended by its
+ * pid only, and by {@link killAllRuns}).
+ * @example
+ * const child = startCli({ args: ['backfill', '--config', configFile, '--from', 'a', '--to', 'b'] });
+ */
+export const startCli = (options: StartCliOptions): RunChild => {
+  const label = options.label ?? options.args[0] ?? 'dynasync';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', ...options.args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start dynasync run for ${options.region}`);
+  if (pid === undefined) throw new Error(`could not start dynasync ${label}`);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -124,7 +141,7 @@ export const startRun = (options: StartRunOptions): RunChild => {
   });
   const run: RunChild = {
     pid,
-    region: options.region,
+    region: label,
     stdout: () => stdout,
     stderr: () => stderr,
     logs: () => [...parseLogs(stdout), ...parseLogs(stderr)],

@@ -2,12 +2,13 @@ import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { DynasyncError } from '../../core/errors.js';
 import { createKeyProvider } from '../../keys/createKeyProvider.js';
 import { createPipeline } from '../../pipeline/createPipeline.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
+import { nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
 import type { Difference, VerifyProgress, VerifyReport } from './types.js';
@@ -198,25 +199,6 @@ export const runVerifyCommand = async (
   if (options.json === true) print(JSON.stringify(report, null, 2));
   else for (const line of formatReport(report)) print(line);
   return exitCodeOf(report);
-};
-
-const positiveInt = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0)
-    throw new InvalidArgumentError('expected a positive whole number');
-  return parsed;
-};
-
-const nonNegative = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a number ≥ 0');
-  return parsed;
-};
-
-const positive = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a number > 0');
-  return parsed;
 };
 
 /**

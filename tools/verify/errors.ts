@@ -1,4 +1,5 @@
-import { DynasyncError, type ErrorCode, type ErrorPayload } from '../../core/errors.js';
+import type { DynasyncError, ErrorPayload } from '../../core/errors.js';
+import { toolError } from '../_shared/toolError.js';
 
 /**
  * Error codes of `dynasync verify`. Tests and callers match on these, never on message text.
@@ -28,13 +29,9 @@ export type VerifyErrorCode = (typeof VerifyErrorCodes)[keyof typeof VerifyError
  * @example
  * throw verifyError(VerifyErrorCodes.invalidOption, '--segments must be 1-1000000, got 0', { option: 'segments' });
  */
-export const verifyError = (
+export const verifyError: (
   code: VerifyErrorCode,
   message: string,
-  payload: ErrorPayload = {},
+  payload?: ErrorPayload,
   cause?: unknown,
-): DynasyncError =>
-  new DynasyncError(code as unknown as ErrorCode, message, {
-    payload,
-    ...(cause === undefined ? {} : { cause }),
-  });
+) => DynasyncError = toolError;

@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { decodeItem } from '../../core/codec.js';
 import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { differingAttributes } from '../../core/equality.js';
-import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import type { Item, WireItem } from '../../core/types.js';
+import { describeTable } from '../_shared/describeTable.js';
 import { BATCH_GET_KEYS, batchGetConsistent } from './_internals/batchGetConsistent.js';
 import { comparePartitions } from './_internals/comparePartitions.js';
 import { createReadClients } from './_internals/createReadClients.js';
@@ -27,7 +27,7 @@ import { scanTable } from './_internals/scanTable.js';
 import { parseSpillLine } from './_internals/spillLine.js';
 import { TokenBucket } from './_internals/TokenBucket.js';
 import { WorkerPageSpiller } from './_internals/WorkerPageSpiller.js';
-import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './_internals/withRetries.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './_internals/withRetries.js';
 import { compareObservations } from './compareObservations.js';
 import {
   type AnyItem,
@@ -199,37 +199,6 @@ export const validateVerifyOptions = (options: VerifyOptions): Settings => {
   };
 };
 
-interface TableInfo {
-  readonly keyNames: readonly string[];
-  readonly itemCount: number;
-}
-
-const describe = async (
-  client: DynamoDBClient,
-  region: string,
-  tableName: string,
-  retry: RetryPolicy,
-): Promise<TableInfo> => {
-  try {
-    const { Table } = await withRetries(
-      () => client.send(new DescribeTableCommand({ TableName: tableName })),
-      retry,
-    );
-    const schema = Table?.KeySchema ?? [];
-    const hash = schema.find((element) => element.KeyType === 'HASH')?.AttributeName;
-    const range = schema.find((element) => element.KeyType === 'RANGE')?.AttributeName;
-    if (hash === undefined) throw new Error('DescribeTable returned no key schema');
-    return { keyNames: range === undefined ? [hash] : [hash, range], itemCount: Table?.ItemCount ?? 0 };
-  } catch (cause) {
-    const error = cause as Error;
-    throw new DynasyncError(
-      ErrorCodes.tableUnreachable,
-      `verify: cannot describe table "${tableName}" of region ${region} (${error.name}: ${error.message}); check regions.${region}.table, its endpoint and the credentials`,
-      { payload: { region, table: tableName, awsError: error.name }, cause },
-    );
-  }
-};
-
 /** The attributes `names` of an item (in either form); `undefined` when one is missing. */
 const project = <T extends AnyItem>(item: T, names: readonly string[]): T | undefined => {
   const key: Record<string, unknown> = {};
@@ -333,8 +302,8 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   let spillerToStop: PageSpiller | undefined;
   try {
     const [sourceInfo, targetInfo] = await Promise.all([
-      describe(sourceClient, from, sourceTable, retry),
-      describe(targetClient, to, targetTable, retry),
+      describeTable('verify', sourceClient, from, sourceTable, retry),
+      describeTable('verify', targetClient, to, targetTable, retry),
     ]);
     const targetKeyNames = targetInfo.keyNames;
     const sourceKeyNames = sourceInfo.keyNames;

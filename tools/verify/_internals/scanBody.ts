@@ -5,7 +5,13 @@ import type { DeserializeMiddleware } from '@smithy/types';
  * Takes a successful Scan response's body (JSON text), handles its `Items` and returns the rest of the
  * document (`LastEvaluatedKey`, `ConsumedCapacity`, `Count`, …) for the SDK to deserialize.
  */
-export type ScanBodyHandler = (body: Uint8Array) => Promise<Record<string, unknown>>;
+export type ScanBodyHandler = (body: Uint8Array, page?: ScanPageInfo) => Promise<Record<string, unknown>>;
+
+/** Where a page came from: its segment, and when its request was first sent (epoch ms, before retries). */
+export interface ScanPageInfo {
+  readonly segment: number;
+  readonly requestedAtMs: number;
+}
 
 /** The HTTP response as the deserialize step sees it (structurally: no @smithy/protocol-http import). */
 interface RawResponse {

@@ -28,6 +28,11 @@ export interface ScanTableOptions {
    * the next page of that segment is read once it resolves (back-pressure).
    */
   readonly onBody: ScanBodyHandler;
+  /**
+   * Where each segment starts (backfill's `--resume`): `done` skips a finished segment,
+   * `exclusiveStartKey` continues after the last page written. @default every segment from its start
+   */
+  readonly startAt?: (segment: number) => SegmentStart;
   /** Called after each page with its item count and read units. */
   readonly onPage?: (items: number, consumedUnits: number) => void;
 }
@@ -39,6 +44,11 @@ export interface ScanTableOptions {
  * at no cost in throughput.
  */
 export const DEFAULT_PAGE_SIZE = 500;
+
+/** Where one segment of a scan starts. */
+export type SegmentStart =
+  | { readonly done: true }
+  | { readonly done: false; readonly exclusiveStartKey?: ScanCommandInput['ExclusiveStartKey'] };
 
 /** What a scan read and what it cost. */
 export interface ScanTotals {
@@ -81,7 +91,9 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
   };
   const { signal, abort, dispose } = linkedAbort(options.signal);
   const segment = async (index: number): Promise<void> => {
-    let startKey: ScanCommandInput['ExclusiveStartKey'];
+    const start = options.startAt?.(index);
+    if (start?.done === true) return;
+    let startKey: ScanCommandInput['ExclusiveStartKey'] = start?.exclusiveStartKey;
     do {
       if (signal.aborted) throw interrupted(tableName);
       const limit = pageLimit();
@@ -97,9 +109,10 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
       };
       let page: ScanCommandOutput;
       let bodyBytes = 0;
+      const requestedAtMs = Date.now();
       const onBody: ScanBodyHandler = (body) => {
         bodyBytes = body.byteLength;
-        return options.onBody(body);
+        return options.onBody(body, { segment: index, requestedAtMs });
       };
       try {
         page = await withRetries(

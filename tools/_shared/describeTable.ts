@@ -1,0 +1,42 @@
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { type RetryPolicy, withRetries } from '../verify/_internals/withRetries.js';
+
+/** What the tools need to know of a table. */
+export interface TableInfo {
+  /** Key attribute names: the partition key, then the sort key when there is one. */
+  readonly keyNames: readonly string[];
+  /** Items by DescribeTable (approximate, refreshed by DynamoDB every ~6 h). */
+  readonly itemCount: number;
+}
+
+/**
+ * Describes a table (retrying transient failures) for a tool (`verify`, `backfill`, `migrate`).
+ * @throws DynasyncError `config.tableUnreachable` naming the table, the region and what to check.
+ */
+export const describeTable = async (
+  tool: string,
+  client: DynamoDBClient,
+  region: string,
+  tableName: string,
+  retry: RetryPolicy,
+): Promise<TableInfo> => {
+  try {
+    const { Table } = await withRetries(
+      () => client.send(new DescribeTableCommand({ TableName: tableName })),
+      retry,
+    );
+    const schema = Table?.KeySchema ?? [];
+    const hash = schema.find((element) => element.KeyType === 'HASH')?.AttributeName;
+    const range = schema.find((element) => element.KeyType === 'RANGE')?.AttributeName;
+    if (hash === undefined) throw new Error('DescribeTable returned no key schema');
+    return { keyNames: range === undefined ? [hash] : [hash, range], itemCount: Table?.ItemCount ?? 0 };
+  } catch (cause) {
+    const error = cause as Error;
+    throw new DynasyncError(
+      ErrorCodes.tableUnreachable,
+      `${tool}: cannot describe table "${tableName}" of region ${region} (${error.name}: ${error.message}); check regions.${region}.table, its endpoint and the credentials`,
+      { payload: { region, table: tableName, awsError: error.name }, cause },
+    );
+  }
+};

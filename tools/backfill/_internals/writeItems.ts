@@ -1,0 +1,213 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
+  type DynamoDBClient,
+  PutItemCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import type { MetadataNames } from '../../../core/config/topology.js';
+import { itemSize, MAX_ITEM_BYTES } from '../../../core/itemSize.js';
+import type { Item } from '../../../core/types.js';
+import { backoffDelay, classifyError, ErrorClasses } from '../../../replicator/classifyError.js';
+import type { TokenBucket } from '../../verify/_internals/TokenBucket.js';
+import type { RetryPolicy } from '../../verify/_internals/withRetries.js';
+import { canonicalKeyId } from '../../verify/digest.js';
+import { buildRepairInput } from '../../verify/planRepair.js';
+import { BackfillErrorCodes, backfillError } from '../errors.js';
+import type { BackfillWrite } from '../planBackfill.js';
+import { type AdaptiveConcurrency, isThrottle } from './AdaptiveConcurrency.js';
+
+/** Where and how a page's writes are sent. */
+export interface WriteTarget {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly names: MetadataNames;
+  readonly targetKeyNames: readonly string[];
+  readonly slots: AdaptiveConcurrency;
+  /** Write capacity units per second (`--max-wps`). */
+  readonly limiter?: TokenBucket;
+  readonly retry: RetryPolicy;
+  readonly signal?: AbortSignal;
+}
+
+/** What a page's writes did. */
+export interface WriteCounts {
+  written: number;
+  stale: number;
+  failed: number;
+  throttles: number;
+  consumedUnits: number;
+}
+
+/** Write units of an item when DynamoDB reports none: 1 per started KB. */
+const writeUnits = (item: Item): number => Math.max(1, Math.ceil(itemSize(item) / 1024));
+
+const sleepFor = (retry: RetryPolicy) =>
+  retry.sleep ??
+  ((ms: number, s?: AbortSignal) => delay(ms, undefined, s === undefined ? undefined : { signal: s }));
+
+const gaveUp = (target: WriteTarget, error: unknown): Error =>
+  backfillError(
+    BackfillErrorCodes.writeFailed,
+    `backfill: writes to ${target.tableName} kept failing (${(error as Error).name}: ${(error as Error).message}); the page is not checkpointed: fix the cause and run again with --resume`,
+    { table: target.tableName, awsError: (error as Error).name },
+    error,
+  );
+
+/**
+ * After a failed request that is not stale: `'failed'` for a permanent error (count it, go on);
+ * otherwise counts throttling (halving the writes in flight), waits its backoff and returns
+ * `'retry'`. Throws when aborted, or `backfill.writeFailed` after the last attempt.
+ */
+const afterFailure = async (
+  error: unknown,
+  attempt: number,
+  target: WriteTarget,
+  counts: WriteCounts,
+): Promise<'failed' | 'retry'> => {
+  if (target.signal?.aborted === true) throw error;
+  if (classifyError(error) === ErrorClasses.permanent) return 'failed';
+  if (isThrottle(error)) {
+    counts.throttles += 1;
+    target.slots.onThrottle();
+  }
+  if (attempt + 1 >= target.retry.attempts) throw gaveUp(target, error);
+  await sleepFor(target.retry)(
+    backoffDelay(attempt, target.retry.baseDelayMs, target.retry.maxDelayMs, target.retry.random),
+    target.signal,
+  );
+  return 'retry';
+};
+
+/**
+ * The conditional path: one `PutItem` per item, `attribute_not_exists(#v) OR #v <= :v` (verify's
+ * repair write, {@link buildRepairInput}): never over a newer version or a newer tombstone. A
+ * failed condition is `stale`, not an error. Throttling halves the writes in flight; other
+ * transient errors back off with full jitter; permanent ones (too large, validation) count as failed.
+ * @throws DynasyncError `backfill.writeFailed` when transient errors outlast the retries.
+ */
+export const writeConditional = async (
+  writes: readonly BackfillWrite[],
+  target: WriteTarget,
+  counts: WriteCounts,
+): Promise<void> => {
+  const one = async (write: BackfillWrite): Promise<void> => {
+    if (itemSize(write.item) > MAX_ITEM_BYTES) {
+      counts.failed += 1;
+      return;
+    }
+    const input = {
+      ...buildRepairInput(target.tableName, write, target.names),
+      ReturnConsumedCapacity: 'TOTAL' as const,
+    };
+    const estimate = writeUnits(write.item);
+    for (let attempt = 0; ; attempt += 1) {
+      await target.limiter?.reserve(estimate, target.signal);
+      try {
+        const output = await target.slots.run(() =>
+          target.client.send(new PutItemCommand(input), { abortSignal: target.signal }),
+        );
+        const units = output.ConsumedCapacity?.CapacityUnits ?? estimate;
+        target.limiter?.settle(estimate, units);
+        counts.consumedUnits += units;
+        counts.written += 1;
+        target.slots.onSuccess();
+        return;
+      } catch (error) {
+        const kind = classifyError(error);
+        if (kind === ErrorClasses.stale) {
+          counts.consumedUnits += estimate; // a failed condition is charged like the write
+          counts.stale += 1;
+          target.slots.onSuccess();
+          return;
+        }
+        target.limiter?.settle(estimate, 0);
+        if ((await afterFailure(error, attempt, target, counts)) === 'failed') {
+          counts.failed += 1;
+          return;
+        }
+      }
+    }
+  };
+  await Promise.all(writes.map(one));
+};
+
+/** Items per `BatchWriteItem` request (DynamoDB's limit). */
+export const BATCH_WRITE_ITEMS = 25;
+
+/**
+ * The fast path: `BatchWriteItem`, 25 items a request, unconditional — only safe when nothing else is
+ * in the target or writes it (see `backfill`'s path choice). Unprocessed items are resent with
+ * backoff and count as throttling. A request never holds one key twice (DynamoDB rejects that): the
+ * last output of a key in a page wins, as conditional writes of the same version would.
+ * @throws DynasyncError `backfill.writeFailed` when transient errors outlast the retries.
+ */
+export const writeBatches = async (
+  writes: readonly BackfillWrite[],
+  target: WriteTarget,
+  counts: WriteCounts,
+): Promise<void> => {
+  const sleep = sleepFor(target.retry);
+  const byKey = new Map<string, BackfillWrite>();
+  for (const write of writes) {
+    if (itemSize(write.item) > MAX_ITEM_BYTES) counts.failed += 1;
+    else byKey.set(canonicalKeyId(write.item, target.targetKeyNames), write);
+  }
+  const unique = [...byKey.values()];
+  const chunks: BackfillWrite[][] = [];
+  for (let i = 0; i < unique.length; i += BATCH_WRITE_ITEMS)
+    chunks.push(unique.slice(i, i + BATCH_WRITE_ITEMS));
+  const one = async (chunk: readonly BackfillWrite[]): Promise<void> => {
+    let requests: WriteRequest[] = chunk.map((write) => ({ PutRequest: { Item: write.item as never } }));
+    let estimate = chunk.reduce((sum, write) => sum + writeUnits(write.item), 0);
+    for (let attempt = 0; requests.length > 0; attempt += 1) {
+      await target.limiter?.reserve(estimate, target.signal);
+      let output: BatchWriteItemCommandOutput;
+      try {
+        output = await target.slots.run(() =>
+          target.client.send(
+            new BatchWriteItemCommand({
+              RequestItems: { [target.tableName]: requests },
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+            { abortSignal: target.signal },
+          ),
+        );
+      } catch (error) {
+        target.limiter?.settle(estimate, 0);
+        if ((await afterFailure(error, attempt, target, counts)) === 'failed') {
+          counts.failed += requests.length;
+          return;
+        }
+        continue;
+      }
+      const units =
+        output.ConsumedCapacity?.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0) ?? estimate;
+      target.limiter?.settle(estimate, units);
+      counts.consumedUnits += units;
+      const unprocessed = output.UnprocessedItems?.[target.tableName] ?? [];
+      counts.written += requests.length - unprocessed.length;
+      if (unprocessed.length === 0) {
+        target.slots.onSuccess();
+        return;
+      }
+      counts.throttles += 1;
+      target.slots.onThrottle();
+      if (attempt + 1 >= target.retry.attempts)
+        throw gaveUp(
+          target,
+          Object.assign(new Error(`${unprocessed.length} items stayed unprocessed`), {
+            name: 'UnprocessedItems',
+          }),
+        );
+      requests = unprocessed;
+      estimate = Math.max(1, Math.round((estimate * unprocessed.length) / chunk.length));
+      await sleep(
+        backoffDelay(attempt, target.retry.baseDelayMs, target.retry.maxDelayMs, target.retry.random),
+        target.signal,
+      );
+    }
+  };
+  await Promise.all(chunks.map(one));
+};

@@ -1,0 +1,151 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../../core/config/loadConfig.js';
+import { positive, positiveInt } from '../_shared/cliOptions.js';
+import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
+import { type BackfillOptions, backfill } from './backfill.js';
+import { formatBackfillReport } from './formatReport.js';
+import type { BackfillProgress, BackfillReport } from './types.js';
+
+/** Exit codes of `dynasync backfill`. */
+export const BackfillExitCodes = {
+  /** Every item was written or found stale (newer data or a tombstone in the target). */
+  complete: 0,
+  /** The run finished, but some items were not written (skipped as unsafe, or rejected). */
+  incomplete: 1,
+  /** The run failed or was interrupted: bad options, config or checkpoint, unreachable tables (progress is checkpointed). */
+  error: 2,
+} as const;
+
+/** The parsed options of `dynasync backfill`. */
+export interface BackfillCommandOptions {
+  readonly config: string;
+  readonly from: string;
+  readonly to: string;
+  readonly segments?: number;
+  readonly concurrency?: number;
+  readonly maxRps?: number;
+  readonly maxWps?: number;
+  readonly pageSize?: number;
+  readonly checkpoint?: string;
+  /** @default false */
+  readonly resume?: boolean;
+  /** @default false */
+  readonly targetIdle?: boolean;
+  /** Commander's `--no-fast-path`. @default true */
+  readonly fastPath?: boolean;
+  /** @default false */
+  readonly json?: boolean;
+}
+
+/** Where the command writes, and what it may be given instead of creating it. */
+export interface BackfillCommandIo {
+  /** @default process.stdout */
+  readonly print?: (text: string) => void;
+  /** The bar only appears when it is a TTY. @default process.stderr */
+  readonly progressStream?: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  readonly signal?: AbortSignal;
+  readonly clients?: Readonly<Record<string, DynamoDBClient>>;
+  /** Extra options for the library call (e.g. the peer's pipeline as `transform`). */
+  readonly overrides?: Partial<Pick<BackfillOptions, 'transform' | 'retry'>>;
+}
+
+/** The exit code a report calls for; see {@link BackfillExitCodes}. */
+export const backfillExitCodeOf = (report: BackfillReport): number =>
+  report.complete ? BackfillExitCodes.complete : BackfillExitCodes.incomplete;
+
+const progressText = (event: BackfillProgress): Record<string, string | number> => ({
+  speed: 0,
+  phase: `${event.written} written, ${event.stale} stale | ${Math.round(event.consumedCapacity.read)} RCU, ${Math.round(event.consumedCapacity.write)} WCU | ${event.concurrency} in flight`,
+});
+
+/**
+ * `dynasync backfill`: runs {@link backfill}, shows a progress bar on a terminal, prints the summary
+ * table (or the report as JSON with `--json`) and returns the exit code.
+ * @throws DynasyncError on bad options, config or checkpoint, unreachable tables, writes that keep
+ *   failing, and interruption (exit code 2; the checkpoint keeps the progress).
+ */
+export const runBackfillCommand = async (
+  options: BackfillCommandOptions,
+  io: BackfillCommandIo = {},
+): Promise<number> => {
+  const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const config = loadConfigFile(options.config);
+  const bar = terminalProgressBar(
+    io.progressStream ?? process.stderr,
+    'backfill [{bar}] {percentage}% | {value}/{total} items | {speed} items/s | ETA {eta_formatted} | {phase}',
+  );
+  const started = performance.now();
+  let report: BackfillReport;
+  try {
+    report = await withInterrupts(io.signal, (signal) =>
+      backfill({
+        config,
+        from: options.from,
+        to: options.to,
+        ...(options.segments === undefined ? {} : { segments: options.segments }),
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+        ...(options.maxWps === undefined ? {} : { maxWps: options.maxWps }),
+        ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+        ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
+        ...(io.clients === undefined ? {} : { clients: io.clients }),
+        ...io.overrides,
+        resume: options.resume === true,
+        targetIdle: options.targetIdle === true,
+        fastPath: options.fastPath !== false,
+        signal,
+        ...(bar === undefined
+          ? {}
+          : {
+              onProgress: (event: BackfillProgress) => {
+                const seconds = (performance.now() - started) / 1000;
+                bar.update(event.resumedFrom + event.scanned, event.estimatedTotal, {
+                  ...progressText(event),
+                  speed: Math.round(event.scanned / Math.max(seconds, 0.001)),
+                });
+              },
+            }),
+      }),
+    );
+  } finally {
+    bar?.stop();
+  }
+  if (options.json === true) print(JSON.stringify(report, null, 2));
+  else for (const line of formatBackfillReport(report)) print(line);
+  return backfillExitCodeOf(report);
+};
+
+/**
+ * Registers `dynasync backfill` on the CLI program. The action sets `process.exitCode` (0 complete,
+ * 1 incomplete); errors propagate to the CLI's handler, which prints the code and exits with 2.
+ */
+export const addBackfillCommand = (program: Command): Command =>
+  program
+    .command('backfill')
+    .description(
+      "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
+    )
+    .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
+    .requiredOption('--from <region>', 'the region whose table is copied')
+    .requiredOption('--to <region>', 'the region whose table is seeded')
+    .option('--segments <n>', 'parallel scan segments', positiveInt)
+    .option('--concurrency <n>', 'write requests in flight at most (halved on throttling)', positiveInt)
+    .option('--max-rps <units>', 'read capacity units per second for the scan', positive)
+    .option('--max-wps <units>', 'write capacity units per second for the writes', positive)
+    .option('--page-size <n>', 'items per scan page', positiveInt)
+    .option(
+      '--checkpoint <file>',
+      'checkpoint file (default: <checkpointDir>/backfill-<from>-<to>-<table>.json)',
+    )
+    .option('--resume', "continue the checkpoint's run after its last finished pages", false)
+    .option(
+      '--target-idle',
+      'promise that nothing writes the target during the run (replication into it stopped): allows the fast path on an empty target',
+      false,
+    )
+    .option('--no-fast-path', 'never use batch writes, even on an empty idle target')
+    .option('--json', 'print the summary as JSON', false)
+    .action(async (options: BackfillCommandOptions) => {
+      process.exitCode = await runBackfillCommand(options);
+    });

@@ -1,0 +1,13 @@
+export type { MigrateCommandOptions } from './command.js';
+export { addMigrateCommand, formatMigrateReport, MigrateExitCodes, runMigrateCommand } from './command.js';
+export type { DerivedChange, MigrateTransform } from './deriveChange.js';
+export { deriveChange } from './deriveChange.js';
+export type { MigrateErrorCode } from './errors.js';
+export { MigrateErrorCodes, migrateError } from './errors.js';
+export type { TransformModule } from './loadTransform.js';
+export { checkedTransform, loadTransform } from './loadTransform.js';
+export type { MigrateApplierOptions, StreamSyncStats } from './MigrateApplier.js';
+export { MigrateApplier } from './MigrateApplier.js';
+export type { MigrateOptions, MigrateReport } from './migrate.js';
+export { migrate } from './migrate.js';
+export { MigrateRegions, migrationConfig } from './migrationConfig.js';
