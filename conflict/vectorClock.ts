@@ -52,6 +52,7 @@ export const joinClocks = (a: VectorClock, b: VectorClock): VectorClock => {
   for (const region of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
     const left = counter(a, region);
     const right = counter(b, region);
+    // biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigints
     const value = left < right ? right : left;
     if (value > 0n) joined[region] = String(value);
   }
