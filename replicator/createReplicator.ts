@@ -1,12 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mergeNamesFor } from '../conflict/merge/types.js';
 import { metadataNames, peersOf } from '../core/config/topology.js';
 import type { Config } from '../core/config/types.js';
 import { ErrorCodes } from '../core/errors.js';
 import { createDynamoClients } from './clients.js';
 import { createDeadLetterSink } from './deadLetter/createDeadLetterSink.js';
 import type { DeadLetterSink } from './deadLetter/types.js';
-import { PeerWriter } from './PeerWriter.js';
+import { createMergeWriter } from './merge/createMergeWriter.js';
+import { PeerWriter, type PeerWriterOptions } from './PeerWriter.js';
 import type { PlanContext } from './planBatch.js';
 import { processBatch, type ReplicatorLogger } from './processBatch.js';
 import type { BatchResult, StreamRecord, WriteResult } from './types.js';
@@ -57,7 +59,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
   const names = metadataNames(config);
   const clients =
     setup.clients ?? createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
-  const writer = new PeerWriter({
+  const writerOptions: PeerWriterOptions = {
     peers: Object.fromEntries(
       peers.map((peer) => {
         const client = clients[peer];
@@ -71,13 +73,19 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     baseDelayMs: config.replicator.baseDelayMs,
     maxDelayMs: config.replicator.maxDelayMs,
     ...(setup.onRetry === undefined ? {} : { onRetry: setup.onRetry }),
-  });
+  };
+  const { conflict } = config;
+  const writer =
+    conflict.strategy === 'merge'
+      ? createMergeWriter({ config, conflict, region, logger, writerOptions })
+      : new PeerWriter(writerOptions);
   const context: PlanContext = {
     region,
     peers,
     topology: config.topology.type,
     names,
     tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
+    ...(conflict.strategy === 'merge' ? { clockAttribute: mergeNamesFor(config.metadata.prefix).clock } : {}),
   };
   const deps = {
     context,

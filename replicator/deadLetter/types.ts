@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../core/errors.js';
+import type { WireItem } from '../../core/types.js';
 import type { StreamRecord } from '../types.js';
 
 /**
@@ -20,6 +21,11 @@ export interface DeadLetter {
   readonly lastFailureAt: string;
   /** Digest of the config that failed it. */
   readonly configVersion: string;
+  /**
+   * Merge strategy: the item stored at the target when the merge of concurrent writes failed or kept
+   * losing races (the other version is `record`'s new image). @default absent
+   */
+  readonly storedItem?: WireItem;
 }
 
 /** Where dead letters go. `send` resolves only once every entry is stored durably, or rejects. */
