@@ -3,6 +3,7 @@ import { loadConfigFile } from '../core/config/loadConfig.js';
 import { isDynasyncError } from '../core/errors.js';
 import { runPoller } from '../replicator/poller/runPoller.js';
 import { redrive } from '../replicator/redrive/redrive.js';
+import { addCheckMergeCommand } from './checkMerge/command.js';
 import { runDemo } from './demo/runDemo.js';
 import { addVerifyCommand } from './verify/command.js';
 
@@ -61,6 +62,7 @@ program
   );
 
 addVerifyCommand(program);
+addCheckMergeCommand(program);
 
 program
   .command('demo')

@@ -139,8 +139,15 @@ export const runHistory = (
   return states;
 };
 
-/** Three reachable states of one item (each region's, after a random history). */
-export const reachableStates = (spec: MergeSpec, maxLength = 12): fc.Arbitrary<[Item, Item, Item]> =>
+/**
+ * Three reachable states of one item (each region's, after a random history). With `merge`, concurrent
+ * deliveries are merged by it (the states a user merge meets are the ones it made itself).
+ */
+export const reachableStates = (
+  spec: MergeSpec,
+  maxLength = 12,
+  merge?: (local: Item, remote: Item) => Item,
+): fc.Arbitrary<[Item, Item, Item]> =>
   fc.tuple(mergeWriteArbitrary(), historyArbitrary(maxLength)).map(([first, steps]) => {
     // A common start: written in the first region and delivered everywhere, then anything goes.
     const start: HistoryStep[] = [
@@ -148,6 +155,6 @@ export const reachableStates = (spec: MergeSpec, maxLength = 12): fc.Arbitrary<[
       { kind: 'sync', from: 0, to: 1 },
       { kind: 'sync', from: 0, to: 2 },
     ];
-    const [a, b, c] = runHistory([...start, ...steps], spec);
+    const [a, b, c] = runHistory([...start, ...steps], spec, merge);
     return [a!, b!, c!];
   });
