@@ -8,6 +8,7 @@ import { percentile } from '../tools/percentile.js';
 import { CpuProbe, type CpuSnapshot } from './_internals/probes.js';
 
 import { benchLag } from './lag.js';
+import { benchMergeVsLww } from './mergeVsLww.js';
 import { benchPlan } from './plan.js';
 import { benchReplicateVsRawPut, type RunResult } from './replicateVsRawPut.js';
 import type { BenchResults, Metric, Print, Target } from './types.js';
@@ -24,7 +25,8 @@ const USAGE = `npm run bench [-- options]
   --poll-interval <n>  replicator.pollIntervalMs of the lag run (default 50)
   --lag-batch-size <n> replicator.batchSize (GetRecords limit) of the lag run (default 100)
   --verify-items <n>   items per table of the large verify run (default 200000; the small RSS point is a quarter)
-  --only <list>        comma-separated subset of: plan,throughput,lag,verify
+  --merge-records <n>  changes per run of the merge-vs-lww benchmark (default 2000)
+  --only <list>        comma-separated subset of: plan,throughput,lag,verify,merge
   --out <file>         results file (default bench/results.json)`;
 
 const print: Print = (line) => process.stdout.write(`${line}\n`);
@@ -125,6 +127,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
       'lag-batch-size': { type: 'string' },
       only: { type: 'string' },
       'verify-items': { type: 'string' },
+      'merge-records': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -133,7 +136,9 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     print(USAGE);
     return 0;
   }
-  const only = new Set((values.only ?? 'plan,throughput,lag,verify').split(',').map((part) => part.trim()));
+  const only = new Set(
+    (values.only ?? 'plan,throughput,lag,verify,merge').split(',').map((part) => part.trim()),
+  );
   const out = values.out ?? fileURLToPath(new URL('./results.json', import.meta.url));
   const started = Date.now();
   const metrics: Record<string, Metric> = {};
@@ -171,7 +176,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     }
   }
 
-  if (only.has('throughput') || only.has('lag') || only.has('verify')) {
+  if (only.has('throughput') || only.has('lag') || only.has('verify') || only.has('merge')) {
     const instances: LocalDynamo[] = [];
     const dir = await mkdtemp(join(tmpdir(), 'dynasync-bench-'));
     const stopAll = () => Promise.all(instances.splice(0).map((instance) => instance.stop()));
@@ -319,6 +324,41 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
           Object.assign(metrics, verifyBenchMetrics(result));
         } catch (error) {
           failures.push(`verify: ${(error as Error).stack ?? String(error)}`);
+        }
+      }
+      if (only.has('merge')) {
+        print('merge vs lww: the same history (10% concurrent writes) replicated with each strategy');
+        try {
+          const loadBefore = load();
+          const result = await benchMergeVsLww({
+            source,
+            peer,
+            dir,
+            print,
+            records: positive('merge-records', values['merge-records'], 2_000),
+          });
+          if (result.problems.length > 0) failures.push(`merge: ${result.problems.join('; ')}`);
+          metrics.merge_vs_lww = metric(
+            round(result.ratio, 3),
+            'ratio',
+            { op: '>=', value: 0.6 },
+            {
+              statistic:
+                'median over the measured rounds of (merge changes/s ÷ lww changes/s of the same round), the pair run back to back',
+              roundRatios: result.roundRatios.map((ratio) => round(ratio, 3)),
+              lwwChangesPerSecond: Math.round(result.lwwChangesPerSecond),
+              mergeChangesPerSecond: Math.round(result.mergeChangesPerSecond),
+              ...result.settings,
+              runs: result.runs.map((run) => ({
+                ...run,
+                elapsedMs: Math.round(run.elapsedMs),
+                changesPerSecond: Math.round(run.changesPerSecond),
+              })),
+              loadAverage1m: { before: loadBefore, after: load() },
+            },
+          );
+        } catch (error) {
+          failures.push(`merge: ${(error as Error).stack ?? String(error)}`);
         }
       }
     } catch (error) {

@@ -137,7 +137,8 @@ export class MergePeerWriter extends PeerWriter {
     if (target === undefined) throw new Error(`MergePeerWriter: no client for peer region "${write.peer}"`);
     const { names } = options;
     const { change } = write;
-    let attempts = 0;
+    // Attempts as LWW counts them: 1, plus one per transient retry and per lost race.
+    let attempts = 1;
     let firstFailureAt: string | undefined;
     let lastFailureAt: string | undefined;
     const failedAt = () => {
@@ -162,7 +163,6 @@ export class MergePeerWriter extends PeerWriter {
       for (let retry = 0; ; retry += 1) {
         const remaining = deadlineMs - now();
         if (remaining <= 0) throw new OutOfTime(undefined);
-        attempts += 1;
         try {
           return await run(deadlineSignal ?? AbortSignal.timeout(remaining));
         } catch (error) {
@@ -177,6 +177,7 @@ export class MergePeerWriter extends PeerWriter {
             options.random ?? Math.random,
           );
           if (now() + delay >= deadlineMs) throw new OutOfTime(error);
+          attempts += 1;
           options.onRetry?.(write, error);
           await (options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms))))(delay);
         }
@@ -292,7 +293,10 @@ export class MergePeerWriter extends PeerWriter {
           try {
             await put(item, expectationOf(local, names));
           } catch (error) {
-            if (error instanceof LostRace) continue;
+            if (error instanceof LostRace) {
+              attempts += 1;
+              continue;
+            }
             throw error;
           }
           conflict = await report(ConflictOutcomes.merged, local, item, round);
@@ -302,7 +306,10 @@ export class MergePeerWriter extends PeerWriter {
           await put(item, expectationOf(stored, names));
           return result(WriteOutcomes.applied);
         } catch (error) {
-          if (error instanceof LostRace) continue;
+          if (error instanceof LostRace) {
+            attempts += 1;
+            continue;
+          }
           throw error;
         }
       }
