@@ -109,3 +109,48 @@ describe('mergeItems (built-in merges)', () => {
     );
   });
 });
+
+describe('the README worked example', () => {
+  it('title, views and tags merge as documented', () => {
+    const spec: MergeSpec = { attributes: { views: 'counter', tags: 'set' }, default: 'lww' };
+    const base = write(
+      undefined,
+      EU,
+      {
+        type: 'update',
+        set: { title: { S: 'Home' } },
+        add: { views: '10' },
+        addToSet: { tags: { SS: ['a'] } },
+      },
+      spec,
+    );
+    const eu = write(
+      base,
+      EU,
+      {
+        type: 'update',
+        set: { title: { S: 'Start' } },
+        add: { views: '5' },
+        addToSet: { tags: { SS: ['eu'] } },
+      },
+      spec,
+    );
+    const us = write(
+      base,
+      US,
+      {
+        type: 'update',
+        add: { views: '7' },
+        addToSet: { tags: { SS: ['us'] } },
+        removeFromSet: { tags: { SS: ['a'] } },
+      },
+      spec,
+    );
+    for (const merged of [mergeItems(eu, us, spec, names), mergeItems(us, eu, spec, names)]) {
+      expect(merged.title).toEqual({ S: 'Start' });
+      expect(merged.views).toEqual({ N: '22' });
+      expect(merged.tags).toEqual({ SS: ['eu', 'us'] });
+      expect(merged[names.clock]).toEqual({ S: `${EU}:2,${US}:1` });
+    }
+  });
+});
