@@ -186,6 +186,11 @@ export const classifyRecord = (record: DecodedRecord, context: ClassifyContext):
       const what = `an ${record.eventName === EventNames.insert ? 'insert' : 'update'}`;
       return { type: 'reject', error: unstamped(record, context, what) };
     }
+    if (context.clockAttribute !== undefined && !clockMoved(record, context.clockAttribute)) {
+      // Under merge, a write that leaves the vector clock as it was would look stale (or equal) to every peer.
+      const what = 'a write that did not move the vector clock (not made through DynasyncMergeClient)';
+      return { type: 'reject', error: unstamped(record, context, what) };
+    }
     const versionText = encodeVersion(newVersion);
     const item = stampedItem(image, versionText, names);
     return {

@@ -195,7 +195,22 @@ describe('MergePeerWriter', () => {
   });
 });
 
-describe('echo detection under merge', () => {
+describe('classification under merge', () => {
+  it('rejects (dead-letters) an application write that left the vector clock unchanged', async () => {
+    const base = stamp(undefined, EU, { type: 'put', item: { a: { S: 'x' } } });
+    const lwwStyle = {
+      ...base,
+      a: { S: 'y' },
+      [names.version]: { S: encodeVersion({ physicalMs: 1_800_000_000_000, logical: 0, origin: EU }) },
+    };
+    const peer = new FakePeer();
+    const { deps, deadLetters } = setup(peer);
+    const result = await processBatch([recordOf(base, lwwStyle)], Date.now() + 10_000, deps);
+    expect(result.counts.deadLettered).toBe(1);
+    expect(deadLetters.entries[0]?.error.code).toBe(ErrorCodes.recordUnstampedWrite);
+    expect(peer.puts).toBe(0);
+  });
+
   it('skips a replicated write whose clock moved even when its version did not', async () => {
     const base = stamp(undefined, EU, { type: 'put', item: { a: { S: 'x' } } });
     const merged = { ...base, [names.clock]: { S: `${EU}:1,${US}:1` }, [names.replicated]: { BOOL: true } };
