@@ -70,7 +70,10 @@ export class DynasyncMergeClient {
     this.retentionSeconds = (options.tombstoneRetentionDays ?? 7) * 86_400;
   }
 
-  /** Replaces the item (attributes not given are removed; counters reset to 0). */
+  /**
+   * Replaces the item (attributes not given are removed; counters reset to 0).
+   * @param keyNames the table's key attribute names (e.g. `['pk']` or `['pk', 'sk']`), taken from `Item`.
+   */
   public put(input: { readonly TableName: string; readonly Item: Item }, keyNames: readonly string[]) {
     const keys = Object.fromEntries(keyNames.map((name) => [name, input.Item[name]!]));
     return this.write(input.TableName, keys, { type: 'put', item: input.Item });
