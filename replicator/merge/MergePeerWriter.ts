@@ -27,7 +27,11 @@ export interface MergePeerWriterOptions extends PeerWriterOptions {
   readonly names: MergeNames;
   /** The built-in merges (used when `merge` is not given). */
   readonly spec: MergeSpec;
-  /** A user merge (from `conflict.module`), or a promise of one while it loads. @default the built-in merges */
+  /**
+   * A user merge (from `conflict.module`), or a promise of one while it loads. If loading fails
+   * (`conflict.invalidMergeModule`), conflicts stay `unfinished` on the stream until it is fixed.
+   * @default the built-in merges
+   */
   readonly merge?: MergeFunction | Promise<MergeFunction>;
   /** Read-merge-write attempts per conflict before it is dead-lettered. @default 5 */
   readonly maxAttempts?: number;
@@ -267,6 +271,13 @@ export class MergePeerWriter extends PeerWriter {
           try {
             merged = await this.merged(local, incoming, change.keys, write.peer);
           } catch (cause) {
+            // A merge module that cannot be loaded is an outage of the deployment, not of this record:
+            // hold the stream (unfinished) instead of dead-lettering every conflict until it is fixed.
+            if (cause instanceof DynasyncError && cause.code === ErrorCodes.mergeModuleInvalid) {
+              failedAt();
+              conflict = await report(ConflictOutcomes.unfinished, local, undefined, round);
+              return result(WriteOutcomes.unfinished, { error: cause, conflict });
+            }
             conflict = await report(ConflictOutcomes.mergeFailed, local, undefined, round);
             const error =
               cause instanceof DynasyncError && cause.code === ErrorCodes.mergeFailed

@@ -12,6 +12,7 @@ import { decodeItem, encodeItem } from '../../../core/codec.js';
 import { ErrorCodes } from '../../../core/errors.js';
 import type { Item } from '../../../core/types.js';
 import type { ConflictAuditEntry } from '../../../replicator/merge/conflictAudit.js';
+import { loadMergeModule } from '../../../replicator/merge/loadMergeModule.js';
 import { MergePeerWriter } from '../../../replicator/merge/MergePeerWriter.js';
 import { processBatch } from '../../../replicator/processBatch.js';
 import {
@@ -192,6 +193,42 @@ describe('MergePeerWriter', () => {
     expect(deadLetters.entries[0]?.storedItem).toEqual(encodeItem(stored));
     expect(peer.item).toEqual(stored);
     expect(conflicts.map((c) => c.outcome)).toEqual(['mergeFailed']);
+  });
+});
+
+describe('a merge module that cannot be loaded', () => {
+  it('holds the conflict on the stream (unfinished) instead of dead-lettering it', async () => {
+    const base = stamp(undefined, EU, { type: 'put', item: { a: { S: 'x' } } });
+    const eu = stamp(base, EU, { type: 'update', set: { a: { S: 'y' } } });
+    const peer = new FakePeer();
+    peer.item = stamp(base, US, { type: 'update', set: { b: { S: 'z' } } });
+    const stored = peer.item;
+    const failing = loadMergeModule('/nonexistent/merge.mjs');
+    failing.catch(() => undefined);
+    const conflicts: ConflictAuditEntry[] = [];
+    const deadLetters = new MemoryDeadLetterSink();
+    const writer = new MergePeerWriter({
+      peers: { [US]: { client: peer.client, tableName: 'T' } },
+      names,
+      spec,
+      sourceRegion: EU,
+      merge: failing,
+      onConflict: (entry) => {
+        conflicts.push(entry);
+      },
+    });
+    const record = recordOf(base, eu);
+    const result = await processBatch([record], Date.now() + 10_000, {
+      context: planContext({ peers: [US], clockAttribute: names.clock }),
+      writer,
+      deadLetters,
+      logger: silentLogger,
+      configVersion: 'cfg',
+    });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    expect(deadLetters.entries).toEqual([]);
+    expect(peer.item).toEqual(stored);
+    expect(conflicts.map((c) => c.outcome)).toEqual(['unfinished']);
   });
 });
 
