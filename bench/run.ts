@@ -10,6 +10,7 @@ import { CpuProbe, type CpuSnapshot } from './_internals/probes.js';
 import { backfillBenchMetrics, benchBackfill } from './backfill.js';
 import { benchLag } from './lag.js';
 import { benchMaskCost } from './maskCost.js';
+import { benchMergeVsLww } from './mergeVsLww.js';
 import { benchPlan } from './plan.js';
 import { benchReplicateVsRawPut, type RunResult } from './replicateVsRawPut.js';
 import type { BenchResults, Metric, Print, Target } from './types.js';
@@ -29,7 +30,8 @@ const USAGE = `npm run bench [-- options]
   --mask-records <n>   records per batch of the mask_cost run (default 10000)
   --backfill-items <n> source items of the backfill runs (default 4000)
   --backfill-rounds <n> measured backfill rounds after the warm-up (default 3)
-  --only <list>        comma-separated subset of: plan,throughput,lag,verify,mask,backfill
+  --merge-records <n>  changes per run of the merge-vs-lww benchmark (default 2000)
+  --only <list>        comma-separated subset of: plan,throughput,lag,verify,mask,backfill,merge
   --out <file>         results file (default bench/results.json)`;
 
 const print: Print = (line) => process.stdout.write(`${line}\n`);
@@ -133,6 +135,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
       'verify-items': { type: 'string' },
       'backfill-items': { type: 'string' },
       'backfill-rounds': { type: 'string' },
+      'merge-records': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -142,7 +145,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     return 0;
   }
   const only = new Set(
-    (values.only ?? 'plan,throughput,lag,verify,mask,backfill').split(',').map((part) => part.trim()),
+    (values.only ?? 'plan,throughput,lag,verify,mask,backfill,merge').split(',').map((part) => part.trim()),
   );
   const out = values.out ?? fileURLToPath(new URL('./results.json', import.meta.url));
   const started = Date.now();
@@ -209,7 +212,13 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     }
   }
 
-  if (only.has('throughput') || only.has('lag') || only.has('verify') || only.has('backfill')) {
+  if (
+    only.has('throughput') ||
+    only.has('lag') ||
+    only.has('verify') ||
+    only.has('backfill') ||
+    only.has('merge')
+  ) {
     const instances: LocalDynamo[] = [];
     const dir = await mkdtemp(join(tmpdir(), 'dynasync-bench-'));
     const stopAll = () => Promise.all(instances.splice(0).map((instance) => instance.stop()));
@@ -380,6 +389,41 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
             };
         } catch (error) {
           failures.push(`backfill: ${(error as Error).stack ?? String(error)}`);
+        }
+      }
+      if (only.has('merge')) {
+        print('merge vs lww: the same history (10% concurrent writes) replicated with each strategy');
+        try {
+          const loadBefore = load();
+          const result = await benchMergeVsLww({
+            source,
+            peer,
+            dir,
+            print,
+            records: positive('merge-records', values['merge-records'], 2_000),
+          });
+          if (result.problems.length > 0) failures.push(`merge: ${result.problems.join('; ')}`);
+          metrics.merge_vs_lww = metric(
+            round(result.ratio, 3),
+            'ratio',
+            { op: '>=', value: 0.6 },
+            {
+              statistic:
+                'median over the measured rounds of (merge changes/s ÷ lww changes/s of the same round), the pair run back to back',
+              roundRatios: result.roundRatios.map((ratio) => round(ratio, 3)),
+              lwwChangesPerSecond: Math.round(result.lwwChangesPerSecond),
+              mergeChangesPerSecond: Math.round(result.mergeChangesPerSecond),
+              ...result.settings,
+              runs: result.runs.map((run) => ({
+                ...run,
+                elapsedMs: Math.round(run.elapsedMs),
+                changesPerSecond: Math.round(run.changesPerSecond),
+              })),
+              loadAverage1m: { before: loadBefore, after: load() },
+            },
+          );
+        } catch (error) {
+          failures.push(`merge: ${(error as Error).stack ?? String(error)}`);
         }
       }
     } catch (error) {

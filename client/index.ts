@@ -1,4 +1,6 @@
 export { HybridLogicalClock } from '../conflict/HybridLogicalClock.js';
 export type { DynasyncClientOptions } from './DynasyncClient.js';
 export { DynasyncClient } from './DynasyncClient.js';
+export type { DynasyncMergeClientOptions, MergeUpdateInput } from './DynasyncMergeClient.js';
+export { DynasyncMergeClient } from './DynasyncMergeClient.js';
 export { stampPut, stampUpdate, tombstonePut } from './stampParams.js';

@@ -154,7 +154,11 @@ export class DynasyncRegionStack extends Stack {
         { ArnEquals: { 'aws:PrincipalArn': principalArns } },
       ),
     });
-    this.table.table.grant(role, 'dynamodb:PutItem');
+    this.table.table.grant(
+      role,
+      'dynamodb:PutItem',
+      ...(config.conflict.strategy === 'merge' ? ['dynamodb:GetItem'] : []),
+    );
     return role;
   }
 }

@@ -255,6 +255,8 @@ export class Replicator extends Construct {
         dynamodb.Table.fromTableArn(this, `Peer-${peer.region}`, peer.tableArn).grant(
           this.role,
           'dynamodb:PutItem',
+          // conflict.strategy "merge" reads the peer's item (consistently) to merge concurrent writes.
+          ...(props.config.conflict.strategy === 'merge' ? ['dynamodb:GetItem'] : []),
         );
       } else {
         iam.Role.fromRoleArn(this, `PeerWriter-${peer.region}`, peer.writerRoleArn, {

@@ -19,6 +19,12 @@ export interface ClassifyContext {
   readonly names: MetadataNames;
   /** How long delete markers live, seconds. */
   readonly tombstoneRetentionSeconds: number;
+  /**
+   * The vector-clock attribute of the merge strategy (`<prefix>vc`). When set, an echo is a replicated
+   * write whose *clock* moved: a merge can keep the stored version (the larger one) but always moves the clock.
+   * @default undefined: last-writer-wins, an echo is a replicated write whose version moved
+   */
+  readonly clockAttribute?: string;
 }
 
 /** A record is a change to ship, a record to skip, or a record to reject (dead-letter). */
@@ -99,6 +105,16 @@ export const tombstoneItem = (
   },
 });
 
+const clockText = (item: Item | undefined, name: string): string | undefined => {
+  const value = item?.[name];
+  return value !== undefined && 'S' in value ? value.S : undefined;
+};
+
+const clockMoved = (record: DecodedRecord, name: string): boolean => {
+  const after = clockText(record.newImage, name);
+  return after !== undefined && after !== clockText(record.oldImage, name);
+};
+
 const unstamped = (record: DecodedRecord, context: ClassifyContext, what: string): DynasyncError =>
   new DynasyncError(
     ErrorCodes.recordUnstampedWrite,
@@ -160,10 +176,21 @@ export const classifyRecord = (record: DecodedRecord, context: ClassifyContext):
       newVersion !== undefined && (oldVersion === undefined || compareVersions(newVersion, oldVersion) !== 0);
     if (isTrue(image[names.replicated]) && moved) return { type: 'skip', reason: SkipReasons.echo };
     if (
+      context.clockAttribute !== undefined &&
+      isTrue(image[names.replicated]) &&
+      clockMoved(record, context.clockAttribute)
+    )
+      return { type: 'skip', reason: SkipReasons.echo };
+    if (
       newVersion === undefined ||
       (oldVersion !== undefined && compareVersions(newVersion, oldVersion) <= 0)
     ) {
       const what = `an ${record.eventName === EventNames.insert ? 'insert' : 'update'}`;
+      return { type: 'reject', error: unstamped(record, context, what) };
+    }
+    if (context.clockAttribute !== undefined && !clockMoved(record, context.clockAttribute)) {
+      // Under merge, a write that leaves the vector clock as it was would look stale (or equal) to every peer.
+      const what = 'a write that did not move the vector clock (not made through DynasyncMergeClient)';
       return { type: 'reject', error: unstamped(record, context, what) };
     }
     const versionText = encodeVersion(newVersion);

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mergeNamesFor } from '../conflict/merge/types.js';
 import { metadataNames, peersOf } from '../core/config/topology.js';
 import type { Config } from '../core/config/types.js';
 import { ErrorCodes } from '../core/errors.js';
@@ -9,7 +10,8 @@ import { assertPipelinesResolved } from './createPipelines.js';
 import { createDeadLetterSink } from './deadLetter/createDeadLetterSink.js';
 import { letterProtector } from './deadLetter/protectLetter.js';
 import type { DeadLetterSink } from './deadLetter/types.js';
-import { PeerWriter } from './PeerWriter.js';
+import { createMergeWriter } from './merge/createMergeWriter.js';
+import { PeerWriter, type PeerWriterOptions } from './PeerWriter.js';
 import type { PlanContext } from './planBatch.js';
 import { processBatch, type ReplicatorLogger } from './processBatch.js';
 import type { BatchResult, StreamRecord, WriteResult } from './types.js';
@@ -67,7 +69,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
   const names = metadataNames(config);
   const clients =
     setup.clients ?? createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
-  const writer = new PeerWriter({
+  const writerOptions: PeerWriterOptions = {
     peers: Object.fromEntries(
       peers.map((peer) => {
         const client = clients[peer];
@@ -81,7 +83,12 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     baseDelayMs: config.replicator.baseDelayMs,
     maxDelayMs: config.replicator.maxDelayMs,
     ...(setup.onRetry === undefined ? {} : { onRetry: setup.onRetry }),
-  });
+  };
+  const { conflict } = config;
+  const writer =
+    conflict.strategy === 'merge'
+      ? createMergeWriter({ config, conflict, region, logger, writerOptions })
+      : new PeerWriter(writerOptions);
   const context: PlanContext = {
     region,
     peers,
@@ -89,6 +96,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     names,
     tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
     ...(setup.pipelines === undefined ? {} : { pipelines: setup.pipelines }),
+    ...(conflict.strategy === 'merge' ? { clockAttribute: mergeNamesFor(config.metadata.prefix).clock } : {}),
   };
   const deps = {
     context,

@@ -14,6 +14,18 @@ export { letterProtector, redactedRecord } from './deadLetter/protectLetter.js';
 export type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
 export { decodeRecord, describeRecord } from './decodeRecord.js';
 export { createHandler, handler, REGION_ENV } from './handler.js';
+export type { ConflictAuditEntry, ConflictAuditSink, ConflictOutcome } from './merge/conflictAudit.js';
+export {
+  ConflictOutcomes,
+  conflictAuditEntry,
+  conflictKeyHash,
+  FileConflictAuditSink,
+} from './merge/conflictAudit.js';
+export type { MergeWriterSetup } from './merge/createMergeWriter.js';
+export { createMergeWriter } from './merge/createMergeWriter.js';
+export { loadMergeModule } from './merge/loadMergeModule.js';
+export type { MergePeerWriterOptions, MergeWriteResult } from './merge/MergePeerWriter.js';
+export { buildMergePutInput, MergePeerWriter } from './merge/MergePeerWriter.js';
 export type { PeerTarget, PeerWriterOptions } from './PeerWriter.js';
 export { PeerWriter } from './PeerWriter.js';
 export { pipeChange } from './pipeChange.js';

@@ -15,6 +15,7 @@ export const MetricNames = {
   records: 'Records',
   lag: 'ReplicationLagMs',
   deadLetterOversize: 'DeadLetterOversize',
+  conflicts: 'Conflicts',
 } as const;
 
 /** Where the replicator reports the counts of each batch. */
@@ -47,6 +48,8 @@ export const emfMetrics = (deployment: string, region: string): ReplicatorMetric
       metrics.addMetric(MetricNames.retried, MetricUnit.Count, counts.retried);
       metrics.addMetric(MetricNames.unfinished, MetricUnit.Count, counts.unfinished);
       metrics.addMetric(MetricNames.echoes, MetricUnit.Count, counts.skipped.echo);
+      if (counts.conflicts !== undefined)
+        metrics.addMetric(MetricNames.conflicts, MetricUnit.Count, counts.conflicts);
       if (result.lagMs !== undefined)
         metrics.addMetric(MetricNames.lag, MetricUnit.Milliseconds, result.lagMs);
       metrics.publishStoredMetrics();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
+import { isConflictResult, storedItemOf } from './merge/mergeResults.js';
 import type { PeerWriter } from './PeerWriter.js';
 import { type PlanContext, planBatch } from './planBatch.js';
 import {
@@ -102,6 +103,7 @@ export const processBatch = async (
 
   for (const result of results) {
     counts.retried += Math.max(0, result.attempts - 1);
+    if (isConflictResult(result)) counts.conflicts = (counts.conflicts ?? 0) + 1;
     switch (result.outcome) {
       case WriteOutcomes.applied:
         counts.applied += 1;
@@ -131,6 +133,7 @@ export const processBatch = async (
             firstFailureAt: result.firstFailureAt ?? at,
             lastFailureAt: at,
             configVersion: deps.configVersion,
+            ...storedItemOf(result),
           },
         });
         break;

@@ -143,6 +143,8 @@ export interface BatchCounts {
   unfinished: number;
   retried: number;
   skipped: Record<SkipReason, number>;
+  /** Merge strategy: concurrent writes detected (each is logged and audited). @default absent (LWW) */
+  conflicts?: number;
 }
 
 /** What processing a batch produced. */

@@ -4,6 +4,7 @@ import { isDynasyncError } from '../core/errors.js';
 import { runPoller } from '../replicator/poller/runPoller.js';
 import { redrive } from '../replicator/redrive/redrive.js';
 import { addBackfillCommand } from './backfill/command.js';
+import { addCheckMergeCommand } from './checkMerge/command.js';
 import { runDecrypt } from './decrypt.js';
 import { runDemo } from './demo/runDemo.js';
 import { addMigrateCommand } from './migrate/command.js';
@@ -94,6 +95,7 @@ program
       });
     },
   );
+addCheckMergeCommand(program);
 
 program
   .command('demo')

@@ -1,3 +1,5 @@
+export type { MergeConflictConfig } from './conflictSchema.js';
+export { conflictIssues, conflictSchema } from './conflictSchema.js';
 export type { ConfigIssue } from './loadConfig.js';
 export { CONFIG_ENV, loadConfigFile, loadConfigFromEnv, parseConfig } from './loadConfig.js';
 export { ATTRIBUTE_PATH, keysSchema, pipelineSchema, stageSchema } from './pipelineSchema.js';

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { DynasyncError, ErrorCodes } from '../errors.js';
+import { conflictIssues } from './conflictSchema.js';
 import { pipelineIssues } from './pipelineIssues.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
@@ -134,6 +136,7 @@ const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] 
   }
   issues.push(...deployIssues(config));
   issues.push(...pipelineIssues(config));
+  issues.push(...conflictIssues(config));
   return issues;
 };
 
@@ -188,7 +191,14 @@ export const loadConfigFile = (path: string): Config => {
       },
     );
   }
-  return parseConfig(document, path);
+  const config = parseConfig(document, path);
+  const { conflict } = config;
+  if (conflict.strategy === 'merge' && conflict.module !== undefined && !isAbsolute(conflict.module))
+    return Object.freeze({
+      ...config,
+      conflict: { ...conflict, module: resolve(dirname(path), conflict.module) },
+    });
+  return config;
 };
 
 /** Environment variable holding the config as JSON text, set by the CDK app for the Lambda. */

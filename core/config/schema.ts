@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { conflictSchema } from './conflictSchema.js';
 import { keysSchema, pipelinesSchema } from './pipelineSchema.js';
 
 const regionName = z
@@ -38,11 +39,6 @@ const topologySchema = z.discriminatedUnion(
   ],
   { error: 'topology.type must be "one-way" (with "from" and "to") or "active-active"' },
 );
-
-const conflictSchema = z.strictObject({
-  /** `lww`: the highest hybrid-logical-clock version wins, one conditional write per change. */
-  strategy: z.literal('lww', { error: 'conflict.strategy must be "lww" (merge arrives with vector clocks)' }),
-});
 
 const metadataSchema = z.strictObject({
   /** Prefix of the attributes dynasync adds to items (`<prefix>v`, `<prefix>rep`, ...). @default "_ds_" */

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../core/errors.js';
+import type { WireItem } from '../../core/types.js';
 import type { StreamRecord } from '../types.js';
 
 /**
@@ -24,6 +25,11 @@ export interface DeadLetter {
   readonly recordRedacted?: true;
   /** The whole record, encrypted under the masking key (`deadLetterRecord: "encrypted"`); redrive opens it. */
   readonly sealedRecord?: string;
+  /**
+   * Merge strategy: the item stored at the target when the merge of concurrent writes failed or kept
+   * losing races (the other version is `record`'s new image). @default absent
+   */
+  readonly storedItem?: WireItem;
 }
 
 /** Where dead letters go. `send` resolves only once every entry is stored durably, or rejects. */

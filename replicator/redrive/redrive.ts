@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { mergeNamesFor } from '../../conflict/merge/types.js';
 import { compareVersions, tryDecodeVersion } from '../../conflict/version.js';
 import { metadataNames, peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
@@ -11,7 +12,8 @@ import { createDynamoClients } from '../clients.js';
 import { createPipelines } from '../createPipelines.js';
 import { deadLetterPath, deadLetterQueueUrl } from '../deadLetter/createDeadLetterSink.js';
 import type { DeadLetter } from '../deadLetter/types.js';
-import { oversizeError, PeerWriter } from '../PeerWriter.js';
+import { createMergeWriter } from '../merge/createMergeWriter.js';
+import { oversizeError, PeerWriter, type PeerWriterOptions } from '../PeerWriter.js';
 import { type PlanContext, planBatch } from '../planBatch.js';
 import type { ReplicatorLogger } from '../processBatch.js';
 import { type PlannedWrite, WriteOutcomes } from '../types.js';
@@ -94,7 +96,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
   const keys = options.keys ?? (needsKeys ? createKeyProvider(config, region) : undefined);
   const pipelines =
     options.pipelines ?? (await createPipelines(config, region, keys === undefined ? {} : { keys }));
-  const writer = new PeerWriter({
+  const writerOptions: PeerWriterOptions = {
     peers: Object.fromEntries(
       [...currentPeers].map((peer) => [
         peer,
@@ -105,7 +107,13 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
     concurrency: config.replicator.concurrency,
     baseDelayMs: config.replicator.baseDelayMs,
     maxDelayMs: config.replicator.maxDelayMs,
-  });
+  };
+  // Under merge, a redriven record goes through the same vector-clock decision and merge as live replication.
+  const { conflict } = config;
+  const writer =
+    conflict.strategy === 'merge'
+      ? createMergeWriter({ config, conflict, region, logger, writerOptions })
+      : new PeerWriter(writerOptions);
   const report: RedriveReport = {
     replayed: 0,
     stale: 0,
@@ -180,6 +188,9 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
       names,
       tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
       pipelines,
+      ...(conflict.strategy === 'merge'
+        ? { clockAttribute: mergeNamesFor(config.metadata.prefix).clock }
+        : {}),
     };
     const plan = planBatch([record], context);
     const rejection = plan.rejected[0];

@@ -1,4 +1,9 @@
-import { type DynamoDBClient, PutItemCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  type PutItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { encodeVersion, type Version } from '../../conflict/version.js';
 import { decodeItem, encodeItem } from '../../core/codec.js';
 import { metadataNamesFor } from '../../core/config/topology.js';
@@ -354,8 +359,13 @@ export class FakeTable {
 
   private async send(command: unknown): Promise<Record<string, never>> {
     await Promise.resolve();
+    if (command instanceof GetItemCommand) {
+      // Reads (the merge strategy's consistent read) see the stored item; failure rules apply to writes only.
+      const stored = this.items.get(this.keyOf(decodeItem(command.input.Key)));
+      return (stored === undefined ? {} : { Item: encodeItem(stored) }) as Record<string, never>;
+    }
     if (!(command instanceof PutItemCommand))
-      throw failureValidation('fake table: only PutItemCommand is supported');
+      throw failureValidation('fake table: only PutItemCommand and GetItemCommand are supported');
     const input = command.input;
     this.calls.push(input);
     if (input.TableName !== this.tableName) throw awsError('ResourceNotFoundException', { status: 400 });

@@ -161,3 +161,45 @@ export const dynasyncErrorOf = (run: () => unknown): DynasyncError => {
   }
   return expect.fail('expected a DynasyncError, but the call succeeded');
 };
+
+/** Law: `f(a, b)` equals `f(b, a)` for every pair `arb` yields. */
+export const assertCommutative = <T>(
+  arb: fc.Arbitrary<readonly [T, T, ...T[]]>,
+  f: (a: T, b: T) => T,
+  numRuns = 200,
+): void => {
+  checkProperty(
+    fc.property(arb, ([a, b]) => {
+      expectDeepEqual(f(a, b), f(b, a), 'f(a, b) = f(b, a)');
+    }),
+    numRuns,
+  );
+};
+
+/** Law: `f(f(a, b), c)` equals `f(a, f(b, c))` for every triple `arb` yields. */
+export const assertAssociative = <T>(
+  arb: fc.Arbitrary<readonly [T, T, T, ...T[]]>,
+  f: (a: T, b: T) => T,
+  numRuns = 200,
+): void => {
+  checkProperty(
+    fc.property(arb, ([a, b, c]) => {
+      expectDeepEqual(f(f(a, b), c), f(a, f(b, c)), 'f(f(a, b), c) = f(a, f(b, c))');
+    }),
+    numRuns,
+  );
+};
+
+/** Law: `f(a, a)` equals `a` (a binary operation is idempotent). */
+export const assertIdempotentMerge = <T>(
+  arb: fc.Arbitrary<readonly [T, ...T[]]>,
+  f: (a: T, b: T) => T,
+  numRuns = 200,
+): void => {
+  checkProperty(
+    fc.property(arb, ([a]) => {
+      expectDeepEqual(f(a, a), a, 'f(a, a) = a');
+    }),
+    numRuns,
+  );
+};

@@ -136,7 +136,7 @@ describe('parseConfig', () => {
       }),
       'regions.b1.table',
     ],
-    ['conflict strategy merge', (doc) => ({ ...doc, conflict: { strategy: 'merge' } }), 'conflict.strategy'],
+    ['conflict strategy crdt', (doc) => ({ ...doc, conflict: { strategy: 'crdt' } }), 'conflict.strategy'],
     ['version 2', (doc) => ({ ...doc, version: 2 }), 'version'],
     ['a bad name', (doc) => ({ ...doc, name: '1 orders' }), 'name'],
     ['a bad metadata prefix', (doc) => ({ ...doc, metadata: { prefix: 'a-b' } }), 'metadata.prefix'],
@@ -174,7 +174,7 @@ describe('parseConfig', () => {
 
   it('lists every field at fault, not only the first', () => {
     const error = failure(() =>
-      parseConfig({ ...minimal(), name: '', conflict: { strategy: 'merge' }, replicator: { batchSize: 0 } }),
+      parseConfig({ ...minimal(), name: '', conflict: { strategy: 'crdt' }, replicator: { batchSize: 0 } }),
     );
 
     expect(issuePaths(error)).toEqual(

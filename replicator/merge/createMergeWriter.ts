@@ -1,0 +1,52 @@
+import { mergeNamesFor } from '../../conflict/merge/types.js';
+import type { MergeConflictConfig } from '../../core/config/conflictSchema.js';
+import type { Config } from '../../core/config/types.js';
+import type { PeerWriterOptions } from '../PeerWriter.js';
+import type { ReplicatorLogger } from '../processBatch.js';
+import { type ConflictAuditSink, FileConflictAuditSink } from './conflictAudit.js';
+import { loadMergeModule } from './loadMergeModule.js';
+import { MergePeerWriter } from './MergePeerWriter.js';
+
+/** What {@link createMergeWriter} needs besides the config. */
+export interface MergeWriterSetup {
+  readonly config: Config;
+  readonly conflict: MergeConflictConfig;
+  readonly region: string;
+  readonly logger: ReplicatorLogger;
+  /** The writer options LWW would use (peers, concurrency, backoff). */
+  readonly writerOptions: PeerWriterOptions;
+  /** @default a JSON-lines file when `conflict.audit` asks for one, else none */
+  readonly audit?: ConflictAuditSink;
+}
+
+/**
+ * The merge strategy's writer for a region: built-in merges from `conflict.attributes`/`default`, or the
+ * user module (imported once, on first use); each conflict is logged without values and written to
+ * the audit sink.
+ */
+export const createMergeWriter = (setup: MergeWriterSetup): MergePeerWriter => {
+  const { conflict, config, logger } = setup;
+  const names = mergeNamesFor(config.metadata.prefix);
+  const audit =
+    setup.audit ??
+    (conflict.audit === undefined ? undefined : new FileConflictAuditSink(conflict.audit.dir, setup.region));
+  let merge: ReturnType<typeof loadMergeModule> | undefined;
+  if (conflict.module !== undefined) {
+    merge = loadMergeModule(conflict.module);
+    // Reported when a conflict awaits it; this only keeps an early failure from being "unhandled".
+    merge.catch(() => undefined);
+  }
+  return new MergePeerWriter({
+    ...setup.writerOptions,
+    names,
+    spec: { attributes: conflict.attributes, default: conflict.default },
+    maxAttempts: conflict.maxAttempts,
+    sourceRegion: setup.region,
+    ...(merge === undefined ? {} : { merge }),
+    onConflict: async (entry) => {
+      // Keys as hashes, regions, clocks, versions, attribute names: never values.
+      logger.info('conflict', { ...entry });
+      await audit?.write([entry]);
+    },
+  });
+};
