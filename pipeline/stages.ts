@@ -60,10 +60,21 @@ export const compileMask = (stage: MaskConfig, env: MaskEnvironment): CompiledSt
     id: stage.id,
     type: 'mask',
     run: (item) => {
-      let out = item;
+      // One shallow copy for the rules on top-level attributes (most rules); nested paths rewrite immutably.
+      let out: Record<string, AttributeValue> = { ...item };
       for (const { rule, segments } of rules) {
         try {
-          out = rewritePath(out, segments, (value) => maskValue(value, rule, env));
+          const only = segments.length === 1 ? segments[0]! : undefined;
+          if (only?.kind === 'name') {
+            const value = out[only.name];
+            if (value === undefined) continue;
+            const masked = maskValue(value, rule, env);
+            if (masked === undefined) delete out[only.name];
+            else out[only.name] = masked;
+          } else {
+            const next = rewritePath(out, segments, (value) => maskValue(value, rule, env));
+            if (next !== out) out = { ...next };
+          }
         } catch (cause) {
           // The cause may quote the value: keep its name only.
           throw new DynasyncError(
