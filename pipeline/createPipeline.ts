@@ -4,9 +4,12 @@ import type { Config, PipelineConfig } from '../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import type { Item } from '../core/types.js';
 import { checkOutput } from './_internals/checkOutput.js';
+import { compileFilter } from './compileFilter.js';
+import { compileMap } from './compileMap.js';
+import { compileMask } from './compileMask.js';
 import { createMaskingCrypto, type MaskingCrypto } from './maskingCrypto.js';
-import { type CompiledStage, compileFilter, compileMap, compileMask } from './stages.js';
 import type {
+  CompiledStage,
   CreatePipelineOptions,
   ModuleLoader,
   Pipeline,

@@ -1,5 +1,8 @@
 export type { PathSegment, Rewrite } from './attributePath.js';
 export { parsePath, rewritePath, valuesAt } from './attributePath.js';
+export { compileFilter } from './compileFilter.js';
+export { compileMap } from './compileMap.js';
+export { compileMask } from './compileMask.js';
 export type { MaskAction } from './constants.js';
 export { MaskActions, MaskFormats, METADATA_MARGIN_BYTES, StageTypes } from './constants.js';
 export { createPipeline } from './createPipeline.js';
@@ -19,6 +22,7 @@ export {
 export type { MaskEnvironment, MaskRule } from './maskValue.js';
 export { maskValue } from './maskValue.js';
 export type {
+  CompiledStage,
   CreatePipelineOptions,
   DataKey,
   DerivedChange,

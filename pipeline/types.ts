@@ -1,3 +1,4 @@
+import type { StageConfig } from '../core/config/types.js';
 import type { Item } from '../core/types.js';
 
 /** What a stage knows about the change it sees. Scanned items (verify, backfill) have no `eventName`. */
@@ -90,4 +91,11 @@ export interface Pipeline {
 export interface DerivedChange {
   readonly puts: readonly Item[];
   readonly deletes: readonly Item[];
+}
+
+/** A compiled stage: one item in, zero or more out. */
+export interface CompiledStage {
+  readonly id: string;
+  readonly type: StageConfig['type'];
+  run(item: Item, context: PipelineContext): readonly Item[];
 }

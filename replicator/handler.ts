@@ -24,6 +24,7 @@ export const createHandler =
 
 let cached: Replicator | undefined;
 let pipelinesReady: ReturnType<typeof createPipelines> | undefined;
+let pipelines: Awaited<ReturnType<typeof createPipelines>> | undefined;
 let cachedMetrics: ReplicatorMetrics | undefined;
 let cachedMargin = 1_500;
 
@@ -50,8 +51,6 @@ const fromEnvironment = (): Replicator => {
   }
   return cached;
 };
-
-let pipelines: Awaited<ReturnType<typeof createPipelines>> | undefined;
 
 /** Resolves the peers' pipelines once per cold start (KMS decrypts the data key here); a failure is retried next time. */
 const resolvePipelines = async (): Promise<void> => {

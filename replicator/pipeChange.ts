@@ -6,12 +6,6 @@ import { keyIdOf } from './_internals/keyId.js';
 import { type ClassifyContext, isTombstone, stampedItem, tombstoneItem } from './classifyRecord.js';
 import type { Change } from './types.js';
 
-const withoutMetadata = (item: Item, names: MetadataNames): Item => {
-  const out: Record<string, Item[string]> = { ...item };
-  for (const name of Object.values(names)) delete out[name];
-  return out;
-};
-
 const contextOf = (change: Change, region: string, peer: string): PipelineContext => ({
   eventName: change.record.eventName,
   sourceRegion: region,
@@ -82,10 +76,10 @@ export const pipeChange = (
     derived: newest.derived,
   });
   return [
-    ...derived.puts.map((put) => {
-      const data = withoutMetadata(put, names);
-      return make(pipeline.keyOf(data), stampedItem(data, newest.versionText, names), false);
-    }),
+    // The source's metadata on a put is overwritten by the stamp (a live image has no delete marker).
+    ...derived.puts.map((put) =>
+      make(pipeline.keyOf(put), stampedItem(put, newest.versionText, names), false),
+    ),
     ...deletes.map((key) => make(key, tombstoneItem(key, newest.version, newest.versionText, context), true)),
   ];
 };

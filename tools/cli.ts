@@ -8,6 +8,7 @@ import { addCheckMergeCommand } from './checkMerge/command.js';
 import { runDecrypt } from './decrypt.js';
 import { runDemo } from './demo/runDemo.js';
 import { addMigrateCommand } from './migrate/command.js';
+import { runTokenize } from './tokenize.js';
 import { addVerifyCommand } from './verify/command.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -96,6 +97,16 @@ program
     },
   );
 addCheckMergeCommand(program);
+
+program
+  .command('tokenize')
+  .description("print the token the 'tokenize' action gives a value, to look items up on a masked replica")
+  .argument('<value>', 'the clear value: DynamoDB JSON like \'{"N":"42"}\', or a plain string')
+  .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
+  .requiredOption('-r, --region <name>', 'the region whose keys to use (every region gives the same token)')
+  .action(async (value: string, options: { config: string; region: string }) => {
+    await runTokenize({ config: loadConfigFile(options.config), region: options.region, value });
+  });
 
 program
   .command('demo')

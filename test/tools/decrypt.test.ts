@@ -4,7 +4,9 @@ import { parseConfig } from '../../core/config/loadConfig.js';
 import { ErrorCodes } from '../../core/errors.js';
 import { LocalKeyProvider } from '../../keys/LocalKeyProvider.js';
 import { createMaskingCrypto, encryptValue } from '../../pipeline/maskingCrypto.js';
+import { maskValue } from '../../pipeline/maskValue.js';
 import { runDecrypt } from '../../tools/decrypt.js';
+import { runTokenize } from '../../tools/tokenize.js';
 
 const config = parseConfig({
   version: 1,
@@ -43,5 +45,31 @@ describe('dynasync decrypt', () => {
     ).rejects.toMatchObject({
       code: ErrorCodes.pipelineDecryptFailed,
     });
+  });
+});
+
+describe('dynasync tokenize', () => {
+  it('prints the same token the pipeline writes, for a plain string or DynamoDB JSON', async () => {
+    const crypto = createMaskingCrypto(await keys.resolve());
+    const printed: string[] = [];
+    await runTokenize({
+      config,
+      region: 'us-east-1',
+      value: 'ada@example.com',
+      keys,
+      print: (line) => printed.push(line),
+    });
+    await runTokenize({
+      config,
+      region: 'eu-west-1',
+      value: '{"N":"1.50"}',
+      keys,
+      print: (line) => printed.push(line),
+    });
+    expect(printed).toEqual([
+      JSON.stringify(maskValue({ S: 'ada@example.com' }, { action: 'tokenize' }, { crypto, hashSalt: '' })),
+      JSON.stringify(maskValue({ N: '1.5' }, { action: 'tokenize' }, { crypto, hashSalt: '' })),
+    ]);
+    expect(printed[0]).toMatch(/^\{"S":"tk1_/);
   });
 });
