@@ -25,7 +25,7 @@ const USAGE = `npm run bench [-- options]
   --poll-interval <n>  replicator.pollIntervalMs of the lag run (default 50)
   --lag-batch-size <n> replicator.batchSize (GetRecords limit) of the lag run (default 100)
   --verify-items <n>   items per table of the large verify run (default 200000; the small RSS point is a quarter)
-  --backfill-items <n> source items of the backfill runs (default 4000)
+  --backfill-items <n> source items of the backfill runs (default 10000)
   --backfill-rounds <n> measured backfill rounds after the warm-up (default 3)
   --only <list>        comma-separated subset of: plan,throughput,lag,verify,backfill
   --out <file>         results file (default bench/results.json)`;
@@ -339,7 +339,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
             peer,
             dir,
             print,
-            items: positive('backfill-items', values['backfill-items'], 4_000),
+            items: positive('backfill-items', values['backfill-items'], 10_000),
             rounds: positive('backfill-rounds', values['backfill-rounds'], 3),
           });
           for (const [name, entry] of Object.entries(backfillBenchMetrics(result)))
