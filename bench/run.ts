@@ -28,7 +28,7 @@ const USAGE = `npm run bench [-- options]
   --lag-batch-size <n> replicator.batchSize (GetRecords limit) of the lag run (default 100)
   --verify-items <n>   items per table of the large verify run (default 200000; the small RSS point is a quarter)
   --mask-records <n>   records per batch of the mask_cost run (default 10000)
-  --backfill-items <n> source items of the backfill runs (default 4000)
+  --backfill-items <n> source items of the backfill runs (default 10000)
   --backfill-rounds <n> measured backfill rounds after the warm-up (default 3)
   --merge-records <n>  changes per run of the merge-vs-lww benchmark (default 2000)
   --only <list>        comma-separated subset of: plan,throughput,lag,verify,mask,backfill,merge
@@ -379,7 +379,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
             peer,
             dir,
             print,
-            items: positive('backfill-items', values['backfill-items'], 4_000),
+            items: positive('backfill-items', values['backfill-items'], 10_000),
             rounds: positive('backfill-rounds', values['backfill-rounds'], 3),
           });
           for (const [name, entry] of Object.entries(backfillBenchMetrics(result)))

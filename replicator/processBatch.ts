@@ -60,7 +60,8 @@ export const deadLetterId = (
     .digest('hex')
     .slice(0, 32);
 
-const emptyCounts = (records: number): BatchCounts => ({
+/** Counts of a batch of `records` before anything happened (every count 0). */
+export const emptyCounts = (records: number): BatchCounts => ({
   records,
   changes: 0,
   applied: 0,

@@ -244,8 +244,11 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
     let path: WritePath = WritePaths.conditional;
     let reason: PathReason;
     if (resumed !== undefined) {
-      path = resumed.path;
-      reason = PathReasons.resumed;
+      // The fast path's promise must hold again now: nothing else may have started writing meanwhile.
+      const fastAgain =
+        resumed.path === WritePaths.batch && options.targetIdle === true && options.fastPath !== false;
+      path = fastAgain || resumed.path === WritePaths.conditional ? resumed.path : WritePaths.conditional;
+      reason = path === resumed.path ? PathReasons.resumed : PathReasons.resumedConditional;
     } else if (options.fastPath === false) reason = PathReasons.disabled;
     else if (options.targetIdle !== true) reason = PathReasons.liveWritersPossible;
     else if (await isEmpty(targetClient, to, targetTable, retry)) {

@@ -17,8 +17,10 @@ export const PathReasons = {
   liveWritersPossible: 'live writers possible (no --target-idle)',
   /** `fastPath: false`. */
   disabled: 'fast path disabled (--no-fast-path)',
-  /** Resumed: the path of the checkpointed run. */
+  /** Resumed a fast-path run with `targetIdle` again: the fast path goes on. */
   resumed: 'resumed: the path chosen when the run started',
+  /** Resumed a fast-path run without `targetIdle` (or with the fast path off): conditional writes, always safe. */
+  resumedConditional: 'resumed: conditional writes (the fast path needs --target-idle again)',
 } as const;
 export type PathReason = (typeof PathReasons)[keyof typeof PathReasons];
 

@@ -4,8 +4,8 @@ import { isDynasyncError } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
 import type { Replicator } from '../../replicator/createReplicator.js';
 import { decodeRecord } from '../../replicator/decodeRecord.js';
-import type { ReplicatorLogger } from '../../replicator/processBatch.js';
-import type { BatchCounts, BatchResult, StreamRecord } from '../../replicator/types.js';
+import { emptyCounts, type ReplicatorLogger } from '../../replicator/processBatch.js';
+import type { BatchResult, StreamRecord } from '../../replicator/types.js';
 import type { WriteCounts, WriteTarget } from '../backfill/_internals/writeItems.js';
 import { writeConditional } from '../backfill/_internals/writeItems.js';
 import type { BackfillWrite } from '../backfill/planBackfill.js';
@@ -37,17 +37,6 @@ export interface MigrateApplierOptions {
   readonly target: Omit<WriteTarget, 'targetKeyNames' | 'names'>;
   readonly logger: ReplicatorLogger;
 }
-
-const emptyCounts = (records: number): BatchCounts => ({
-  records,
-  changes: 0,
-  applied: 0,
-  stale: 0,
-  deadLettered: 0,
-  unfinished: 0,
-  retried: 0,
-  skipped: { echo: 0, ttl: 0, tombstonePurge: 0, coalesced: 0, noPeers: 0 },
-});
 
 /**
  * The stream side of `dynasync migrate`: a {@link Replicator} for the `StreamPoller` that applies each

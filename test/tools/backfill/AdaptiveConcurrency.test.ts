@@ -41,6 +41,27 @@ describe('AdaptiveConcurrency', () => {
     expect(peakAfterDrop).toBeLessThanOrEqual(3);
   });
 
+  it('runs every one of thousands of queued tasks, in order of arrival, within the limit', async () => {
+    const slots = new AdaptiveConcurrency(4);
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    await Promise.all(
+      Array.from({ length: 3_000 }, (_, i) =>
+        slots.run(async () => {
+          started.push(i);
+          running += 1;
+          peak = Math.max(peak, running);
+          await Promise.resolve();
+          running -= 1;
+        }),
+      ),
+    );
+    expect(started).toHaveLength(3_000);
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(started).toEqual([...started].sort((a, b) => a - b));
+  });
+
   it('recognises throttling errors by name', () => {
     expect(isThrottle({ name: 'ProvisionedThroughputExceededException' })).toBe(true);
     expect(isThrottle({ name: 'ThrottlingException' })).toBe(true);

@@ -174,4 +174,45 @@ describe('backfill (DynamoDB Local)', () => {
     expect(resumed.resume).toMatchObject({ resumed: true, itemsBefore: 4, segmentsDoneBefore: 1 });
     expect(resumed.scanned).toBeLessThan(10); // segment 0 was not read again
   });
+
+  it('resumes a fast-path run with batch writes only when --target-idle is given again', async () => {
+    const pair = await pairOf();
+    await batchPut(pair.source, pair.sourceTable, plainItems(20));
+    const fastCheckpoint = (name: string) => {
+      const path = join(pair.dir, name);
+      return writeFile(
+        path,
+        JSON.stringify({
+          format: 'dynasync-backfill/1',
+          from: SOURCE,
+          to: TARGET,
+          sourceTable: pair.sourceTable,
+          targetTable: pair.targetTable,
+          segments: 1,
+          path: 'batch',
+          startedAt: new Date().toISOString(),
+          complete: false,
+          progress: [{ done: false, lastKey: null, pages: 0, items: 0 }],
+        }),
+      ).then(() => path);
+    };
+    const plain = await backfill({
+      config: pair.config,
+      from: SOURCE,
+      to: TARGET,
+      resume: true,
+      checkpoint: await fastCheckpoint('a.json'),
+    });
+    expect(plain.path).toEqual({ chosen: WritePaths.conditional, reason: PathReasons.resumedConditional });
+    const idle = await backfill({
+      config: pair.config,
+      from: SOURCE,
+      to: TARGET,
+      resume: true,
+      targetIdle: true,
+      checkpoint: await fastCheckpoint('b.json'),
+    });
+    expect(idle.path).toEqual({ chosen: WritePaths.batch, reason: PathReasons.resumed });
+    expect(idle.written).toBe(20);
+  });
 });
