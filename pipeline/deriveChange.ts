@@ -16,7 +16,7 @@ import type { DerivedChange, Pipeline, PipelineContext } from './types.js';
  * (the same source key).
  */
 export const deriveChange = (
-  pipeline: Pipeline,
+  pipeline: Pick<Pipeline, 'apply' | 'keyOf' | 'reshapes'>,
   oldImage: Item | undefined,
   newImage: Item | undefined,
   context: PipelineContext,
