@@ -1,7 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
+import type { Item } from '../../core/types.js';
+import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import { positive, positiveInt } from '../_shared/cliOptions.js';
+import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { type BackfillOptions, backfill } from './backfill.js';
 import { formatBackfillReport } from './formatReport.js';
@@ -48,6 +51,10 @@ export interface BackfillCommandIo {
   readonly clients?: Readonly<Record<string, DynamoDBClient>>;
   /** Extra options for the library call (e.g. the peer's pipeline as `transform`). */
   readonly overrides?: Partial<Pick<BackfillOptions, 'transform' | 'retry'>>;
+  /** Masking keys of the target's pipeline. @default the provider the config's `keys` asks for */
+  readonly keys?: KeyProvider;
+  /** Loads the target pipeline's map modules. @default `import()` */
+  readonly loadModule?: ModuleLoader;
 }
 
 /** The exit code a report calls for; see {@link BackfillExitCodes}. */
@@ -71,6 +78,8 @@ export const runBackfillCommand = async (
 ): Promise<number> => {
   const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const config = loadConfigFile(options.config);
+  // Source items go through the target's pipeline, as the replicator would write them.
+  const pipeline = await peerPipeline(config, options.from, options.to, io);
   const bar = terminalProgressBar(
     io.progressStream ?? process.stderr,
     'backfill [{bar}] {percentage}% | {value}/{total} items | {speed} items/s | ETA {eta_formatted} | {phase}',
@@ -90,6 +99,12 @@ export const runBackfillCommand = async (
         ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
         ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
         ...(io.clients === undefined ? {} : { clients: io.clients }),
+        ...(pipeline === undefined
+          ? {}
+          : {
+              transform: (item: Item) =>
+                pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
+            }),
         ...io.overrides,
         resume: options.resume === true,
         targetIdle: options.targetIdle === true,

@@ -1,4 +1,5 @@
 import type { MetadataNames } from '../../core/config/topology.js';
+import { isDynasyncError } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
 import { planRepair, type RepairContext, type RepairPlan } from '../verify/planRepair.js';
 import { DifferenceKinds, identityTransform, type SourceTransform } from '../verify/types.js';
@@ -86,7 +87,18 @@ export const planBackfillPage = (items: readonly Item[], context: BackfillPlanCo
       skip(TOMBSTONE_NOT_TRANSFORMED);
       continue;
     }
-    for (const output of tombstone ? [item] : transform(item)) {
+    let outputs: readonly Item[];
+    try {
+      outputs = tombstone ? [item] : transform(item);
+    } catch (error) {
+      // The replicator dead-letters such an item (e.g. too large after masking): counted, not written.
+      if (isDynasyncError(error) && error.code.startsWith('pipeline.')) {
+        skip(error.code);
+        continue;
+      }
+      throw error;
+    }
+    for (const output of outputs) {
       const plan = planRepair(DifferenceKinds.missing, output, undefined, repairContext);
       if (plan.type === 'skip') skip(plan.code);
       else writes.push(plan);

@@ -5,10 +5,9 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { DynasyncError } from '../../core/errors.js';
-import { createKeyProvider } from '../../keys/createKeyProvider.js';
-import { createPipeline } from '../../pipeline/createPipeline.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import { nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
+import { peerPipeline } from '../_shared/peerPipeline.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
 import type { Difference, VerifyProgress, VerifyReport } from './types.js';
@@ -131,13 +130,7 @@ export const runVerifyCommand = async (
   const config = loadConfigFile(options.config);
   // Source items go through the target's pipeline first, so a masked or remapped replica is
   // compared with what the replicator would have written.
-  const pipeline =
-    config.pipelines[options.to] === undefined
-      ? undefined
-      : await createPipeline(config, options.to, {
-          keys: io.keys ?? createKeyProvider(config, options.from),
-          ...(io.loadModule === undefined ? {} : { loadModule: io.loadModule }),
-        });
+  const pipeline = await peerPipeline(config, options.from, options.to, io);
   const stream = io.progressStream ?? process.stderr;
   const bar = stream.isTTY === true ? progressBar(stream) : undefined;
   const partial = options.output === undefined ? undefined : `${options.output}.partial`;

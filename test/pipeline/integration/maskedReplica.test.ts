@@ -16,6 +16,7 @@ import { createDynamoClients } from '../../../replicator/clients.js';
 import { createPipelines } from '../../../replicator/createPipelines.js';
 import { createReplicator } from '../../../replicator/createReplicator.js';
 import { toLambdaRecord } from '../../../replicator/poller/toLambdaRecord.js';
+import { BackfillExitCodes, runBackfillCommand } from '../../../tools/backfill/command.js';
 import { runDecrypt } from '../../../tools/decrypt.js';
 import { createReplicatedTable } from '../../../tools/tables.js';
 import { runVerifyCommand, VerifyExitCodes } from '../../../tools/verify/command.js';
@@ -32,6 +33,7 @@ describe('one-way pair with a masking pipeline (DynamoDB Local)', () => {
   let dir: string;
   let config: Config;
   let configFile: string;
+  let rawDocument: { regions: Record<string, { table: string; endpoint: string }> };
   let clients: ReturnType<typeof createDynamoClients>;
   const KEY = randomBytes(32).toString('base64');
   const keys = () => new LocalKeyProvider({ source: { env: 'K' }, env: { K: KEY } });
@@ -101,6 +103,7 @@ describe('one-way pair with a masking pipeline (DynamoDB Local)', () => {
         ]),
       ),
     };
+    rawDocument = document;
     configFile = join(dir, 'dynasync.json');
     await writeFile(configFile, JSON.stringify(document));
     config = parseConfig(document);
@@ -186,5 +189,46 @@ describe('one-way pair with a masking pipeline (DynamoDB Local)', () => {
     expect(after.filter((item) => item._ds_del?.BOOL === true)).toHaveLength(10);
     expect(after.filter((item) => item.n?.N === '2000')).toHaveLength(1);
     expect(JSON.stringify(after)).not.toContain('@example.com');
+  });
+
+  it('backfill seeds a new masked replica through the same pipeline: tokens as replication writes them, verify clean', async () => {
+    // Prepare: a new, empty table for AP, the source as the first test left it (190 people, one internal item).
+    const document = structuredClone(rawDocument);
+    document.regions[AP] = { ...document.regions[AP]!, table: uniqueTableName('ap-seed') };
+    const seedFile = join(dir, 'seed.json');
+    await writeFile(seedFile, JSON.stringify(document));
+    const seedConfig = parseConfig(document);
+    await createReplicatedTable(clients[AP]!, seedConfig.regions[AP]!.table, {
+      partitionKey: { name: 'pk', type: 'S' },
+    });
+    const out: string[] = [];
+
+    // Act
+    const code = await runBackfillCommand(
+      { config: seedFile, from: EU, to: AP, json: true, checkpoint: join(dir, 'seed.checkpoint.json') },
+      { print: (line) => out.push(line), clients },
+    );
+
+    // Assess: every person written masked, the internal item filtered out, the same tokens as replication's.
+    expect(code).toBe(BackfillExitCodes.complete);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ complete: true, written: ITEMS - 10 });
+    const seeded = (
+      await clients[AP]!.send(
+        new ScanCommand({ TableName: seedConfig.regions[AP]!.table, ConsistentRead: true }),
+      )
+    ).Items!;
+    expect(seeded).toHaveLength(ITEMS - 10);
+    expect(JSON.stringify(seeded)).not.toContain('@example.com');
+    const replicated = (await scan(US)).filter((item) => item._ds_del === undefined);
+    const project = (items: typeof seeded) =>
+      new Map(items.map((item) => [item.pk!.S, [item.email!.S, item.phone!.S, item.n!.N]]));
+    expect(project(seeded)).toEqual(project(replicated));
+    const verifyOut: string[] = [];
+    expect(
+      await runVerifyCommand(
+        { config: seedFile, from: EU, to: AP, settle: 0, json: true, spillDir: dir },
+        { print: (line) => verifyOut.push(line), clients },
+      ),
+    ).toBe(VerifyExitCodes.inSync);
   });
 });
