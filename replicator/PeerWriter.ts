@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import type { MetadataNames } from '../core/config/topology.js';
@@ -88,6 +89,8 @@ export class PeerWriter {
   ): Promise<WriteResult[]> {
     // One timer for the whole batch, not one per request: requests end at the deadline at the latest.
     const deadlineSignal = AbortSignal.timeout(Math.max(1, deadlineMs - this.now()));
+    // Every write in flight listens to it (the SDK request, a retry's sleep): not a leak.
+    setMaxListeners(0, deadlineSignal);
     return Promise.all(
       writes.map((write) =>
         this.limit(async () => {
