@@ -75,7 +75,8 @@ const isValidVersion = (value: AttributeValue | undefined): value is { readonly 
  * - `missing` / `different`: put the source's item (after its transform) with `<prefix>rep`, as the
  *   replicator writes it, unless the target holds a newer version. Active-active keeps the source's
  *   version (an unstamped source item is skipped, `verify.unstampedSource`: the replicator rejects it
- *   too); one-way uses {@link derivedRepairVersion}. `<=`, not replication's `<`: a target holding
+ *   too); one-way uses {@link derivedRepairVersion} (of time 0, the lowest version, when the target
+ *   holds nothing for the key). `<=`, not replication's `<`: a target holding
  *   the *same* version with other content (an unstamped write in the target region) is repaired too.
  * - `extra`, source holds a tombstone: put the tombstone the same way.
  * - `extra`, source holds nothing (its tombstone expired, or it never existed): put a tombstone with a
@@ -121,7 +122,12 @@ export const planRepair = (
   if (source === undefined) throw new Error(`planRepair: a ${kind} item needs the source item`);
   const action = kind === DifferenceKinds.extra ? 'tombstone' : 'put';
   if (!context.compareVersions) {
-    const version = derived();
+    // Nothing at the target: the lowest version beats only "absent", so no live change can hide
+    // behind it, whatever the stream's time granularity (DynamoDB Local counts whole minutes).
+    const version =
+      kind === DifferenceKinds.missing && target === undefined
+        ? derivedRepairVersion(0, context.from)
+        : derived();
     return { type: 'put', action, item: stamp(source, version), version, condition: { type: 'notNewer' } };
   }
   const own = source[names.version];

@@ -52,8 +52,12 @@ describe('planRepair', () => {
     });
   });
 
-  it('one-way: uses the lowest version of the second before the source read', () => {
-    const plan = planRepair('missing', item(undefined), undefined, context({ compareVersions: false }));
+  it('one-way: a missing key gets the lowest version there is; a different one, the lowest of the second before the read', () => {
+    const missing = planRepair('missing', item(undefined), undefined, context({ compareVersions: false }));
+    expect(missing.type === 'put' && missing.version).toBe(
+      `000000000000000.000000.eu-west-1~${'0'.repeat(40)}`,
+    );
+    const plan = planRepair('different', item(undefined), item(V5), context({ compareVersions: false }));
     expect(plan.type === 'put' && plan.version).toBe(`001749999999000.000000.eu-west-1~${'0'.repeat(40)}`);
     // Any change after the read, even versioned by whole stream seconds, is newer.
     const later = encodeVersion({
