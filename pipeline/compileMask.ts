@@ -2,31 +2,41 @@ import type { StageConfig } from '../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import type { AttributeValue } from '../core/types.js';
 import { parsePath, rewritePath } from './attributePath.js';
-import { type MaskEnvironment, maskValue } from './maskValue.js';
+import { compileMaskRule, type MaskEnvironment } from './maskValue.js';
 import type { CompiledStage } from './types.js';
 
 type MaskConfig = Extract<StageConfig, { type: 'mask' }>;
 
 /** A mask: applies its rules in order, each to every value its path matches. */
 export const compileMask = (stage: MaskConfig, env: MaskEnvironment): CompiledStage => {
-  const rules = stage.rules.map((rule) => ({ rule, segments: parsePath(rule.path) }));
+  // Paths are parsed and rules compiled once per stage, never per item.
+  const rules = stage.rules.map((rule) => {
+    const segments = parsePath(rule.path);
+    const only = segments.length === 1 ? segments[0]! : undefined;
+    return {
+      rule,
+      segments,
+      /** The attribute name when the path is one top-level name (most rules). */
+      name: only?.kind === 'name' ? only.name : undefined,
+      mask: compileMaskRule(rule, env),
+    };
+  });
   return {
     id: stage.id,
     type: 'mask',
     run: (item) => {
       // One shallow copy for the rules on top-level attributes (most rules); nested paths rewrite immutably.
       let out: Record<string, AttributeValue> = { ...item };
-      for (const { rule, segments } of rules) {
+      for (const { rule, segments, name, mask } of rules) {
         try {
-          const only = segments.length === 1 ? segments[0]! : undefined;
-          if (only?.kind === 'name') {
-            const value = out[only.name];
+          if (name !== undefined) {
+            const value = out[name];
             if (value === undefined) continue;
-            const masked = maskValue(value, rule, env);
-            if (masked === undefined) delete out[only.name];
-            else out[only.name] = masked;
+            const masked = mask(value);
+            if (masked === undefined) delete out[name];
+            else out[name] = masked;
           } else {
-            const next = rewritePath(out, segments, (value) => maskValue(value, rule, env));
+            const next = rewritePath(out, segments, mask);
             if (next !== out) out = { ...next };
           }
         } catch (cause) {

@@ -1,3 +1,4 @@
+import { canonicalNumber } from '../core/number.js';
 import type { AttributeValue } from '../core/types.js';
 import { MaskActions, MaskFormats } from './constants.js';
 import { canonicalBytes, encryptValue, type MaskingCrypto, saltedHash } from './maskingCrypto.js';
@@ -25,28 +26,39 @@ const TEN_POW_38 = 10n ** 38n;
 const digestNumber = (digest: Buffer): string =>
   (BigInt(`0x${digest.subarray(0, 16).toString('hex')}`) % TEN_POW_38).toString();
 
+/** A keyed or salted digest of canonical bytes; a string stands for its UTF-8 bytes. */
+type Digest = (data: Uint8Array | string) => Buffer;
+
+/**
+ * The canonical bytes of an S or N value as text (`S\0…`, `N\0…`): hashing it as UTF-8 gives
+ * exactly the digest of `canonicalBytes`, without building the Buffer in JS.
+ */
+const canonicalData = (value: AttributeValue): Uint8Array | string => {
+  if ('S' in value) return `S\0${value.S}`;
+  if ('N' in value) return `N\0${canonicalNumber(value.N)}`;
+  return canonicalBytes(value);
+};
+
 /**
  * A deterministic digest of a value that keeps its type where DynamoDB allows: S → S (prefixed
  * base64url), N → N (up to 38 digits), B → B (32 bytes), sets member by member; documents, lists,
  * booleans and null become S.
  */
-const digestValue = (
-  value: AttributeValue,
-  digest: (bytes: Uint8Array) => Buffer,
-  prefix: string,
-): AttributeValue => {
-  const asString = (v: AttributeValue) => `${prefix}${digest(canonicalBytes(v)).toString('base64url')}`;
-  if ('S' in value) return { S: asString(value) };
-  if ('N' in value) return { N: digestNumber(digest(canonicalBytes(value))) };
+const digestValue = (value: AttributeValue, digest: Digest, prefix: string): AttributeValue => {
+  if ('S' in value) return { S: `${prefix}${digest(canonicalData(value)).toString('base64url')}` };
+  if ('N' in value) return { N: digestNumber(digest(canonicalData(value))) };
   if ('B' in value) return { B: new Uint8Array(digest(canonicalBytes(value))) };
-  if ('SS' in value) return { SS: value.SS.map((member) => asString({ S: member })) };
+  if ('SS' in value)
+    return {
+      SS: value.SS.map((member) => `${prefix}${digest(canonicalData({ S: member })).toString('base64url')}`),
+    };
   if ('NS' in value)
     return {
-      NS: [...new Set(value.NS.map((member) => digestNumber(digest(canonicalBytes({ N: member })))))],
+      NS: [...new Set(value.NS.map((member) => digestNumber(digest(canonicalData({ N: member })))))],
     };
   if ('BS' in value)
     return { BS: value.BS.map((member) => new Uint8Array(digest(canonicalBytes({ B: member })))) };
-  return { S: asString(value) };
+  return { S: `${prefix}${digest(canonicalBytes(value)).toString('base64url')}` };
 };
 
 const redact = (value: AttributeValue, marker: string): AttributeValue => {
@@ -83,31 +95,50 @@ const partial = (
   };
 };
 
+/** A compiled masking rule: masks one value, `undefined` meaning "remove it" (`drop`). */
+export type MaskFunction = (value: AttributeValue) => AttributeValue | undefined;
+
+/**
+ * Compiles one rule once (per stage, not per value): the digest and marker are bound here, so
+ * masking a value allocates no closures. `crypto` must be present for tokenize and encrypt
+ * (`createPipeline` checks this once).
+ */
+export const compileMaskRule = (rule: MaskRule, env: MaskEnvironment): MaskFunction => {
+  switch (rule.action) {
+    case MaskActions.drop:
+      return () => undefined;
+    case MaskActions.redact: {
+      const marker = rule.marker ?? MaskFormats.defaultRedactMarker;
+      return (value) => redact(value, marker);
+    }
+    case MaskActions.partial: {
+      const { keepFirst, keepLast, maskChar } = rule;
+      return (value) => partial(value, keepFirst, keepLast, maskChar);
+    }
+    case MaskActions.hash: {
+      const salt = env.hashSalt;
+      const digest: Digest = (data) => saltedHash(salt, data);
+      return (value) => digestValue(value, digest, MaskFormats.hashPrefix);
+    }
+    case MaskActions.tokenize: {
+      const crypto = env.crypto!;
+      const digest: Digest = (data) => crypto.token(data);
+      return (value) => digestValue(value, digest, MaskFormats.tokenPrefix);
+    }
+    case MaskActions.encrypt: {
+      const crypto = env.crypto!;
+      return (value) => ({ S: encryptValue(value, crypto) });
+    }
+  }
+};
+
 /**
  * Masks one value. `undefined` means "remove it" (`drop`). `crypto` must be present for
- * tokenize and encrypt (`createPipeline` checks this once).
+ * tokenize and encrypt (`createPipeline` checks this once). To mask many values with one rule,
+ * compile it once with {@link compileMaskRule}.
  */
 export const maskValue = (
   value: AttributeValue,
   rule: MaskRule,
   env: MaskEnvironment,
-): AttributeValue | undefined => {
-  switch (rule.action) {
-    case MaskActions.drop:
-      return undefined;
-    case MaskActions.redact:
-      return redact(value, rule.marker ?? MaskFormats.defaultRedactMarker);
-    case MaskActions.partial:
-      return partial(value, rule.keepFirst, rule.keepLast, rule.maskChar);
-    case MaskActions.hash: {
-      const salt = env.hashSalt;
-      return digestValue(value, (bytes) => saltedHash(salt, bytes), MaskFormats.hashPrefix);
-    }
-    case MaskActions.tokenize: {
-      const crypto = env.crypto!;
-      return digestValue(value, (bytes) => crypto.token(bytes), MaskFormats.tokenPrefix);
-    }
-    case MaskActions.encrypt:
-      return { S: encryptValue(value, env.crypto!) };
-  }
-};
+): AttributeValue | undefined => compileMaskRule(rule, env)(value);

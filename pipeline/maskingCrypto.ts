@@ -46,8 +46,8 @@ export const createKeyRing = (current: Uint8Array, previous: readonly Uint8Array
 /** Compiled keys of the current data key. */
 export interface MaskingCrypto {
   readonly keyId: string;
-  /** HMAC-SHA-256 of `bytes` under the token key. */
-  token(bytes: Uint8Array): Buffer;
+  /** HMAC-SHA-256 of `data` under the token key; a string is hashed as its UTF-8 bytes. */
+  token(data: Uint8Array | string): Buffer;
   /**
    * Encrypts text: `dsenc1.<key id>.<base64url(iv ‖ ciphertext ‖ tag)>`, AES-256-GCM with a synthetic
    * IV (the first 96 bits of HMAC-SHA-256 of the clear text under its own subkey, as in SIV modes):
@@ -67,7 +67,7 @@ export const createMaskingCrypto = (ring: KeyRing): MaskingCrypto => {
   const ivPrefix = Buffer.concat([aad, Buffer.from([0])]);
   return {
     keyId,
-    token: (bytes) => createHmac('sha256', tokenKey).update(bytes).digest(),
+    token: (data) => createHmac('sha256', tokenKey).update(data).digest(),
     encryptText: (text) => {
       const iv = createHmac('sha256', ivKey).update(ivPrefix).update(text, 'utf8').digest().subarray(0, 12);
       const cipher = createCipheriv('aes-256-gcm', encryptKey, iv);
@@ -78,13 +78,11 @@ export const createMaskingCrypto = (ring: KeyRing): MaskingCrypto => {
   };
 };
 
-/** SHA-256 of `salt ‖ 0x00 ‖ bytes`: the `hash` action (the salt is not secret). */
-export const saltedHash = (salt: string, bytes: Uint8Array): Buffer =>
-  createHash('sha256')
-    .update(salt, 'utf8')
-    .update(Buffer.from([0]))
-    .update(bytes)
-    .digest();
+const ZERO_BYTE = Buffer.from([0]);
+
+/** SHA-256 of `salt ‖ 0x00 ‖ data`: the `hash` action (the salt is not secret); a string is hashed as its UTF-8 bytes. */
+export const saltedHash = (salt: string, data: Uint8Array | string): Buffer =>
+  createHash('sha256').update(salt, 'utf8').update(ZERO_BYTE).update(data).digest();
 
 const decryptFailed = (reason: string): DynasyncError =>
   new DynasyncError(ErrorCodes.pipelineDecryptFailed, `cannot decrypt: ${reason}`, {});
@@ -125,9 +123,19 @@ export const decryptText = (ciphertext: string, ring: KeyRing): string => {
   }
 };
 
+/**
+ * The exact JSON wire form of a value, `JSON.stringify(encodeAttributeValue(value))`; S and N (most
+ * masked values) are written directly, without the intermediate object.
+ */
+const valueJson = (value: AttributeValue): string => {
+  if ('S' in value) return `{"S":${JSON.stringify(value.S)}}`;
+  if ('N' in value) return `{"N":${JSON.stringify(value.N)}}`;
+  return JSON.stringify(encodeAttributeValue(value));
+};
+
 /** Encrypts one AttributeValue (its exact JSON form), so decryption gives back the same type and value. */
 export const encryptValue = (value: AttributeValue, crypto: MaskingCrypto): string =>
-  crypto.encryptText(JSON.stringify(encodeAttributeValue(value)));
+  crypto.encryptText(valueJson(value));
 
 /**
  * Decrypts a value made by the `encrypt` action back to its AttributeValue.

@@ -4,8 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { decodeAttributeValue, decodeItem, encodeAttributeValue, encodeItem } from '../../core/codec.js';
 import type { AttributeValue, Item } from '../../core/types.js';
 import { MaskFormats } from '../../pipeline/constants.js';
-import { createKeyRing, createMaskingCrypto } from '../../pipeline/maskingCrypto.js';
-import { type MaskEnvironment, type MaskRule, maskValue } from '../../pipeline/maskValue.js';
+import {
+  canonicalBytes,
+  createKeyRing,
+  createMaskingCrypto,
+  saltedHash,
+} from '../../pipeline/maskingCrypto.js';
+import { compileMaskRule, type MaskEnvironment, type MaskRule, maskValue } from '../../pipeline/maskValue.js';
 import { anyString, numberText, wireAttributeValue, wireItem } from '../helpers/arbitraries.js';
 import { checkProperty, expectDeepEqual } from '../helpers/laws.js';
 
@@ -132,6 +137,88 @@ describe('maskValue', () => {
           );
           for (const text of Object.values(masked).flatMap(leaves)) expect(before.has(text)).toBe(false);
           expect(() => decodeItem(encodeItem(masked))).not.toThrow();
+        }
+      }),
+    );
+  });
+
+  it('known answers: tokens, hashes and ciphertexts of a fixed key never change (existing replicas hold them)', () => {
+    const fixed: MaskEnvironment = {
+      crypto: createMaskingCrypto(createKeyRing(new Uint8Array(32).map((_, index) => index))),
+      hashSalt: 'orders',
+    };
+    const mask = (action: 'tokenize' | 'hash' | 'encrypt', value: AttributeValue) =>
+      encodeAttributeValue(maskValue(value, { action }, fixed)!);
+    expect(fixed.crypto!.keyId).toBe('633ff7f5d31e35c9');
+    expect(mask('tokenize', { S: 'ada@example.com' })).toEqual({
+      S: 'tk1_fpoUCxtWFW4ZN0UF2aEWvXemZBCW50EHBms5zNOQutw',
+    });
+    expect(mask('tokenize', { S: 'é😀\uD800' })).toEqual({
+      S: 'tk1_AFqwvdjBwfU926b-_o0Z_zlgv9iiBx925zQc9vTLKX0',
+    });
+    expect(mask('tokenize', { N: '1.50' })).toEqual({ N: '98476023476619529863458973285439081698' });
+    expect(mask('tokenize', { B: new Uint8Array([1, 2, 3]) })).toEqual({
+      B: 'wI7T2zT4zeqG2ma4pgfVqIfvHajPcMP8rvRV4c+kojw=',
+    });
+    expect(mask('tokenize', { SS: ['a', 'b'] })).toEqual({
+      SS: [
+        'tk1_4hFk6SR51MEPYQl2JDEdBau10DYjQaOb4jQVPQAqeI8',
+        'tk1_ARjmh5mfIt3CDa5I8H_Krr_72tWpRiriGcE_fJt4L7g',
+      ],
+    });
+    expect(mask('tokenize', { NS: ['1', '2.0'] })).toEqual({
+      NS: ['30601291720417408180793514725133075369', '56865632850816997953189169459376880972'],
+    });
+    expect(mask('tokenize', { M: { b: { S: 'x' }, a: { N: '1' } } })).toEqual({
+      S: 'tk1_hodZcnYkYfjnYq6KEXLvpnDvH6-l3utoCZw3aryKFKg',
+    });
+    expect(mask('hash', { S: 'ada@example.com' })).toEqual({
+      S: 'h1_tFNsUq8CUJVwCIH92NUhXmPJ4jQJ0X3pGjdZd5wcH9Q',
+    });
+    expect(mask('hash', { N: '1.50' })).toEqual({ N: '14724857698001475237237196501566491361' });
+    expect(mask('encrypt', { S: 'ada@example.com' })).toEqual({
+      S: 'dsenc1.633ff7f5d31e35c9.MORi0C72raQnA_W9Q4Ze4MJxpi5qc5UNGlRifPVhazjcSElfkwYBaZ4RxFdchLEnsYfy',
+    });
+    expect(mask('encrypt', { N: '1.50' })).toEqual({
+      S: 'dsenc1.633ff7f5d31e35c9.CLOs15OyYs9Xfy4OvPFMV4GFcKjjVn65kKa6IZrXo_-wRQjpZk0R8w',
+    });
+    expect(mask('encrypt', { M: { b: { S: 'x' }, a: { N: '1' } } })).toEqual({
+      S: 'dsenc1.633ff7f5d31e35c9.5kj2JOvnPxlGvSfEiZLaWIiOKYVFtR0xu1wGll9aGytQ6NpgcMtg6Enty9DHa6aL8rYCw1YkcQijQ_l2-kMo',
+    });
+  });
+
+  it('law: the fast paths (string digests, direct JSON) equal the generic definitions for every value', () => {
+    const crypto = env.crypto!;
+    // The definitions: digests of canonicalBytes, ciphertext of the exact wire JSON.
+    const digestOf = (value: AttributeValue, digest: (bytes: Uint8Array) => Buffer, prefix: string) =>
+      `${prefix}${digest(canonicalBytes(value)).toString('base64url')}`;
+    const tokenize = compileMaskRule(rules.tokenize!, env);
+    const hash = compileMaskRule(rules.hash!, env);
+    const encrypt = compileMaskRule(rules.encrypt!, env);
+    checkProperty(
+      fc.property(wireAttributeValue(2), anyString(), (wire, S) => {
+        const value = decodeAttributeValue(wire, 'v');
+        expectDeepEqual(encrypt(value), {
+          S: crypto.encryptText(JSON.stringify(encodeAttributeValue(value))),
+        });
+        for (const one of [value, { S } as AttributeValue]) {
+          const token = tokenize(one)!;
+          const hashed = hash(one)!;
+          if ('S' in one) {
+            expect(token).toEqual({
+              S: digestOf(one, (bytes) => crypto.token(bytes), MaskFormats.tokenPrefix),
+            });
+            expect(hashed).toEqual({
+              S: digestOf(one, (bytes) => saltedHash(env.hashSalt, bytes), MaskFormats.hashPrefix),
+            });
+          }
+          if ('SS' in one)
+            expect(token).toEqual({
+              SS: one.SS.map((member) =>
+                digestOf({ S: member }, (bytes) => crypto.token(bytes), MaskFormats.tokenPrefix),
+              ),
+            });
+          expectDeepEqual(token, maskValue(one, rules.tokenize!, env));
         }
       }),
     );
