@@ -99,11 +99,18 @@ export const createPipeline = async (
 
   const apply = (item: Item, context: PipelineContext): readonly Item[] => {
     if (identity) return [item];
-    const data: Record<string, Item[string]> = {};
-    const metadata: Record<string, Item[string]> = {};
-    for (const name of Object.keys(item)) {
-      if (name.startsWith(prefix)) metadata[name] = item[name]!;
-      else data[name] = item[name]!;
+    // Stages never change their input, so an item without metadata (the usual case) goes in as it is.
+    const names = Object.keys(item);
+    let data: Item = item;
+    let metadata: Record<string, Item[string]> | undefined;
+    if (names.some((name) => name.startsWith(prefix))) {
+      const stripped: Record<string, Item[string]> = {};
+      metadata = {};
+      for (const name of names) {
+        if (name.startsWith(prefix)) metadata[name] = item[name]!;
+        else stripped[name] = item[name]!;
+      }
+      data = stripped;
     }
     let items: readonly Item[] = [data];
     for (const stage of stages) {
@@ -113,8 +120,17 @@ export const createPipeline = async (
     }
     return items.map((output) => {
       const checked = checkOutput(output, data, targetKey, peerRegion, mapped);
-      return Object.keys(metadata).length === 0 ? checked : { ...checked, ...metadata };
+      return metadata === undefined ? checked : { ...checked, ...metadata };
     });
+  };
+
+  const keyOf = (item: Item): Item => {
+    const key: Record<string, Item[string]> = {};
+    for (const name of targetKey) {
+      const value = item[name];
+      if (value !== undefined) key[name] = value;
+    }
+    return key;
   };
 
   return {
@@ -126,10 +142,7 @@ export const createPipeline = async (
     masks: pipelineConfig.stages.some((stage) => stage.type === 'mask'),
     deadLetterRecord: pipelineConfig.deadLetterRecord,
     apply,
-    keyOf: (item) =>
-      Object.fromEntries(
-        targetKey.flatMap((name) => (item[name] === undefined ? [] : [[name, item[name]!]])),
-      ),
+    keyOf,
     seal: (text) => {
       if (crypto === undefined) throw noKeys(peerRegion);
       return crypto.encryptText(text);
