@@ -41,25 +41,26 @@ export const pipeChange = (
   let oldImage = liveImage(newest.record.oldImage, names);
   if (newImage === undefined && oldImage === undefined && changes.length === 1) oldImage = newest.keys;
   const derived = deriveChange(pipeline, oldImage, newImage, contextOf(newest, context.region, peer));
-  const taken = new Set([
-    ...derived.puts.map((put) => keyIdOf(pipeline.keyOf(put))),
-    ...derived.deletes.map(keyIdOf),
-  ]);
+  const puts = derived.puts.map((put) => ({ put, keys: pipeline.keyOf(put) }));
   const deletes = [...derived.deletes];
-  for (const change of changes) {
-    if (change === newest) continue;
-    const images = [
-      liveImage(change.record.oldImage, names),
-      change.tombstone ? undefined : liveImage(change.record.newImage, names),
-    ];
-    for (const image of images) {
-      if (image === undefined) continue;
-      for (const output of pipeline.apply(image, contextOf(change, context.region, peer))) {
-        const key = pipeline.keyOf(output);
-        const id = keyIdOf(key);
-        if (taken.has(id)) continue;
-        taken.add(id);
-        deletes.push(key);
+  // Superseded changes of the key (rare: most keys change once per batch) delete what they derived.
+  if (changes.length > 1) {
+    const taken = new Set([...puts.map(({ keys }) => keyIdOf(keys)), ...deletes.map(keyIdOf)]);
+    for (const change of changes) {
+      if (change === newest) continue;
+      const images = [
+        liveImage(change.record.oldImage, names),
+        change.tombstone ? undefined : liveImage(change.record.newImage, names),
+      ];
+      for (const image of images) {
+        if (image === undefined) continue;
+        for (const output of pipeline.apply(image, contextOf(change, context.region, peer))) {
+          const key = pipeline.keyOf(output);
+          const id = keyIdOf(key);
+          if (taken.has(id)) continue;
+          taken.add(id);
+          deletes.push(key);
+        }
       }
     }
   }
@@ -77,9 +78,7 @@ export const pipeChange = (
   });
   return [
     // The source's metadata on a put is overwritten by the stamp (a live image has no delete marker).
-    ...derived.puts.map((put) =>
-      make(pipeline.keyOf(put), stampedItem(put, newest.versionText, names), false),
-    ),
+    ...puts.map(({ put, keys }) => make(keys, stampedItem(put, newest.versionText, names), false)),
     ...deletes.map((key) => make(key, tombstoneItem(key, newest.version, newest.versionText, context), true)),
   ];
 };
