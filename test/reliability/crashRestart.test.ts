@@ -493,6 +493,7 @@ describe('crash and restart under faults (the done criterion)', () => {
       const redriven = {
         replayed: reports.reduce((n, r) => n + r.replayed, 0),
         stale: reports.reduce((n, r) => n + r.stale, 0),
+        duplicates: reports.reduce((n, r) => n + r.duplicates, 0),
         failedAgain: reports.at(-1)!.failedAgain,
         rounds: reports.length,
         ms: Date.now() - redriveStartedAt,
@@ -503,7 +504,10 @@ describe('crash and restart under faults (the done criterion)', () => {
       expect(after.differences).toEqual([]);
       expect(await euSink.readAll()).toEqual([]);
       expect(redriven.failedAgain).toBe(0);
-      expect(redriven.replayed + redriven.stale).toBe(letters.length);
+      // A batch dead-lettered again after a crash gives the same letters twice: redrive settles one
+      // copy of each and removes the others with it.
+      expect(redriven.replayed + redriven.stale).toBe(distinct.size);
+      expect(redriven.replayed + redriven.stale + redriven.duplicates).toBe(letters.length);
       expect(counts.errors).toBe(0);
 
       const faults = faultTotals(proxies.proxies);
