@@ -15,7 +15,10 @@ export const REGIONS = [EU, US] as const;
  */
 export const faultSeed = (): number => {
   const fromEnv = Number(process.env.FAULT_SEED);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1 + Math.floor(Math.random() * 2 ** 31);
+  const seed = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1 + Math.floor(Math.random() * 2 ** 31);
+  // Printed first, so a failing run can be replayed whatever assertion it stops at.
+  process.stdout.write(`fault seed ${seed} (replay: FAULT_SEED=${seed})\n`);
+  return seed;
 };
 
 /** A fault proxy per region, each in front of that region's DynamoDB Local. */
