@@ -426,7 +426,7 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
       consumedCapacity: {
         read: Number(readUnits.toFixed(1)),
         write: Number(counts.consumedUnits.toFixed(1)),
-        estimated,
+        estimated: estimated || counts.estimatedUnits === true,
       },
       throttles: counts.throttles,
       minConcurrency: slots.minimum,

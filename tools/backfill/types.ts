@@ -66,6 +66,10 @@ export interface BackfillReport {
     readonly segmentsDoneBefore: number;
     readonly checkpoint: string | null;
   };
+  /**
+   * Capacity units used. `estimated`: some were estimated from item sizes, not reported by DynamoDB
+   * (an endpoint that reports none, or the fast path without `--max-wps`, which does not ask).
+   */
   readonly consumedCapacity: { readonly read: number; readonly write: number; readonly estimated: boolean };
   readonly throttles: number;
   /** Lowest number of writes in flight the adaptive limit went down to. */
