@@ -22,12 +22,17 @@ export interface MaskEnvironment {
 
 const TEN_POW_38 = 10n ** 38n;
 
-/** A 38-digit (at most) DynamoDB number from a digest: numbers stay numbers, so numeric keys still work. */
-const digestNumber = (digest: Buffer): string =>
-  (BigInt(`0x${digest.subarray(0, 16).toString('hex')}`) % TEN_POW_38).toString();
+/** A 38-digit (at most) DynamoDB number from a digest's hex: numbers stay numbers, so numeric keys still work. */
+const digestNumber = (hex: string): string => (BigInt(`0x${hex.slice(0, 32)}`) % TEN_POW_38).toString();
 
-/** A keyed or salted digest of canonical bytes; a string stands for its UTF-8 bytes. */
-type Digest = (data: Uint8Array | string) => Buffer;
+/**
+ * A keyed or salted digest of canonical bytes (a string stands for its UTF-8 bytes), as bytes or
+ * directly as text (no Buffer made when only the text is kept).
+ */
+interface Digest {
+  bytes(data: Uint8Array | string): Buffer;
+  text(data: Uint8Array | string, encoding: 'base64url' | 'hex'): string;
+}
 
 /**
  * The canonical bytes of an S or N value as text (`S\0…`, `N\0…`): hashing it as UTF-8 gives
@@ -45,20 +50,17 @@ const canonicalData = (value: AttributeValue): Uint8Array | string => {
  * booleans and null become S.
  */
 const digestValue = (value: AttributeValue, digest: Digest, prefix: string): AttributeValue => {
-  if ('S' in value) return { S: `${prefix}${digest(canonicalData(value)).toString('base64url')}` };
-  if ('N' in value) return { N: digestNumber(digest(canonicalData(value))) };
-  if ('B' in value) return { B: new Uint8Array(digest(canonicalBytes(value))) };
-  if ('SS' in value)
-    return {
-      SS: value.SS.map((member) => `${prefix}${digest(canonicalData({ S: member })).toString('base64url')}`),
-    };
+  const asString = (data: Uint8Array | string) => `${prefix}${digest.text(data, 'base64url')}`;
+  const asNumber = (data: Uint8Array | string) => digestNumber(digest.text(data, 'hex'));
+  if ('S' in value) return { S: `${prefix}${digest.text(canonicalData(value), 'base64url')}` };
+  if ('N' in value) return { N: asNumber(canonicalData(value)) };
+  if ('B' in value) return { B: new Uint8Array(digest.bytes(canonicalBytes(value))) };
+  if ('SS' in value) return { SS: value.SS.map((member) => asString(canonicalData({ S: member }))) };
   if ('NS' in value)
-    return {
-      NS: [...new Set(value.NS.map((member) => digestNumber(digest(canonicalData({ N: member })))))],
-    };
+    return { NS: [...new Set(value.NS.map((member) => asNumber(canonicalData({ N: member }))))] };
   if ('BS' in value)
-    return { BS: value.BS.map((member) => new Uint8Array(digest(canonicalBytes({ B: member })))) };
-  return { S: `${prefix}${digest(canonicalBytes(value)).toString('base64url')}` };
+    return { BS: value.BS.map((member) => new Uint8Array(digest.bytes(canonicalBytes({ B: member })))) };
+  return { S: asString(canonicalBytes(value)) };
 };
 
 const redact = (value: AttributeValue, marker: string): AttributeValue => {
@@ -117,12 +119,18 @@ export const compileMaskRule = (rule: MaskRule, env: MaskEnvironment): MaskFunct
     }
     case MaskActions.hash: {
       const salt = env.hashSalt;
-      const digest: Digest = (data) => saltedHash(salt, data);
+      const digest: Digest = {
+        bytes: (data) => saltedHash(salt, data),
+        text: (data, encoding) => saltedHash(salt, data).toString(encoding),
+      };
       return (value) => digestValue(value, digest, MaskFormats.hashPrefix);
     }
     case MaskActions.tokenize: {
       const crypto = env.crypto!;
-      const digest: Digest = (data) => crypto.token(data);
+      const digest: Digest = {
+        bytes: (data) => crypto.token(data),
+        text: (data, encoding) => crypto.tokenText(data, encoding),
+      };
       return (value) => digestValue(value, digest, MaskFormats.tokenPrefix);
     }
     case MaskActions.encrypt: {

@@ -48,6 +48,8 @@ export interface MaskingCrypto {
   readonly keyId: string;
   /** HMAC-SHA-256 of `data` under the token key; a string is hashed as its UTF-8 bytes. */
   token(data: Uint8Array | string): Buffer;
+  /** `token(data).toString(encoding)`, without making the Buffer. */
+  tokenText(data: Uint8Array | string, encoding: 'base64url' | 'hex'): string;
   /**
    * Encrypts text: `dsenc1.<key id>.<base64url(iv ‖ ciphertext ‖ tag)>`, AES-256-GCM with a synthetic
    * IV (the first 96 bits of HMAC-SHA-256 of the clear text under its own subkey, as in SIV modes):
@@ -64,12 +66,14 @@ export const createMaskingCrypto = (ring: KeyRing): MaskingCrypto => {
   const ivKey = derive(ring.current.material, 'dynasync/iv/v1');
   const keyId = ring.current.id;
   const aad = Buffer.from(`${MaskFormats.cipherPrefix}.${keyId}`);
-  const ivPrefix = Buffer.concat([aad, Buffer.from([0])]);
+  // The IV's HMAC input is `aad ‖ 0x00 ‖ text`; the prefix is ASCII, so as text it has the same UTF-8 bytes.
+  const ivPrefix = `${MaskFormats.cipherPrefix}.${keyId}\0`;
   return {
     keyId,
     token: (data) => createHmac('sha256', tokenKey).update(data).digest(),
+    tokenText: (data, encoding) => createHmac('sha256', tokenKey).update(data).digest(encoding),
     encryptText: (text) => {
-      const iv = createHmac('sha256', ivKey).update(ivPrefix).update(text, 'utf8').digest().subarray(0, 12);
+      const iv = createHmac('sha256', ivKey).update(`${ivPrefix}${text}`, 'utf8').digest().subarray(0, 12);
       const cipher = createCipheriv('aes-256-gcm', encryptKey, iv);
       cipher.setAAD(aad);
       const body = Buffer.concat([iv, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]);
