@@ -4,7 +4,7 @@ import { deriveChange } from '../pipeline/deriveChange.js';
 import type { Pipeline, PipelineContext } from '../pipeline/types.js';
 import { keyIdOf } from './_internals/keyId.js';
 import { type ClassifyContext, isTombstone, stampedItem, tombstoneItem } from './classifyRecord.js';
-import type { Change } from './types.js';
+import type { Change, DecodedRecord } from './types.js';
 
 const contextOf = (change: Change, region: string, peer: string): PipelineContext => ({
   eventName: change.record.eventName,
@@ -15,6 +15,26 @@ const contextOf = (change: Change, region: string, peer: string): PipelineContex
 /** The image a change leaves behind, or `undefined` for a delete (a REMOVE or a tombstone). */
 const liveImage = (image: Item | undefined, names: MetadataNames): Item | undefined =>
   image === undefined || isTombstone(image, names) ? undefined : image;
+
+/**
+ * The record without its SizeBytes, which says nothing about a masked or mapped item (PeerWriter
+ * measures those). Fields are named, not rest-copied (several times faster); `satisfies` fails the
+ * build when `DecodedRecord` gains a field this copy would lose.
+ */
+const withoutSize = (source: DecodedRecord): DecodedRecord => {
+  const { index, sequenceNumber, eventName, keys, keyId, newImage, oldImage, createdAtMs, byTtl } = source;
+  return {
+    index,
+    sequenceNumber,
+    eventName,
+    keys,
+    keyId,
+    newImage,
+    oldImage,
+    createdAtMs,
+    byTtl,
+  } satisfies Required<Omit<DecodedRecord, 'sizeBytes'>>;
+};
 
 /**
  * The writes one coalesced key needs at a peer with a pipeline: `deriveChange` on the newest change
@@ -64,8 +84,7 @@ export const pipeChange = (
       }
     }
   }
-  // The record's own SizeBytes says nothing about a masked or mapped item: PeerWriter measures it.
-  const { sizeBytes: _unused, ...record } = newest.record;
+  const record = withoutSize(newest.record);
   const make = (keys: Item, item: Item, tombstone: boolean): Change => ({
     record,
     keyId: keyIdOf(keys),
