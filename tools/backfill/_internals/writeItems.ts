@@ -4,8 +4,8 @@ import {
   type BatchWriteItemCommandOutput,
   type DynamoDBClient,
   PutItemCommand,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { encodeItem } from '../../../core/codec.js';
 import type { MetadataNames } from '../../../core/config/topology.js';
 import { itemSize, MAX_ITEM_BYTES } from '../../../core/itemSize.js';
 import type { Item } from '../../../core/types.js';
@@ -17,6 +17,7 @@ import { buildRepairInput } from '../../verify/planRepair.js';
 import { BackfillErrorCodes, backfillError } from '../errors.js';
 import type { BackfillWrite } from '../planBackfill.js';
 import { type AdaptiveConcurrency, isThrottle } from './AdaptiveConcurrency.js';
+import { batchWriteBody, withBatchWriteBody } from './batchWriteBody.js';
 
 /** Where and how a page's writes are sent. */
 export interface WriteTarget {
@@ -157,28 +158,38 @@ export const writeBatches = async (
 ): Promise<void> => {
   const sleep = sleepFor(target.retry);
   const reported = target.limiter !== undefined;
-  const byKey = new Map<string, BackfillWrite>();
+  const byKey = new Map<string, { readonly item: Item; readonly units: number }>();
   for (const write of writes) {
-    if (itemSize(write.item) > MAX_ITEM_BYTES) counts.failed += 1;
-    else byKey.set(canonicalKeyId(write.item, target.targetKeyNames), write);
+    const size = itemSize(write.item);
+    if (size > MAX_ITEM_BYTES) counts.failed += 1;
+    else
+      byKey.set(canonicalKeyId(write.item, target.targetKeyNames), {
+        item: write.item,
+        units: Math.max(1, Math.ceil(size / 1024)),
+      });
   }
   const unique = [...byKey.values()];
-  const chunks: BackfillWrite[][] = [];
+  const chunks: Array<typeof unique> = [];
   for (let i = 0; i < unique.length; i += BATCH_WRITE_ITEMS)
     chunks.push(unique.slice(i, i + BATCH_WRITE_ITEMS));
-  const one = async (chunk: readonly BackfillWrite[]): Promise<void> => {
-    let requests: WriteRequest[] = chunk.map((write) => ({ PutRequest: { Item: write.item as never } }));
-    let estimate = chunk.reduce((sum, write) => sum + writeUnits(write.item), 0);
+  // Items travel as their JSON wire text, sent as the request body as is (see withBatchWriteBody).
+  const wireOf = (item: Item): string => JSON.stringify(encodeItem(item));
+  const one = async (chunk: typeof unique): Promise<void> => {
+    let requests: string[] = chunk.map((write) => wireOf(write.item));
+    let estimate = chunk.reduce((sum, write) => sum + write.units, 0);
     for (let attempt = 0; requests.length > 0; attempt += 1) {
       await target.limiter?.reserve(estimate, target.signal);
       let output: BatchWriteItemCommandOutput;
       try {
         output = await target.slots.run(() =>
           target.client.send(
-            new BatchWriteItemCommand({
-              RequestItems: { [target.tableName]: requests },
-              ...(reported ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
-            }),
+            withBatchWriteBody(
+              new BatchWriteItemCommand({
+                RequestItems: { [target.tableName]: [] },
+                ...(reported ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
+              }),
+              batchWriteBody(target.tableName, requests, reported),
+            ),
             { abortSignal: target.signal },
           ),
         );
@@ -215,7 +226,7 @@ export const writeBatches = async (
           }),
         );
       estimate = Math.max(1, Math.round((estimate * unprocessed.length) / requests.length));
-      requests = unprocessed;
+      requests = unprocessed.map((request) => wireOf(request.PutRequest?.Item as Item));
       await sleep(
         backoffDelay(attempt, target.retry.baseDelayMs, target.retry.maxDelayMs, target.retry.random),
         target.signal,
