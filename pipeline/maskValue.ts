@@ -50,17 +50,22 @@ const canonicalData = (value: AttributeValue): Uint8Array | string => {
  * booleans and null become S.
  */
 const digestValue = (value: AttributeValue, digest: Digest, prefix: string): AttributeValue => {
-  const asString = (data: Uint8Array | string) => `${prefix}${digest.text(data, 'base64url')}`;
-  const asNumber = (data: Uint8Array | string) => digestNumber(digest.text(data, 'hex'));
   if ('S' in value) return { S: `${prefix}${digest.text(canonicalData(value), 'base64url')}` };
-  if ('N' in value) return { N: asNumber(canonicalData(value)) };
+  if ('N' in value) return { N: digestNumber(digest.text(canonicalData(value), 'hex')) };
   if ('B' in value) return { B: new Uint8Array(digest.bytes(canonicalBytes(value))) };
-  if ('SS' in value) return { SS: value.SS.map((member) => asString(canonicalData({ S: member }))) };
+  if ('SS' in value)
+    return {
+      SS: value.SS.map((member) => `${prefix}${digest.text(canonicalData({ S: member }), 'base64url')}`),
+    };
   if ('NS' in value)
-    return { NS: [...new Set(value.NS.map((member) => asNumber(canonicalData({ N: member }))))] };
+    return {
+      NS: [
+        ...new Set(value.NS.map((member) => digestNumber(digest.text(canonicalData({ N: member }), 'hex')))),
+      ],
+    };
   if ('BS' in value)
     return { BS: value.BS.map((member) => new Uint8Array(digest.bytes(canonicalBytes({ B: member })))) };
-  return { S: asString(canonicalBytes(value)) };
+  return { S: `${prefix}${digest.text(canonicalBytes(value), 'base64url')}` };
 };
 
 const redact = (value: AttributeValue, marker: string): AttributeValue => {
