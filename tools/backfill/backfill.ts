@@ -49,7 +49,10 @@ export interface BackfillOptions {
   readonly maxRps?: number;
   /** Write capacity units per second for the writes. @default unlimited */
   readonly maxWps?: number;
-  /** Items per scan page (`Limit`; the unit of checkpoints). @default 500, or fewer to fit `maxRps` */
+  /**
+   * Items per scan page (`Limit`; the unit of checkpoints).
+   * @default 500, or fewer to fit `maxRps`; each segment's first page {@link FIRST_PAGE_SIZE}
+   */
   readonly pageSize?: number;
   /** The peer's pipeline, applied to each source item before it is written. @default identity */
   readonly transform?: SourceTransform;
@@ -80,6 +83,13 @@ export interface BackfillOptions {
  * checkpoints still advance page by page, in order.
  */
 export const PAGES_IN_FLIGHT = 4;
+
+/**
+ * Items of each segment's first scan page when `pageSize` is not given: the first writes start after
+ * a short read (4 segments × 100 items are 16 batch requests, enough to fill 8 in flight) instead of
+ * a full page per segment, while the next, full pages are read.
+ */
+export const FIRST_PAGE_SIZE = 100;
 
 interface Settings {
   readonly segments: number;
@@ -360,7 +370,9 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
         client: sourceClient,
         tableName: sourceTable,
         segments,
-        ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+        ...(options.pageSize === undefined
+          ? { firstPageSize: FIRST_PAGE_SIZE }
+          : { pageSize: options.pageSize }),
         ...(settings.maxRps === undefined
           ? {}
           : { limiter: new TokenBucket({ ratePerSecond: settings.maxRps }) }),

@@ -4,10 +4,11 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeVersion } from '../../../conflict/version.js';
 import { metadataNamesFor } from '../../../core/config/topology.js';
-import { backfill } from '../../../tools/backfill/backfill.js';
+import { backfill, FIRST_PAGE_SIZE } from '../../../tools/backfill/backfill.js';
 import { BackfillErrorCodes } from '../../../tools/backfill/errors.js';
 import { PathReasons, WritePaths } from '../../../tools/backfill/types.js';
 import { scanAll } from '../../../tools/tables.js';
+import { DEFAULT_PAGE_SIZE } from '../../../tools/verify/_internals/scanTable.js';
 import { verify } from '../../../tools/verify/verify.js';
 import { batchPut } from '../verify/verifyHarness.js';
 import { type BackfillPair, backfillPair, plainItems, SOURCE, TARGET } from './backfillHarness.js';
@@ -97,6 +98,38 @@ describe('backfill (DynamoDB Local)', () => {
     const k7 = target.find((item) => (item.pk as { S: string }).S === 'k7')!;
     expect(k7.n).toEqual(plainItems(1, 7)[0]!.n); // 38 digits, exact
     expect(k7[names.replicated]).toEqual({ BOOL: true });
+  });
+
+  it('without --page-size, starts each segment with a short page, then full pages', async () => {
+    // Prepare: record the Limit of every source Scan, by segment.
+    const pair = await pairOf();
+    await batchPut(pair.source, pair.sourceTable, plainItems(1_400));
+    const limits: Record<number, number[]> = { 0: [], 1: [] };
+    pair.source.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Segment?: number; Limit?: number; TotalSegments?: number };
+        if (input.TotalSegments !== undefined && input.Segment !== undefined)
+          limits[input.Segment]?.push(input.Limit ?? 0);
+        return next(args);
+      },
+      { step: 'initialize', name: 'testScanLimits' },
+    );
+    // Act
+    const report = await backfill({
+      config: pair.config,
+      from: SOURCE,
+      to: TARGET,
+      segments: 2,
+      targetIdle: true,
+      clients: pair.clients,
+    });
+    // Assess
+    expect(report).toMatchObject({ complete: true, scanned: 1_400, written: 1_400 });
+    for (const segment of [0, 1]) {
+      expect(limits[segment]![0]).toBe(FIRST_PAGE_SIZE);
+      expect(new Set(limits[segment]!.slice(1))).toEqual(new Set([DEFAULT_PAGE_SIZE]));
+    }
+    expect(await scanAll(pair.target, pair.targetTable)).toHaveLength(1_400);
   });
 
   it('fast path: batch writes into an empty, idle target, chosen and reported; verify is clean', async () => {

@@ -19,6 +19,12 @@ export interface ScanTableOptions {
   readonly segments: number;
   /** Items per page (`Limit`; DynamoDB also stops a page at 1 MB). @default 500, or fewer to fit the rate limit */
   readonly pageSize?: number;
+  /**
+   * Items of each segment's first page, when smaller than the page size: a consumer that writes what
+   * it reads (backfill) starts writing after a short first read instead of a full page.
+   * @default the page size
+   */
+  readonly firstPageSize?: number;
   /** Shared read-capacity budget of this table. @default unlimited */
   readonly limiter?: TokenBucket;
   readonly retry: RetryPolicy;
@@ -94,9 +100,14 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
     const start = options.startAt?.(index);
     if (start?.done === true) return;
     let startKey: ScanCommandInput['ExclusiveStartKey'] = start?.exclusiveStartKey;
+    let first = true;
     do {
       if (signal.aborted) throw interrupted(tableName);
-      const limit = pageLimit();
+      const limit =
+        first && options.firstPageSize !== undefined
+          ? Math.max(1, Math.min(options.firstPageSize, pageLimit()))
+          : pageLimit();
+      first = false;
       const reserved = Math.max(0.5, limit * unitsPerItem);
       await limiter?.reserve(reserved, signal);
       const input: ScanCommandInput = {
