@@ -47,7 +47,7 @@ export interface PageSpiller {
    * Handles one Scan response body: parses it and resolves with the document without `Items` (for the
    * next request) while its items are digested and spilled after; waits when too many are queued.
    */
-  page(side: Side, body: Uint8Array): Promise<Record<string, unknown>>;
+  page(side: Side, body: Uint8Array | string): Promise<Record<string, unknown>>;
   /** Writes everything and closes the files. */
   close(): Promise<SpillTotals>;
   /** Stops at once, writing nothing more (after a failed or aborted scan); safe to call after close. */
@@ -139,7 +139,9 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
     page: async (side, body) => {
       if (failure !== undefined) throw failure;
       const document = JSON.parse(
-        Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+        typeof body === 'string'
+          ? body
+          : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
       ) as {
         Items?: WireItem[];
       } & Record<string, unknown>;

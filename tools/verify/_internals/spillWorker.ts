@@ -3,7 +3,7 @@ import { createPageSpiller, type PageSpillerOptions, type Side } from './pageSpi
 
 /** A request from {@link WorkerPageSpiller}. */
 export type SpillRequest =
-  | { readonly type: 'page'; readonly id: number; readonly side: Side; readonly body: Uint8Array }
+  | { readonly type: 'page'; readonly id: number; readonly side: Side; readonly body: string }
   | { readonly type: 'close'; readonly id: number };
 
 /** A reply: the page's document without `Items`, the totals on close, or the error. */
