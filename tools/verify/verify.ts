@@ -299,7 +299,10 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   const driftSample: Difference[] = [];
   const settledSample: Difference[] = [];
   let spillDir: string | undefined;
-  let spillerToStop: PageSpiller | undefined;
+  // Started first, so its start-up overlaps the tables' descriptions (see `spillInWorker`).
+  const worker =
+    transform === identityTransform && options.spillInWorker !== false ? new WorkerPageSpiller() : undefined;
+  let spillerToStop: PageSpiller | undefined = worker;
   try {
     const [sourceInfo, targetInfo] = await Promise.all([
       describeTable('verify', sourceClient, from, sourceTable, retry),
@@ -329,9 +332,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       to,
     };
     const spiller: PageSpiller =
-      transform === identityTransform && options.spillInWorker !== false
-        ? new WorkerPageSpiller(spillerOptions)
-        : createPageSpiller(spillerOptions, transform);
+      worker === undefined ? createPageSpiller(spillerOptions, transform) : worker.open(spillerOptions);
     spillerToStop = spiller;
     const scanned = { source: 0, target: 0 };
     const estimatedTotal = sourceInfo.itemCount + targetInfo.itemCount;

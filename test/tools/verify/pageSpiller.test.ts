@@ -97,4 +97,21 @@ describe('WorkerPageSpiller', () => {
     expect((error as DynasyncError).code).toBe('verify.keySchemaMismatch');
     await expect(worker.page('source', body([wireItem(2)], {}))).rejects.toThrow();
   });
+
+  it('starts before it has options and refuses pages until it is opened', async () => {
+    // Prepare
+    const worker = new WorkerPageSpiller();
+    // Act
+    const early = await worker.page('source', body([wireItem(1)], {})).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    worker.open(await optionsIn('late'));
+    const rest = await worker.page('source', body([wireItem(2)], { Count: 1 }));
+    const totals = await worker.close();
+    // Assess
+    expect(String(early)).toMatch(/before its options/);
+    expect(rest).toMatchObject({ Count: 1 });
+    expect(totals.live.source).toBe(1);
+  });
 });

@@ -16,12 +16,12 @@ const revive = (error: SerializedError): Error =>
  * Starts the spill worker: its compiled module (`.js`, as published), or, when running from the
  * TypeScript sources (tests, `tsx`), a bootstrap that registers tsx's loader in the worker first.
  */
-const startWorker = (workerData: PageSpillerOptions): Worker => {
+const startWorker = (): Worker => {
   const compiled = new URL('./spillWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, { workerData });
+  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled);
   const source = new URL('./spillWorker.ts', import.meta.url).href;
   const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true });
 };
 
 /**
@@ -42,8 +42,13 @@ export class WorkerPageSpiller implements PageSpiller {
   private nextId = 0;
   private failure: Error | undefined;
 
-  public constructor(options: PageSpillerOptions) {
-    this.worker = startWorker(options);
+  /**
+   * Starts the worker at once (its start-up, ~50 ms compiled and more through tsx, then overlaps the
+   * tables' descriptions); pages are accepted after {@link open}.
+   * @param options when given, opens it right away
+   */
+  public constructor(options?: PageSpillerOptions) {
+    this.worker = startWorker();
     this.worker.on('message', (reply: SpillReply) => {
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
@@ -54,6 +59,13 @@ export class WorkerPageSpiller implements PageSpiller {
     this.worker.on('exit', (code) => {
       if (this.waiting.size > 0) this.fail(new Error(`verify: the spill worker exited (code ${code})`));
     });
+    if (options !== undefined) this.open(options);
+  }
+
+  /** Gives the worker its spill options; call once, before the first page. */
+  public open(options: PageSpillerOptions): this {
+    this.worker.postMessage({ type: 'open', options } satisfies SpillRequest);
+    return this;
   }
 
   public page(side: 'source' | 'target', body: Uint8Array): Promise<Record<string, unknown>> {
@@ -80,7 +92,10 @@ export class WorkerPageSpiller implements PageSpiller {
     await this.worker.terminate();
   }
 
-  private request(message: SpillRequest, transfer: ArrayBuffer[]): Promise<unknown> {
+  private request(
+    message: Exclude<SpillRequest, { readonly type: 'open' }>,
+    transfer: ArrayBuffer[],
+  ): Promise<unknown> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiting.set(message.id, { resolve, reject });

@@ -1,8 +1,9 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { createPageSpiller, type PageSpillerOptions, type Side } from './pageSpiller.js';
+import { parentPort } from 'node:worker_threads';
+import { createPageSpiller, type PageSpiller, type PageSpillerOptions, type Side } from './pageSpiller.js';
 
 /** A request from {@link WorkerPageSpiller}. */
 export type SpillRequest =
+  | { readonly type: 'open'; readonly options: PageSpillerOptions }
   | { readonly type: 'page'; readonly id: number; readonly side: Side; readonly body: string }
   | { readonly type: 'close'; readonly id: number };
 
@@ -32,9 +33,18 @@ const serialize = (error: unknown): SerializedError => {
 
 const port = parentPort;
 if (port !== null) {
-  const spiller = createPageSpiller(workerData as PageSpillerOptions);
+  let spiller: PageSpiller | undefined;
   port.on('message', (request: SpillRequest) => {
-    const work = request.type === 'page' ? spiller.page(request.side, request.body) : spiller.close();
+    if (request.type === 'open') {
+      spiller = createPageSpiller(request.options);
+      return;
+    }
+    const work =
+      spiller === undefined
+        ? Promise.reject(new Error('verify: the spill worker got a page before its options'))
+        : request.type === 'page'
+          ? spiller.page(request.side, request.body)
+          : spiller.close();
     work.then(
       (value) => port.postMessage({ id: request.id, ok: true, value } satisfies SpillReply),
       (error: unknown) =>
