@@ -1,5 +1,5 @@
+import { keyIdOf } from '../core/keyId.js';
 import type { Item } from '../core/types.js';
-import { keyText } from './_internals/keyText.js';
 import type { DerivedChange, Pipeline, PipelineContext } from './types.js';
 
 /**
@@ -24,12 +24,12 @@ export const deriveChange = (
   const puts = newImage === undefined ? [] : pipeline.apply(newImage, context);
   // Without a map stage the old image can only derive the same key as the put: nothing to delete.
   if (!pipeline.reshapes && puts.length === 1) return { puts, deletes: [] };
-  const taken = new Set(puts.map((put) => keyText(pipeline.keyOf(put))));
+  const taken = new Set(puts.map((put) => keyIdOf(pipeline.keyOf(put))));
   const deletes: Item[] = [];
   if (oldImage !== undefined) {
     for (const old of pipeline.apply(oldImage, context)) {
       const key = pipeline.keyOf(old);
-      const text = keyText(key);
+      const text = keyIdOf(key);
       if (taken.has(text)) continue;
       taken.add(text);
       deletes.push(key);

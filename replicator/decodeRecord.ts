@@ -1,7 +1,7 @@
 import { decodeItem } from '../core/codec.js';
 import { DynasyncError, ErrorCodes, isDynasyncError } from '../core/errors.js';
+import { keyIdOf } from '../core/keyId.js';
 import type { Item } from '../core/types.js';
-import { keyIdOf } from './_internals/keyId.js';
 import { type DecodedRecord, type EventName, EventNames, type StreamRecord } from './types.js';
 
 const EVENT_NAMES: readonly string[] = Object.values(EventNames);

@@ -1,8 +1,8 @@
 import type { MetadataNames } from '../core/config/topology.js';
+import { keyIdOf } from '../core/keyId.js';
 import type { Item } from '../core/types.js';
 import { deriveChange } from '../pipeline/deriveChange.js';
 import type { Pipeline, PipelineContext } from '../pipeline/types.js';
-import { keyIdOf } from './_internals/keyId.js';
 import { type ClassifyContext, isTombstone, stampedItem, tombstoneItem } from './classifyRecord.js';
 import type { Change, DecodedRecord } from './types.js';
 

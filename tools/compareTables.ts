@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MetadataNames } from '../core/config/topology.js';
 import { differingAttributes } from '../core/equality.js';
+import { keyIdOf } from '../core/keyId.js';
 import type { Item } from '../core/types.js';
-import { keyIdOf } from '../replicator/_internals/keyId.js';
 import { scanAll } from './tables.js';
 
 /** How two small tables compare: live items, tombstones, and the keys that differ. */

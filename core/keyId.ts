@@ -1,5 +1,5 @@
-import { canonicalNumber } from '../../core/number.js';
-import type { Item } from '../../core/types.js';
+import { canonicalNumber } from './number.js';
+import type { Item } from './types.js';
 
 /**
  * Canonical text of a key: attribute names sorted, numbers by value (`1.0` and `1` are the same
