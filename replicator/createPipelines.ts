@@ -10,6 +10,8 @@ export interface PipelinesSetup {
   /** @default the provider the config's `keys` asks for (`createKeyProvider`), created only when a pipeline exists */
   readonly keys?: KeyProvider;
   readonly loadModule?: ModuleLoader;
+  /** The peers to resolve (those without a pipeline are left out). @default the peers of `region` */
+  readonly peers?: readonly string[];
 }
 
 /**
@@ -24,7 +26,9 @@ export const createPipelines = async (
   region: string,
   setup: PipelinesSetup = {},
 ): Promise<Readonly<Record<string, Pipeline>>> => {
-  const peers = peersOf(config, region).filter((peer) => config.pipelines[peer] !== undefined);
+  const peers = (setup.peers ?? peersOf(config, region)).filter(
+    (peer) => config.pipelines[peer] !== undefined,
+  );
   if (peers.length === 0) return {};
   const keys = setup.keys ?? createKeyProvider(config, region);
   const entries = await Promise.all(

@@ -1,7 +1,6 @@
 import type { Config } from '../../core/config/types.js';
-import { createKeyProvider } from '../../keys/createKeyProvider.js';
-import { createPipeline } from '../../pipeline/createPipeline.js';
 import type { KeyProvider, ModuleLoader, Pipeline } from '../../pipeline/types.js';
+import { createPipelines } from '../../replicator/createPipelines.js';
 
 /** Where a command's pipeline gets its keys and modules (tests inject both). */
 export interface PeerPipelineIo {
@@ -22,9 +21,10 @@ export const peerPipeline = async (
   to: string,
   io: PeerPipelineIo = {},
 ): Promise<Pipeline | undefined> =>
-  config.pipelines[to] === undefined
-    ? undefined
-    : createPipeline(config, to, {
-        keys: io.keys ?? createKeyProvider(config, from),
-        ...(io.loadModule === undefined ? {} : { loadModule: io.loadModule }),
-      });
+  (
+    await createPipelines(config, from, {
+      peers: [to],
+      ...(io.keys === undefined ? {} : { keys: io.keys }),
+      ...(io.loadModule === undefined ? {} : { loadModule: io.loadModule }),
+    })
+  )[to];
