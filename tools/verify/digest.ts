@@ -131,30 +131,11 @@ const shapeOf = (names: string[]): ReadonlyArray<readonly [string, string]> => {
   return sorted;
 };
 
-/** True when an object's own names come in ascending code-unit order (checked without allocating). */
-const namesInOrder = (item: AnyItem): boolean => {
-  let previous: string | undefined;
-  for (const name in item) {
-    if (previous !== undefined && !(previous < name)) return false;
-    previous = name;
-  }
-  return true;
-};
-
 /** Canonical text of an item (or map), leaving out the attributes in `skip`. */
 export const canonicalItem = (item: AnyItem, skip: ReadonlySet<string> | undefined): string => {
   const values = item as Record<string, AnyAttributeValue>;
   let text = '{';
   let first = true;
-  if (namesInOrder(item)) {
-    // The common case (DynamoDB returns names sorted): no name list, no sort, no shape lookup.
-    for (const name in values) {
-      if (skip?.has(name) === true) continue;
-      text += `${first ? '' : ','}${quote(name)}:${canonicalValue(values[name]!)}`;
-      first = false;
-    }
-    return `${text}}`;
-  }
   for (const [name, quoted] of sortedNames(item)) {
     if (skip?.has(name) === true) continue;
     text += `${first ? '' : ','}${quoted}:${canonicalValue(values[name]!)}`;
