@@ -28,7 +28,7 @@ export type AnyItem = Item | WireItem;
 export type AnyAttributeValue = AttributeValue | WireAttributeValue;
 
 /** Canonical base64 of binary in either form (wire base64 is re-encoded: one spelling per value). */
-const base64 = (bytes: Uint8Array | string): string =>
+export const canonicalBase64 = (bytes: Uint8Array | string): string =>
   typeof bytes === 'string'
     ? Buffer.from(bytes, 'base64').toString('base64')
     : Buffer.from(bytes).toString('base64');
@@ -46,7 +46,8 @@ const inOrder = (members: readonly string[]): boolean => {
   return true;
 };
 
-const sortedList = (members: readonly string[]): string =>
+/** A set's canonical text from its members' canonical texts: `[a,b]`, sorted by code unit. */
+export const sortedList = (members: readonly string[]): string =>
   `[${(inOrder(members) ? members : [...members].sort()).join(',')}]`;
 
 /** A number already in its canonical spelling: plain, no leading or trailing zeros, no exponent, no "+". */
@@ -69,26 +70,36 @@ export const canonicalDecimal = (text: string): string => {
   return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
 };
 
+/** The JSON text of a number's canonical spelling (quoted, as the wire form holds it). */
+export const numberText = (text: string): string => {
+  const canonical = canonicalDecimal(text);
+  return canonical.startsWith('invalid:') ? JSON.stringify(canonical) : `"${canonical}"`;
+};
+
 /**
- * Canonical text of a value: equal values (as DynamoDB compares them) give equal texts. Numbers by
- * value (`1.50` = `1.5`), sets in any order, binary by bytes, maps by sorted names, lists in order.
- * Strings and names are JSON-quoted, so the text is unambiguous.
+ * Canonical text of a value: its JSON wire form, spelled one way for each value as DynamoDB compares
+ * them. Numbers by value (`1.50` = `1.5`), sets sorted (by their members' JSON text), binary in
+ * canonical base64, maps with names sorted, lists in order, strings as `JSON.stringify` quotes them.
+ * A value DynamoDB sent in that spelling already is its own canonical text, so `readScanPage` can
+ * take it from a response body as it stands.
+ * @example canonicalValue({ NS: ['2', '1.50'] }) // '{"NS":["1.5","2"]}'
  */
 export const canonicalValue = (value: AnyAttributeValue): string => {
-  if ('S' in value) return `S${quote(value.S)}`;
-  if ('N' in value) return `N${canonicalDecimal(value.N)}`;
-  if ('M' in value) return `M${canonicalItem(value.M, undefined)}`;
-  if ('BOOL' in value) return value.BOOL ? 'T' : 'F';
-  if ('SS' in value) return `SS${sortedList(value.SS.map((member) => quote(member)))}`;
+  if ('S' in value) return `{"S":${quote(value.S)}}`;
+  if ('N' in value) return `{"N":${numberText(value.N)}}`;
+  if ('M' in value) return `{"M":${canonicalItem(value.M, undefined)}}`;
+  if ('BOOL' in value) return value.BOOL ? '{"BOOL":true}' : '{"BOOL":false}';
+  if ('SS' in value) return `{"SS":${sortedList(value.SS.map((member) => quote(member)))}}`;
   if ('L' in value) {
-    let text = 'L[';
+    let text = '{"L":[';
     for (let i = 0; i < value.L.length; i += 1) text += (i === 0 ? '' : ',') + canonicalValue(value.L[i]!);
-    return `${text}]`;
+    return `${text}]}`;
   }
-  if ('B' in value) return `B${base64(value.B)}`;
-  if ('NS' in value) return `NS${sortedList(value.NS.map((member) => canonicalDecimal(member)))}`;
-  if ('BS' in value) return `BS${sortedList((value.BS as ReadonlyArray<Uint8Array | string>).map(base64))}`;
-  return 'NULL';
+  if ('B' in value) return `{"B":"${canonicalBase64(value.B)}"}`;
+  if ('NS' in value) return `{"NS":${sortedList(value.NS.map(numberText))}}`;
+  if ('BS' in value)
+    return `{"BS":${sortedList((value.BS as ReadonlyArray<Uint8Array | string>).map((member) => `"${canonicalBase64(member)}"`))}}`;
+  return '{"NULL":true}';
 };
 
 /** Sorted names and their JSON text, by an item's names in their original order (items share shapes). */
@@ -131,7 +142,10 @@ const shapeOf = (names: string[]): ReadonlyArray<readonly [string, string]> => {
   return sorted;
 };
 
-/** Canonical text of an item (or map), leaving out the attributes in `skip`. */
+/**
+ * Canonical text of an item (or map), leaving out the attributes in `skip`: its JSON wire form with
+ * names sorted and each value's {@link canonicalValue}.
+ */
 export const canonicalItem = (item: AnyItem, skip: ReadonlySet<string> | undefined): string => {
   const values = item as Record<string, AnyAttributeValue>;
   let text = '{';
@@ -192,13 +206,7 @@ export const canonicalKeyId = (key: AnyItem, names: readonly string[] = Object.k
   for (let i = 0; i < sorted.length; i += 1) {
     const [name, quoted] = sorted[i]!;
     const value = values[name];
-    let wire: string;
-    if (value === undefined) wire = 'null';
-    else if ('S' in value) wire = `{"S":${quote(value.S)}}`;
-    else if ('N' in value) wire = `{"N":"${canonicalDecimal(value.N)}"}`;
-    else if ('B' in value) wire = `{"B":"${base64(value.B)}"}`;
-    else wire = JSON.stringify(value); // not a key type: never in a valid key
-    text += `${i === 0 ? '' : ','}${quoted}:${wire}`;
+    text += `${i === 0 ? '' : ','}${quoted}:${value === undefined ? 'null' : canonicalValue(value)}`;
   }
   return `${text}}`;
 };

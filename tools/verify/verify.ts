@@ -332,7 +332,9 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       to,
     };
     const spiller: PageSpiller =
-      worker === undefined ? createPageSpiller(spillerOptions, transform) : worker.open(spillerOptions);
+      worker !== undefined
+        ? worker.open(spillerOptions)
+        : createPageSpiller(spillerOptions, transform === identityTransform ? undefined : transform);
     spillerToStop = spiller;
     const scanned = { source: 0, target: 0 };
     const estimatedTotal = sourceInfo.itemCount + targetInfo.itemCount;

@@ -1,12 +1,13 @@
 import { decodeItem } from '../../../core/codec.js';
 import { metadataNamesFor } from '../../../core/config/topology.js';
 import type { WireItem } from '../../../core/types.js';
-import { type AnyItem, type ComparisonRules, canonicalKeyId, isDeleteMarker, observe } from '../digest.js';
+import { type ComparisonRules, canonicalKeyId, isDeleteMarker } from '../digest.js';
 import { VerifyErrorCodes, verifyError } from '../errors.js';
 import type { SourceTransform } from '../types.js';
 import { partitionOf } from './partitionOf.js';
+import { entryOf, readScanPage, type ScannedEntry, type ScanPageRules } from './readScanPage.js';
 import { SpillFiles } from './SpillFiles.js';
-import { formatSpillLine } from './spillLine.js';
+import { formatEntryLine } from './spillLine.js';
 
 /** Everything a page spiller needs. */
 export interface PageSpillerOptions {
@@ -58,10 +59,11 @@ export interface PageSpiller {
 export const spillName = (side: Side): string => side;
 
 /**
- * The spiller of one verify run, in this thread. `transform` (the peer's pipeline) gets each source
- * item decoded; without one the wire form goes straight to the digest. Pages are digested in the
- * order they arrive, behind the parse: a segment's next request is already out while its last page
- * is digested, so the tables' servers and this process work at the same time.
+ * The spiller of one verify run, in this thread. Pages are reduced to spill lines straight from their
+ * text (`readScanPage`: no item is built as an object), except a source page under a `transform` (the
+ * peer's pipeline), whose items are parsed and decoded for it. Those are digested in the order they
+ * arrive, behind the parse: a segment's next request is already out while its last page is
+ * digested, so the tables' servers and this process work at the same time.
  *
  * ```
  * segment 0  req ─ resp ─ parse ─ req ─ resp ─ parse ─ …
@@ -77,50 +79,65 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
   };
   const live: Record<Side, number> = { source: 0, target: 0 };
   const tombstones: Record<Side, number> = { source: 0, target: 0 };
-  const checkKey = (item: AnyItem, side: Side): void => {
-    const values = item as Record<string, unknown>;
-    if (options.targetKeyNames.some((name) => values[name] === undefined))
+  const checkKey = (present: (name: string) => boolean, side: Side): void => {
+    const missing = options.targetKeyNames.filter((name) => !present(name));
+    if (missing.length > 0)
       throw verifyError(
         VerifyErrorCodes.keySchemaMismatch,
-        `verify: a ${side} item has no ${options.targetKeyNames.filter((name) => (item as Record<string, unknown>)[name] === undefined).join(', ')}, a key attribute of ${options.targetTable} in ${options.to}; the tables' key schemas differ (and no transform maps them)`,
+        `verify: a ${side} item has no ${missing.join(', ')}, a key attribute of ${options.targetTable} in ${options.to}; the tables' key schemas differ (and no transform maps them)`,
         { side, table: options.targetTable, keyNames: options.targetKeyNames },
       );
   };
-  const spill = (side: Side, item: AnyItem, sourceKey: string): void => {
-    checkKey(item, side);
-    const keyId = canonicalKeyId(item, options.targetKeyNames);
-    spills[side].add(
-      partitionOf(keyId, 0, options.partitions),
-      formatSpillLine(keyId, observe(item, rules), sourceKey),
-    );
+  const pageRules = (side: Side): ScanPageRules => ({
+    rules,
+    keyNames: options.targetKeyNames,
+    ...(side === 'source' && !options.sameKeys ? { sourceKeyNames: options.sourceKeyNames } : {}),
+    checkKey: (present) => checkKey(present, side),
+  });
+  const rulesOf: Record<Side, ScanPageRules> = { source: pageRules('source'), target: pageRules('target') };
+  const onEntry: Record<Side, (entry: ScannedEntry) => void> = {
+    source: (entry) => spillEntry('source', entry),
+    target: (entry) => spillEntry('target', entry),
   };
-  // Pages parsed but not yet spilled: the scan's next request goes out while a page is digested.
-  const queue: Array<{ readonly side: Side; readonly items: readonly WireItem[] }> = [];
+  const spillEntry = (side: Side, entry: ScannedEntry): void => {
+    if (entry.tombstone) tombstones[side] += 1;
+    else live[side] += 1;
+    spills[side].add(partitionOf(entry.keyId, 0, options.partitions), formatEntryLine(entry));
+  };
+  // Source pages under a transform: parsed, then digested behind the next request.
+  const queue: Array<readonly WireItem[]> = [];
   let queuedItems = 0;
   let draining: Promise<void> | undefined;
   let failure: unknown;
   const waiters: Array<() => void> = [];
-  const spillPage = (side: Side, items: readonly WireItem[]): void => {
+  // A transform's outputs are keyed like the target; the source key is the scanned item's.
+  const outputRules: ScanPageRules = {
+    rules,
+    keyNames: options.targetKeyNames,
+    checkKey: (present) => checkKey(present, 'source'),
+  };
+  const transformPage = (items: readonly WireItem[], apply: SourceTransform): void => {
     for (const item of items) {
-      if (isDeleteMarker(item, names)) tombstones[side] += 1;
-      else live[side] += 1;
-      if (side === 'target') {
-        spill(side, item, '-');
-        continue;
-      }
+      if (isDeleteMarker(item, names)) tombstones.source += 1;
+      else live.source += 1;
       const sourceKey = options.sameKeys ? '-' : canonicalKeyId(item, options.sourceKeyNames);
-      if (transform === undefined) spill(side, item, sourceKey);
-      else for (const output of transform(decodeItem(item, 'source item'))) spill(side, output, sourceKey);
+      for (const output of apply(decodeItem(item, 'source item'))) {
+        const entry = entryOf(output, outputRules);
+        spills.source.add(
+          partitionOf(entry.keyId, 0, options.partitions),
+          formatEntryLine({ ...entry, sourceKey }),
+        );
+      }
     }
   };
-  const drain = async (): Promise<void> => {
+  const drain = async (apply: SourceTransform): Promise<void> => {
     try {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
         try {
-          spillPage(next.side, next.items);
-          await spills[next.side].flush();
+          transformPage(next, apply);
+          await spills.source.flush();
         } finally {
-          queuedItems -= next.items.length;
+          queuedItems -= next.length;
           for (const wake of waiters.splice(0)) wake();
         }
         // Let the responses that arrived meanwhile be read before the next page is digested.
@@ -138,18 +155,26 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
   return {
     page: async (side, body) => {
       if (failure !== undefined) throw failure;
-      const document = JSON.parse(
+      const text =
         typeof body === 'string'
           ? body
-          : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
-      ) as {
-        Items?: WireItem[];
-      } & Record<string, unknown>;
+          : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+      if (side === 'target' || transform === undefined) {
+        try {
+          const rest = readScanPage(text, rulesOf[side], onEntry[side]);
+          await spills[side].flush();
+          return rest;
+        } catch (error) {
+          failure ??= error;
+          throw error;
+        }
+      }
+      const document = JSON.parse(text) as { Items?: WireItem[] } & Record<string, unknown>;
       const items = document.Items ?? [];
       document.Items = undefined;
-      queue.push({ side, items });
+      queue.push(items);
       queuedItems += items.length;
-      draining ??= drain();
+      draining ??= drain(transform);
       // Back-pressure: at most MAX_QUEUED_ITEMS parsed items wait to be digested.
       while (queuedItems > MAX_QUEUED_ITEMS && failure === undefined)
         await new Promise<void>((resolve) => waiters.push(resolve));

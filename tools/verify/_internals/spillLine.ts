@@ -1,4 +1,5 @@
 import { ItemStates, type Observation } from '../types.js';
+import type { ScannedEntry } from './readScanPage.js';
 
 /**
  * One scanned key as a spill line, tab-separated (no field holds a tab or newline: key ids are
@@ -21,7 +22,17 @@ const STATE_CODES: Readonly<Record<string, Observation['state']>> = {
 
 /** Formats a spill line; `seen` is never absent (absent keys are not spilled). */
 export const formatSpillLine = (keyId: string, seen: Observation, sourceKey: string): string =>
-  `${keyId}\t${seen.state === ItemStates.live ? 'L' : 'T'}\t${seen.digest}\t${seen.version}\t${sourceKey}`;
+  formatEntryLine({
+    keyId,
+    tombstone: seen.state !== ItemStates.live,
+    digest: seen.digest,
+    version: seen.version,
+    sourceKey,
+  });
+
+/** Formats the spill line of a scanned item. */
+export const formatEntryLine = (entry: ScannedEntry): string =>
+  `${entry.keyId}\t${entry.tombstone ? 'T' : 'L'}\t${entry.digest}\t${entry.version}\t${entry.sourceKey}`;
 
 /** Parses a spill line. */
 export const parseSpillLine = (line: string): SpilledEntry => {
