@@ -26,7 +26,6 @@ import { readLines, SpillFiles } from './_internals/SpillFiles.js';
 import { scanTable } from './_internals/scanTable.js';
 import { parseSpillLine } from './_internals/spillLine.js';
 import { TokenBucket } from './_internals/TokenBucket.js';
-import { WorkerPageSpiller } from './_internals/WorkerPageSpiller.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './_internals/withRetries.js';
 import { compareObservations } from './compareObservations.js';
 import {
@@ -97,11 +96,6 @@ export interface VerifyOptions {
   readonly maxEntriesInMemory?: number;
   /** Items per scan page (`Limit`; DynamoDB also stops a page at 1 MB). @default 500, or fewer to fit `maxRps` */
   readonly pageSize?: number;
-  /**
-   * Parse, digest and spill scan pages in a worker thread, beside the scans (without a `transform` only:
-   * the pipeline's functions stay in this thread). @default true
-   */
-  readonly spillInWorker?: boolean;
   /** Differences kept in the report's `sample`. @default 20 */
   readonly sampleSize?: number;
   /** Repair writes in flight. @default 16 */
@@ -299,10 +293,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   const driftSample: Difference[] = [];
   const settledSample: Difference[] = [];
   let spillDir: string | undefined;
-  // Started first, so its start-up overlaps the tables' descriptions (see `spillInWorker`).
-  const worker =
-    transform === identityTransform && options.spillInWorker !== false ? new WorkerPageSpiller() : undefined;
-  let spillerToStop: PageSpiller | undefined = worker;
+  let spillerToStop: PageSpiller | undefined;
   try {
     const [sourceInfo, targetInfo] = await Promise.all([
       describeTable('verify', sourceClient, from, sourceTable, retry),
@@ -331,10 +322,11 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       targetTable,
       to,
     };
-    const spiller: PageSpiller =
-      worker !== undefined
-        ? worker.open(spillerOptions)
-        : createPageSpiller(spillerOptions, transform === identityTransform ? undefined : transform);
+    // Without a transform, source pages are read like target pages (see `createPageSpiller`).
+    const spiller = createPageSpiller(
+      spillerOptions,
+      transform === identityTransform ? undefined : transform,
+    );
     spillerToStop = spiller;
     const scanned = { source: 0, target: 0 };
     const estimatedTotal = sourceInfo.itemCount + targetInfo.itemCount;

@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynasyncError } from '../../../core/errors.js';
 import type { WireItem } from '../../../core/types.js';
 import { createPageSpiller, type PageSpillerOptions } from '../../../tools/verify/_internals/pageSpiller.js';
-import { WorkerPageSpiller } from '../../../tools/verify/_internals/WorkerPageSpiller.js';
 
 const V = '001700000000000.000000.eu-west-1';
 const wireItem = (i: number): WireItem => ({
@@ -52,66 +51,50 @@ afterEach(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-describe('WorkerPageSpiller', () => {
-  it('returns each page without its items and spills exactly what the in-thread spiller spills', async () => {
-    // Prepare
+describe('createPageSpiller', () => {
+  it('returns each page without its items, and spills the same lines from the text as through a transform', async () => {
+    // Prepare: the same pages read straight from their text, and decoded for an identity transform.
     const pages = Array.from({ length: 6 }, (_, page) =>
       Array.from({ length: 50 }, (_, i) => wireItem(page * 50 + i)),
     );
-    const inline = createPageSpiller(await optionsIn('inline'));
-    const worker = new WorkerPageSpiller(await optionsIn('worker'));
+    const fromText = createPageSpiller(await optionsIn('text'));
+    const transformed = createPageSpiller(await optionsIn('transform'), (item) => [item]);
     // Act
     const results = [];
     for (const [index, items] of pages.entries()) {
       const side = index % 2 === 0 ? 'source' : 'target';
       const lastKey = { LastEvaluatedKey: { pk: { S: `user#${index}` } } };
       results.push([
-        await inline.page(side, body(items, lastKey)),
-        await worker.page(side, body(items, lastKey)),
+        await fromText.page(side, body(items, lastKey)),
+        await transformed.page(side, body(items, lastKey)),
       ]);
     }
-    const [inlineTotals, workerTotals] = [await inline.close(), await worker.close()];
+    const [textTotals, transformTotals] = [await fromText.close(), await transformed.close()];
     // Assess
-    for (const [fromInline, fromWorker] of results) {
-      expect(fromWorker).toEqual(fromInline);
-      expect(fromWorker).not.toHaveProperty('Items', expect.anything());
-      expect(fromWorker).toHaveProperty('LastEvaluatedKey');
+    for (const [read, parsed] of results) {
+      expect(read).toEqual({ ...parsed, Items: undefined });
+      expect(read).not.toHaveProperty('Items', expect.anything());
+      expect(read).toHaveProperty('LastEvaluatedKey');
     }
-    expect(workerTotals).toEqual(inlineTotals);
-    expect(workerTotals.live.source + workerTotals.tombstones.source).toBe(150);
-    const [inlineDir, workerDir] = dirs as [string, string];
-    expect(await filesOf(workerDir)).toEqual(await filesOf(inlineDir));
+    expect(textTotals).toEqual(transformTotals);
+    expect(textTotals.live.source + textTotals.tombstones.source).toBe(150);
+    expect(textTotals.tombstones.source).toBe(30);
+    const [textDir, transformDir] = dirs as [string, string];
+    expect(await filesOf(textDir)).toEqual(await filesOf(transformDir));
   });
 
-  it('rejects a page whose items lack the target key with verify.keySchemaMismatch, across the thread', async () => {
+  it('rejects a page whose items lack the target key with verify.keySchemaMismatch, and every page after it', async () => {
     // Prepare
-    const worker = new WorkerPageSpiller(await optionsIn('mismatch', { targetKeyNames: ['id'] }));
+    const spiller = createPageSpiller(await optionsIn('mismatch', { targetKeyNames: ['id'] }));
     // Act
-    const error = await worker.page('source', body([wireItem(1)], {})).then(
+    const error = await spiller.page('source', body([wireItem(1)], {})).then(
       () => undefined,
       (failure: unknown) => failure,
     );
-    await worker.destroy();
     // Assess
     expect(error).toBeInstanceOf(DynasyncError);
     expect((error as DynasyncError).code).toBe('verify.keySchemaMismatch');
-    await expect(worker.page('source', body([wireItem(2)], {}))).rejects.toThrow();
-  });
-
-  it('starts before it has options and refuses pages until it is opened', async () => {
-    // Prepare
-    const worker = new WorkerPageSpiller();
-    // Act
-    const early = await worker.page('source', body([wireItem(1)], {})).then(
-      () => undefined,
-      (failure: unknown) => failure,
-    );
-    worker.open(await optionsIn('late'));
-    const rest = await worker.page('source', body([wireItem(2)], { Count: 1 }));
-    const totals = await worker.close();
-    // Assess
-    expect(String(early)).toMatch(/before its options/);
-    expect(rest).toMatchObject({ Count: 1 });
-    expect(totals.live.source).toBe(1);
+    await expect(spiller.page('target', body([{ id: { S: 'x' } }], {}))).rejects.toThrow(/no id/);
+    await spiller.destroy();
   });
 });
