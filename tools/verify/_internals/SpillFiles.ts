@@ -3,27 +3,34 @@ import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-/** Buffered text per partition before it is appended to the partition's file. */
-const FLUSH_BYTES = 32 * 1024;
-/** Text handed to the disk but not yet written, beyond which {@link SpillFiles.flush} waits. */
+/** Bytes buffered per partition before they are appended to the partition's file. */
+const BUFFER_BYTES = 32 * 1024;
+/** Bytes handed to the disk but not yet written, beyond which {@link SpillFiles.flush} waits. */
 const HIGH_WATER_BYTES = 8 * 1024 * 1024;
+const NEWLINE = 10;
 
 /**
- * Lines spilled to disk by partition: one append-only file per partition, with a small buffer
+ * Lines spilled to disk by partition: one append-only file per partition, with a 32 KiB buffer
  * each. Memory is `partitions × 32 KiB` of buffers plus at most 8 MiB being written, whatever the
  * table size. {@link flush} is the back-pressure point: a scan awaits it after each page, and it
  * only waits when the disk falls behind.
+ *
+ * Lines are encoded into the buffers as they are added, and written buffers are used again: the
+ * lines die young instead of waiting for their partition's write on the heap (where, promoted, they
+ * stayed until the next full garbage collection and peak memory grew with the table's size).
  */
 export class SpillFiles {
   /** Lines written per partition. */
   public readonly counts: number[];
   /** Bytes written in all. */
   public bytes = 0;
-  /** Lines added since the last flush, per partition (they may share memory with a scan page). */
-  private readonly fresh: string[][];
-  /** Flat text chunks waiting to be written, per partition. */
-  private readonly buffers: string[][];
-  private readonly sizes: number[];
+  /** The buffer each partition is filling, and how far. */
+  private readonly filling: Array<Buffer | undefined>;
+  private readonly filled: number[];
+  /** Full buffers waiting for {@link flush}, per partition (with their lengths). */
+  private readonly full: Array<Array<readonly [Buffer, number]>>;
+  /** Written buffers, ready to fill again. */
+  private readonly free: Buffer[] = [];
   private readonly handles: Array<FileHandle | undefined>;
   private readonly pending: Array<Promise<void>>;
   private readonly writing = new Set<Promise<void>>();
@@ -36,9 +43,9 @@ export class SpillFiles {
     public readonly partitions: number,
   ) {
     this.counts = new Array<number>(partitions).fill(0);
-    this.fresh = Array.from({ length: partitions }, () => []);
-    this.buffers = Array.from({ length: partitions }, () => []);
-    this.sizes = new Array<number>(partitions).fill(0);
+    this.filling = new Array<Buffer | undefined>(partitions).fill(undefined);
+    this.filled = new Array<number>(partitions).fill(0);
+    this.full = Array.from({ length: partitions }, () => []);
     this.handles = new Array<FileHandle | undefined>(partitions).fill(undefined);
     this.pending = Array.from({ length: partitions }, () => Promise.resolve());
   }
@@ -60,9 +67,34 @@ export class SpillFiles {
 
   /** Adds a line (without its newline; it must contain none). */
   public add(partition: number, line: string): void {
-    this.fresh[partition]!.push(line);
-    this.sizes[partition]! += line.length + 1;
     this.counts[partition]! += 1;
+    const most = line.length * 3 + 1; // UTF-8 bytes, at most
+    if (most > BUFFER_BYTES) {
+      this.seal(partition);
+      const bytes = Buffer.from(`${line}\n`);
+      this.full[partition]!.push([bytes, bytes.length]);
+      return;
+    }
+    let buffer = this.filling[partition];
+    if (buffer === undefined || this.filled[partition]! + most > BUFFER_BYTES) {
+      this.seal(partition);
+      buffer = this.free.pop() ?? Buffer.allocUnsafeSlow(BUFFER_BYTES);
+      this.filling[partition] = buffer;
+    }
+    let at = this.filled[partition]!;
+    at += buffer.write(line, at, 'utf8');
+    buffer[at] = NEWLINE;
+    this.filled[partition] = at + 1;
+  }
+
+  /** Moves a partition's buffer, if it holds anything, to the ones waiting to be written. */
+  private seal(partition: number): void {
+    const buffer = this.filling[partition];
+    const length = this.filled[partition]!;
+    if (buffer === undefined || length === 0) return;
+    this.full[partition]!.push([buffer, length]);
+    this.filling[partition] = undefined;
+    this.filled[partition] = 0;
   }
 
   /**
@@ -73,17 +105,11 @@ export class SpillFiles {
   public async flush(all = false): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     for (let partition = 0; partition < this.partitions; partition += 1) {
-      // Joining copies the lines into one flat string: a line built from a scan page's strings
-      // could otherwise keep the whole page alive until its partition is written.
-      if (this.fresh[partition]!.length > 0) {
-        this.buffers[partition]!.push(`${this.fresh[partition]!.join('\n')}\n`);
-        this.fresh[partition] = [];
-      }
-      if (this.sizes[partition]! === 0 || (!all && this.sizes[partition]! < FLUSH_BYTES)) continue;
-      const text = this.buffers[partition]!.join('');
-      const bytes = this.sizes[partition]!;
-      this.buffers[partition] = [];
-      this.sizes[partition] = 0;
+      if (all) this.seal(partition);
+      const buffers = this.full[partition]!;
+      if (buffers.length === 0) continue;
+      this.full[partition] = [];
+      const bytes = buffers.reduce((sum, [, length]) => sum + length, 0);
       this.writingBytes += bytes;
       // One write at a time per file, in order.
       const write: Promise<void> = this.pending[partition]!.then(async () => {
@@ -92,8 +118,12 @@ export class SpillFiles {
           handle = await open(this.path(partition), 'a');
           this.handles[partition] = handle;
         }
-        await handle.appendFile(text);
-        this.bytes += Buffer.byteLength(text);
+        for (const [buffer, length] of buffers) {
+          for (let done = 0; done < length; )
+            done += (await handle.write(buffer, done, length - done)).bytesWritten;
+          this.bytes += length;
+          if (buffer.length === BUFFER_BYTES) this.free.push(buffer);
+        }
       })
         .catch((error: unknown) => {
           this.failure ??= error;
@@ -118,6 +148,7 @@ export class SpillFiles {
       await Promise.all(this.writing);
       await Promise.all(this.handles.map((handle) => handle?.close()));
       this.handles.fill(undefined);
+      this.free.length = 0;
     }
   }
 
