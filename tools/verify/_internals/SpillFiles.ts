@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 
 /** Bytes buffered per partition before they are appended to the partition's file. */
 const BUFFER_BYTES = 32 * 1024;
@@ -158,21 +157,42 @@ export class SpillFiles {
   }
 }
 
-/** The lines of a file, streamed (none when the file does not exist). */
-export async function* readLines(path: string): AsyncGenerator<string> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-  const opened = await new Promise<boolean>((resolve, reject) => {
-    stream.once('open', () => resolve(true));
-    stream.once('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'ENOENT' ? resolve(false) : reject(error),
-    );
-  });
-  if (!opened) return;
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+/** Bytes read from a spill file at a time. */
+const READ_BYTES = 1024 * 1024;
+
+/**
+ * The lines of a file, a chunk at a time (each an array of whole, non-empty lines; none when the file
+ * does not exist). Reads 1 MiB at a time and splits it itself: about three times faster than
+ * `readline`, which spends an event and a promise on every line.
+ */
+export async function* readLineChunks(path: string): AsyncGenerator<string[]> {
+  let handle: FileHandle;
   try {
-    for await (const line of lines) if (line !== '') yield line;
-  } finally {
-    lines.close();
-    stream.destroy();
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
   }
+  try {
+    const buffer = Buffer.allocUnsafe(READ_BYTES);
+    const decoder = new StringDecoder('utf8');
+    let carry = '';
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null);
+      if (bytesRead === 0) break;
+      const lines = (carry + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
+      carry = lines.pop()!;
+      const whole = lines.filter((line) => line !== '');
+      if (whole.length > 0) yield whole;
+    }
+    const last = carry + decoder.end();
+    if (last !== '') yield [last];
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The lines of a file, one at a time (none when the file does not exist). */
+export async function* readLines(path: string): AsyncGenerator<string> {
+  for await (const lines of readLineChunks(path)) yield* lines;
 }

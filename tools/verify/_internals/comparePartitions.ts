@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { VerifyErrorCodes, verifyError } from '../errors.js';
 import { partitionOf } from './partitionOf.js';
-import { readLines, SpillFiles } from './SpillFiles.js';
+import { readLineChunks, SpillFiles } from './SpillFiles.js';
 import { keyIdOfLine, sameObservation } from './spillLine.js';
 
 /** Sub-partitions of a partition that is too large to hold. */
@@ -27,7 +27,7 @@ export interface ComparePartitionsOptions {
   readonly maxEntriesInMemory: number;
   /** Called for each key whose lines differ (either may be missing); it decides whether it is a candidate. */
   readonly onDifferent: (sourceLine: string | undefined, targetLine: string | undefined) => void;
-  /** Back-pressure of whatever `onDifferent` writes to: awaited every 1,000 lines. */
+  /** Back-pressure of whatever `onDifferent` writes to: awaited after each chunk of lines read. */
   readonly flush: () => Promise<void>;
   readonly onPartition?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
@@ -69,11 +69,10 @@ export const comparePartitions = async (options: ComparePartitionsOptions): Prom
         ['source', sourcePath],
         ['target', targetPath],
       ] as const) {
-        let lines = 0;
-        for await (const line of readLines(path)) {
-          parts[side].add(partitionOf(keyIdOfLine(line), level + 1, SPLIT_FANOUT), line);
-          lines += 1;
-          if (lines % 1_000 === 0) await parts[side].flush();
+        for await (const lines of readLineChunks(path)) {
+          for (const line of lines)
+            parts[side].add(partitionOf(keyIdOfLine(line), level + 1, SPLIT_FANOUT), line);
+          await parts[side].flush();
         }
         await parts[side].close();
         await rm(path, { force: true });
@@ -89,19 +88,19 @@ export const comparePartitions = async (options: ComparePartitionsOptions): Prom
       return;
     }
     const held = new Map<string, string>();
-    for await (const line of readLines(sourcePath)) {
-      held.set(keyIdOfLine(line), line);
+    for await (const lines of readLineChunks(sourcePath)) {
+      for (const line of lines) held.set(keyIdOfLine(line), line);
       if (held.size > stats.peakEntries) stats.peakEntries = held.size;
     }
-    let lines = 0;
-    for await (const line of readLines(targetPath)) {
-      const keyId = keyIdOfLine(line);
-      const sourceLine = held.get(keyId);
-      if (sourceLine !== undefined) held.delete(keyId);
-      if (sourceLine === undefined || !sameObservation(sourceLine, line))
-        options.onDifferent(sourceLine, line);
-      lines += 1;
-      if (lines % 1_000 === 0) await options.flush();
+    for await (const lines of readLineChunks(targetPath)) {
+      for (const line of lines) {
+        const keyId = keyIdOfLine(line);
+        const sourceLine = held.get(keyId);
+        if (sourceLine !== undefined) held.delete(keyId);
+        if (sourceLine === undefined || !sameObservation(sourceLine, line))
+          options.onDifferent(sourceLine, line);
+      }
+      await options.flush();
     }
     for (const sourceLine of held.values()) options.onDifferent(sourceLine, undefined);
     held.clear();
