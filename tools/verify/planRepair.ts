@@ -1,4 +1,7 @@
 import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { readMergeMetadata } from '../../conflict/merge/itemState.js';
+import { decideMerge } from '../../conflict/merge/mergeItems.js';
+import { MergeDecisions, type MergeNames } from '../../conflict/merge/types.js';
 import { compareVersions, encodeVersion, tryDecodeVersion } from '../../conflict/version.js';
 import type { MetadataNames } from '../../core/config/topology.js';
 import type { AttributeValue, Item } from '../../core/types.js';
@@ -150,6 +153,29 @@ export const predictRepair = (
   if (!isValidVersion(current))
     return current === undefined ? RepairOutcomes.wouldRepair : RepairOutcomes.wouldSkip;
   return current.S <= plan.version ? RepairOutcomes.wouldRepair : RepairOutcomes.wouldSkip;
+};
+
+/**
+ * {@link predictRepair} under `conflict.strategy: "merge"`, where vector clocks decide (see
+ * `sendMergeRepair`): a target whose clock covers the source's is left alone; after it or concurrent
+ * with it, the repair writes (the source's item, or the two merged).
+ */
+export const predictMergeRepair = (
+  plan: RepairPlan,
+  target: Item | undefined,
+  names: MergeNames,
+): RepairOutcome => {
+  if (plan.type === 'skip') return RepairOutcomes.wouldSkip;
+  if (plan.condition.type === 'unchanged' || target === undefined) return RepairOutcomes.wouldRepair;
+  try {
+    const decision = decideMerge(
+      readMergeMetadata(plan.item, names).clock,
+      readMergeMetadata(target, names).clock,
+    );
+    return decision === MergeDecisions.stale ? RepairOutcomes.wouldSkip : RepairOutcomes.wouldRepair;
+  } catch {
+    return RepairOutcomes.wouldSkip; // metadata that is not dynasync's: the merge writer refuses it
+  }
 };
 
 /**

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
+import { mergeNamesFor } from '../../conflict/merge/types.js';
 import { decodeItem } from '../../core/codec.js';
 import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { differingAttributes } from '../../core/equality.js';
 import type { Item, WireItem } from '../../core/types.js';
+import { createMergeWriter } from '../../replicator/merge/createMergeWriter.js';
+import type { ReplicatorLogger } from '../../replicator/processBatch.js';
 import { describeTable } from '../_shared/describeTable.js';
 import { BATCH_GET_KEYS, batchGetConsistent } from './_internals/batchGetConsistent.js';
 import { comparePartitions } from './_internals/comparePartitions.js';
@@ -37,7 +40,8 @@ import {
   observe,
 } from './digest.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
-import { planRepair, predictRepair, type RepairContext } from './planRepair.js';
+import { planRepair, predictMergeRepair, predictRepair, type RepairContext } from './planRepair.js';
+import { type MergeRepairTarget, sendMergeRepair } from './sendMergeRepair.js';
 import { sendRepair } from './sendRepair.js';
 import { type ObservationPair, settleDecision } from './settleDecision.js';
 import {
@@ -111,6 +115,14 @@ export interface VerifyOptions {
   /** Retries of reads and repair writes. @default 10 attempts, 50 ms base, 5 s max delay */
   readonly retry?: Partial<RetryPolicy>;
 }
+
+/** The merge writer's log: verify reports repairs itself (the audit sink, when configured, still gets each conflict). */
+const SILENT_LOGGER: ReplicatorLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** Candidate chunks (of up to 100 keys) re-read at once. */
 const CHUNK_CONCURRENCY = 4;
@@ -435,6 +447,28 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       } else if (driftSample.length < settings.sampleSize) driftSample.push(difference);
       await options.onDifference?.(difference);
     };
+    // Under the merge strategy a repair is delivered like a replicated change: merged, not overwritten.
+    const mergeRepair: MergeRepairTarget | undefined =
+      config.conflict.strategy === 'merge' && options.repair === true && options.dryRun !== true
+        ? {
+            writer: createMergeWriter({
+              config,
+              conflict: config.conflict,
+              region: from,
+              logger: SILENT_LOGGER,
+              writerOptions: {
+                peers: { [to]: { client: targetClient, tableName: targetTable } },
+                names,
+                baseDelayMs: retry.baseDelayMs,
+                maxDelayMs: retry.maxDelayMs,
+              },
+            }),
+            peer: to,
+            keyNames: targetKeyNames,
+            now,
+          }
+        : undefined;
+    const mergeNames = mergeNamesFor(config.metadata.prefix);
     const repairOne = async (
       kind: DriftKind,
       sourceItem: Item | undefined,
@@ -449,13 +483,18 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       }
       const plan = planRepair(kind, sourceItem, targetItem, repairContext(readAtMs));
       if (options.dryRun === true) {
-        const outcome = predictRepair(plan, targetItem, names);
+        const outcome =
+          config.conflict.strategy === 'merge'
+            ? predictMergeRepair(plan, targetItem, mergeNames)
+            : predictRepair(plan, targetItem, names);
         return plan.type === 'skip'
           ? { outcome, action: plan.action, code: plan.code }
           : { outcome, action: plan.action };
       }
       if (plan.type === 'skip')
         return { outcome: RepairOutcomes.skipped, action: plan.action, code: plan.code };
+      if (mergeRepair !== undefined && plan.condition.type === 'notNewer')
+        return repairLimit(() => sendMergeRepair(mergeRepair, plan, options.signal));
       return repairLimit(() => sendRepair(targetClient, targetTable, plan, names, retry, options.signal));
     };
 

@@ -35,6 +35,8 @@ export interface RegionPairOptions {
   readonly topology?: 'active-active' | 'one-way';
   /** @default pk (S) */
   readonly keys?: KeyDefinition;
+  /** The config's `conflict` section. @default last-writer-wins */
+  readonly conflict?: Record<string, unknown>;
 }
 
 /** Creates a table in each region (source on instance 0, target on instance 1) and a config naming them. */
@@ -52,6 +54,7 @@ export const regionPair = async (options: RegionPairOptions = {}): Promise<Regio
       options.topology === 'one-way'
         ? { type: 'one-way', from: SOURCE, to: [TARGET] }
         : { type: 'active-active' },
+    ...(options.conflict === undefined ? {} : { conflict: options.conflict }),
   });
   const clients = createDynamoClients(config);
   const keys = options.keys ?? { partitionKey: { name: 'pk', type: 'S' } };
