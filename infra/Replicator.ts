@@ -17,6 +17,11 @@ import { echoFilterPatterns } from './echoFilter.js';
 import type { MaskingKey } from './MaskingKey.js';
 import { ReplicatorMonitoring } from './ReplicatorMonitoring.js';
 import { lambdaConfigDocument, resolveDeploy } from './resolveDeploy.js';
+import { bundleCommands, userModulesOf, withBundledModules } from './userModules.js';
+
+/** Gives an ES module bundle the `require()` its CommonJS dependencies call. */
+const REQUIRE_SHIM =
+  "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);";
 
 /** The repository root (infra/ sits in it). */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -179,11 +184,14 @@ export class Replicator extends Construct {
         removalPolicy,
       });
 
+    // Merge and map modules the config names are bundled with the function, and the config it reads
+    // points at them there.
+    const userModules = userModulesOf(config, region);
     const peerRoles = Object.fromEntries(
       peers.flatMap((peer) => (peer.writerRoleArn === undefined ? [] : [[peer.region, peer.writerRoleArn]])),
     );
     const environment: Record<string, string> = {
-      [LambdaEnv.config]: lambdaConfigDocument(config),
+      [LambdaEnv.config]: lambdaConfigDocument(withBundledModules(config, userModules)),
       [LambdaEnv.region]: region,
       [LambdaEnv.deadLetterQueueUrl]: this.deadLetterQueue.queue.queueUrl,
       NODE_OPTIONS: '--enable-source-maps',
@@ -227,8 +235,17 @@ export class Replicator extends Construct {
         sourceMap: true,
         mainFields: ['module', 'main'],
         // CommonJS dependencies (the AWS SDK) call require(); an ES module bundle has none of its own.
-        banner:
-          "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);",
+        banner: REQUIRE_SHIM,
+        ...(userModules.length === 0
+          ? {}
+          : {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  bundleCommands(userModules, outputDir, REQUIRE_SHIM),
+              },
+            }),
         bundleAwsSDK: true,
         externalModules: [],
         forceDockerBundling: false,
