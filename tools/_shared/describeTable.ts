@@ -1,6 +1,6 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
-import { type RetryPolicy, withRetries } from '../verify/_internals/withRetries.js';
+import { type RetryPolicy, withRetries } from './withRetries.js';
 
 /** What the tools need to know of a table. */
 export interface TableInfo {

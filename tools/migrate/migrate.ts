@@ -7,10 +7,10 @@ import { FileCheckpointStore } from '../../replicator/poller/FileCheckpointStore
 import { StreamPoller } from '../../replicator/poller/StreamPoller.js';
 import type { ReplicatorLogger } from '../../replicator/processBatch.js';
 import { describeTable } from '../_shared/describeTable.js';
+import { DEFAULT_RETRY } from '../_shared/withRetries.js';
 import { AdaptiveConcurrency } from '../backfill/_internals/AdaptiveConcurrency.js';
 import { backfill } from '../backfill/backfill.js';
 import type { BackfillReport } from '../backfill/types.js';
-import { DEFAULT_RETRY } from '../verify/_internals/withRetries.js';
 import type { VerifyReport } from '../verify/types.js';
 import { verify } from '../verify/verify.js';
 import { checkedTransform, loadTransform, type TransformModule } from './loadTransform.js';

@@ -3,7 +3,7 @@ import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { MetadataNames } from '../../core/config/topology.js';
 import { itemSize, MAX_ITEM_BYTES } from '../../core/itemSize.js';
 import { backoffDelay, classifyError, ErrorClasses } from '../../replicator/classifyError.js';
-import type { RetryPolicy } from './_internals/withRetries.js';
+import type { RetryPolicy } from '../_shared/withRetries.js';
 import { buildRepairInput, type RepairPlan } from './planRepair.js';
 import { RepairOutcomes, type RepairResult, RepairSkipCodes } from './types.js';
 

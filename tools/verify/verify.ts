@@ -12,11 +12,14 @@ import { differingAttributes } from '../../core/equality.js';
 import type { Item, WireItem } from '../../core/types.js';
 import { createMergeWriter } from '../../replicator/merge/createMergeWriter.js';
 import type { ReplicatorLogger } from '../../replicator/processBatch.js';
+import { createReadClients } from '../_shared/createReadClients.js';
 import { describeTable } from '../_shared/describeTable.js';
+import { linkedAbort } from '../_shared/linkedAbort.js';
+import { scanTable } from '../_shared/scanTable.js';
+import { TokenBucket } from '../_shared/TokenBucket.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../_shared/withRetries.js';
 import { BATCH_GET_KEYS, batchGetConsistent } from './_internals/batchGetConsistent.js';
 import { comparePartitions } from './_internals/comparePartitions.js';
-import { createReadClients } from './_internals/createReadClients.js';
-import { linkedAbort } from './_internals/linkedAbort.js';
 import {
   createPageSpiller,
   type PageSpiller,
@@ -26,10 +29,7 @@ import {
   spillName,
 } from './_internals/pageSpiller.js';
 import { readLines, SpillFiles } from './_internals/SpillFiles.js';
-import { scanTable } from './_internals/scanTable.js';
 import { parseSpillLine } from './_internals/spillLine.js';
-import { TokenBucket } from './_internals/TokenBucket.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './_internals/withRetries.js';
 import { compareObservations } from './compareObservations.js';
 import {
   type AnyItem,

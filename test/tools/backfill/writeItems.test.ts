@@ -2,6 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { metadataNamesFor } from '../../../core/config/topology.js';
 import type { Item } from '../../../core/types.js';
+import { TokenBucket } from '../../../tools/_shared/TokenBucket.js';
+import { DEFAULT_RETRY } from '../../../tools/_shared/withRetries.js';
 import { AdaptiveConcurrency } from '../../../tools/backfill/_internals/AdaptiveConcurrency.js';
 import { batchWriteBody } from '../../../tools/backfill/_internals/batchWriteBody.js';
 import {
@@ -10,8 +12,6 @@ import {
   writeBatches,
 } from '../../../tools/backfill/_internals/writeItems.js';
 import type { BackfillWrite } from '../../../tools/backfill/planBackfill.js';
-import { TokenBucket } from '../../../tools/verify/_internals/TokenBucket.js';
-import { DEFAULT_RETRY } from '../../../tools/verify/_internals/withRetries.js';
 
 const TABLE = 'target-table';
 

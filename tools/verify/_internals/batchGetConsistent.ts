@@ -8,9 +8,9 @@ import {
 import { itemSize } from '../../../core/itemSize.js';
 import type { Item } from '../../../core/types.js';
 import { backoffDelay } from '../../../replicator/classifyError.js';
+import type { TokenBucket } from '../../_shared/TokenBucket.js';
+import { type RetryPolicy, withRetries } from '../../_shared/withRetries.js';
 import { VerifyErrorCodes, verifyError } from '../errors.js';
-import type { TokenBucket } from './TokenBucket.js';
-import { type RetryPolicy, withRetries } from './withRetries.js';
 
 /** Keys per BatchGetItem request (DynamoDB's limit). */
 export const BATCH_GET_KEYS = 100;

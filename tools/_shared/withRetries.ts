@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { DynasyncError } from '../../../core/errors.js';
-import { backoffDelay, classifyError, ErrorClasses } from '../../../replicator/classifyError.js';
+import { DynasyncError } from '../../core/errors.js';
+import { backoffDelay, classifyError, ErrorClasses } from '../../replicator/classifyError.js';
 
 /** How reads retry transient failures (throttling, 5xx, dropped connections). */
 export interface RetryPolicy {

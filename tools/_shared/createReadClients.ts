@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Config } from '../../../core/config/types.js';
-import { clientConfigFor } from '../../../replicator/clients.js';
+import type { Config } from '../../core/config/types.js';
+import { clientConfigFor } from '../../replicator/clients.js';
 
 /**
  * One DynamoDB client per region for verify's own use: the replicator's settings (endpoint, keep-alive

@@ -4,8 +4,8 @@ import {
   type ScanCommandInput,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { DynasyncError } from '../../../core/errors.js';
-import { VerifyErrorCodes, verifyError } from '../errors.js';
+import { DynasyncError } from '../../core/errors.js';
+import { VerifyErrorCodes, verifyError } from '../verify/errors.js';
 import { linkedAbort } from './linkedAbort.js';
 import { type ScanBodyHandler, withScanBodyHandler } from './scanBody.js';
 import type { TokenBucket } from './TokenBucket.js';
