@@ -51,6 +51,24 @@ export const oversizeError = (write: PlannedWrite): DynasyncError | undefined =>
   );
 };
 
+/**
+ * The result of a write whose item is too large ({@link oversizeError}): permanent, never sent
+ * (attempts 0); `undefined` when it fits.
+ */
+export const oversizeResult = (write: PlannedWrite, nowMs: number): WriteResult | undefined => {
+  const error = oversizeError(write);
+  if (error === undefined) return undefined;
+  const at = new Date(nowMs).toISOString();
+  return {
+    write,
+    outcome: WriteOutcomes.permanent,
+    attempts: 0,
+    error,
+    firstFailureAt: at,
+    lastFailureAt: at,
+  };
+};
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const errorName = (error: unknown): string =>
@@ -110,18 +128,8 @@ export class PeerWriter {
   ): Promise<WriteResult> {
     const target = this.options.peers[write.peer];
     if (target === undefined) throw new Error(`PeerWriter: no client for peer region "${write.peer}"`);
-    const tooLarge = oversizeError(write);
-    if (tooLarge !== undefined) {
-      const at = new Date(this.now()).toISOString();
-      return {
-        write,
-        outcome: WriteOutcomes.permanent,
-        attempts: 0,
-        error: tooLarge,
-        firstFailureAt: at,
-        lastFailureAt: at,
-      };
-    }
+    const tooLarge = oversizeResult(write, this.now());
+    if (tooLarge !== undefined) return tooLarge;
     const input = buildPutInput(target.tableName, write.change, this.options.names);
     let firstFailureAt: string | undefined;
     let lastFailureAt: string | undefined;

@@ -13,7 +13,7 @@ import { differingAttributes } from '../../core/equality.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
 import { backoffDelay, classifyError, ErrorClasses } from '../classifyError.js';
-import { oversizeError, PeerWriter, type PeerWriterOptions } from '../PeerWriter.js';
+import { oversizeResult, PeerWriter, type PeerWriterOptions } from '../PeerWriter.js';
 import { type PlannedWrite, WriteOutcomes, type WriteResult } from '../types.js';
 import {
   type ConflictAuditEntry,
@@ -150,18 +150,8 @@ export class MergePeerWriter extends PeerWriter {
       firstFailureAt ??= lastFailureAt;
       return lastFailureAt;
     };
-    const tooLarge = oversizeError(write);
-    if (tooLarge !== undefined) {
-      const at = failedAt();
-      return {
-        write,
-        outcome: WriteOutcomes.permanent,
-        attempts: 0,
-        error: tooLarge,
-        firstFailureAt: at,
-        lastFailureAt: at,
-      };
-    }
+    const tooLarge = oversizeResult(write, now());
+    if (tooLarge !== undefined) return tooLarge;
 
     const call = async <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
       for (let retry = 0; ; retry += 1) {
