@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../../../tools/verify/_internals/partitionOf.js';
 import {
-  formatSpillLine,
+  formatEntryLine,
   keyIdOfLine,
   parseSpillLine,
   sameObservation,
@@ -52,8 +52,15 @@ describe('spill lines', () => {
   it('round-trip, and two lines are the same observation exactly when key, state, digest and version agree', () => {
     checkProperty(
       fc.property(field, field, observation, observation, field, (keyA, keyB, a, b, sourceKey) => {
-        const lineA = formatSpillLine(keyA, a, sourceKey);
-        const lineB = formatSpillLine(keyB, b, `${sourceKey}x`);
+        const entry = (keyId: string, seen: typeof a, source: string) => ({
+          keyId,
+          tombstone: seen.state === 'tombstone',
+          digest: seen.digest,
+          version: seen.version,
+          sourceKey: source,
+        });
+        const lineA = formatEntryLine(entry(keyA, a, sourceKey));
+        const lineB = formatEntryLine(entry(keyB, b, `${sourceKey}x`));
         expect(parseSpillLine(lineA)).toEqual({ keyId: keyA, observation: a, sourceKey });
         expect(keyIdOfLine(lineA)).toBe(keyA);
         const same = keyA === keyB && a.state === b.state && a.digest === b.digest && a.version === b.version;

@@ -48,7 +48,7 @@ export interface PageSpiller {
    * Handles one Scan response body: parses it and resolves with the document without `Items` (for the
    * next request) while its items are digested and spilled after; waits when too many are queued.
    */
-  page(side: Side, body: Uint8Array | string): Promise<Record<string, unknown>>;
+  page(side: Side, body: Uint8Array): Promise<Record<string, unknown>>;
   /** Writes everything and closes the files. */
   close(): Promise<SpillTotals>;
   /** Stops at once, writing nothing more (after a failed or aborted scan); safe to call after close. */
@@ -95,10 +95,6 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
     checkKey: (present) => checkKey(present, side),
   });
   const rulesOf: Record<Side, ScanPageRules> = { source: pageRules('source'), target: pageRules('target') };
-  const onEntry: Record<Side, (entry: ScannedEntry) => void> = {
-    source: (entry) => spillEntry('source', entry),
-    target: (entry) => spillEntry('target', entry),
-  };
   const spillEntry = (side: Side, entry: ScannedEntry): void => {
     if (entry.tombstone) tombstones[side] += 1;
     else live[side] += 1;
@@ -155,13 +151,10 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
   return {
     page: async (side, body) => {
       if (failure !== undefined) throw failure;
-      const text =
-        typeof body === 'string'
-          ? body
-          : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+      const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
       if (side === 'target' || transform === undefined) {
         try {
-          const rest = readScanPage(text, rulesOf[side], onEntry[side]);
+          const rest = readScanPage(text, rulesOf[side], (entry) => spillEntry(side, entry));
           await spills[side].flush();
           return rest;
         } catch (error) {

@@ -20,16 +20,6 @@ const STATE_CODES: Readonly<Record<string, Observation['state']>> = {
   T: ItemStates.tombstone,
 };
 
-/** Formats a spill line; `seen` is never absent (absent keys are not spilled). */
-export const formatSpillLine = (keyId: string, seen: Observation, sourceKey: string): string =>
-  formatEntryLine({
-    keyId,
-    tombstone: seen.state !== ItemStates.live,
-    digest: seen.digest,
-    version: seen.version,
-    sourceKey,
-  });
-
 /** Formats the spill line of a scanned item. */
 export const formatEntryLine = (entry: ScannedEntry): string =>
   `${entry.keyId}\t${entry.tombstone ? 'T' : 'L'}\t${entry.digest}\t${entry.version}\t${entry.sourceKey}`;
