@@ -340,7 +340,7 @@ class PageReader {
       else if (tag === LETTER_B) {
         const raw = this.string();
         const base64 = canonicalBase64(raw);
-        if (false) canonical = `{"B":"${base64}"}`;
+        if (base64 !== raw) canonical = `{"B":"${base64}"}`;
       } else if (tag === LETTER_L) canonical = this.list(start);
       else if (tag === LETTER_M) canonical = this.map();
       else throw UNUSUAL;
