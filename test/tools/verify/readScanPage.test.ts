@@ -218,6 +218,35 @@ describe('readScanPage', () => {
     expect(parse.mock.calls.map(([input]) => input)).toEqual(['20', '{"pk":{"S":"user#19"},"sk":{"N":"2"}}']);
   });
 
+  it('spells again each value DynamoDB could send another way, so equal values digest alike', () => {
+    // Prepare: the same item in its canonical spelling and in every other one the reader handles.
+    const canonical = {
+      pk: { S: 'a' },
+      sk: { N: '1.5' },
+      b: { B: 'AQ==' },
+      ss: { SS: ['x', 'y'] },
+      ns: { NS: ['-1', '2.5'] },
+      bs: { BS: ['AA==', 'AQ=='] },
+      m: { M: { a: { N: '10' }, b: { L: [{ N: '0' }, { B: 'Ag==' }] } } },
+    };
+    const other = {
+      m: { M: { b: { L: [{ N: '-0' }, { B: 'Ag' }] }, a: { N: '1E+1' } } },
+      bs: { BS: ['AQ', 'AA=='] },
+      ns: { NS: ['2.50', '-1.0'] },
+      ss: { SS: ['y', 'x'] },
+      b: { B: 'AQ' },
+      sk: { N: '15E-1' },
+      pk: { S: 'a' },
+    };
+    const rules = rulesFor(true);
+    const read = (item: object) => fast(JSON.stringify({ Items: [item] }), rules);
+    // Act
+    const [fromCanonical, fromOther] = [read(canonical), read(other)];
+    // Assess
+    expect(fromOther).toEqual(fromCanonical);
+    expect(fromOther).toEqual(reference(JSON.stringify({ Items: [other] }), rules));
+  });
+
   it('leaves a name given twice (never sent by DynamoDB) to JSON.parse: the last one counts', () => {
     const rules = rulesFor(true);
     for (const text of [
