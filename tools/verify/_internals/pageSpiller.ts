@@ -88,13 +88,16 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
         { side, table: options.targetTable, keyNames: options.targetKeyNames },
       );
   };
-  const pageRules = (side: Side): ScanPageRules => ({
+  const pageRules = (side: Side, withSourceKey: boolean): ScanPageRules => ({
     rules,
     keyNames: options.targetKeyNames,
-    ...(side === 'source' && !options.sameKeys ? { sourceKeyNames: options.sourceKeyNames } : {}),
+    ...(withSourceKey ? { sourceKeyNames: options.sourceKeyNames } : {}),
     checkKey: (present) => checkKey(present, side),
   });
-  const rulesOf: Record<Side, ScanPageRules> = { source: pageRules('source'), target: pageRules('target') };
+  const rulesOf: Record<Side, ScanPageRules> = {
+    source: pageRules('source', !options.sameKeys),
+    target: pageRules('target', false),
+  };
   const spillEntry = (side: Side, entry: ScannedEntry): void => {
     if (entry.tombstone) tombstones[side] += 1;
     else live[side] += 1;
@@ -107,11 +110,7 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
   let failure: unknown;
   const waiters: Array<() => void> = [];
   // A transform's outputs are keyed like the target; the source key is the scanned item's.
-  const outputRules: ScanPageRules = {
-    rules,
-    keyNames: options.targetKeyNames,
-    checkKey: (present) => checkKey(present, 'source'),
-  };
+  const outputRules = pageRules('source', false);
   const transformPage = (items: readonly WireItem[], apply: SourceTransform): void => {
     for (const item of items) {
       if (isDeleteMarker(item, names)) tombstones.source += 1;

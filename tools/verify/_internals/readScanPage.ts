@@ -338,9 +338,8 @@ class PageReader {
       if (tag === LETTER_S) this.quotedEnd();
       else if (tag === LETTER_N) canonical = this.number();
       else if (tag === LETTER_B) {
-        const raw = this.string();
-        const base64 = canonicalBase64(raw);
-        if (base64 !== raw) canonical = `{"B":"${base64}"}`;
+        const base64 = this.binaryMember();
+        if (base64 !== undefined) canonical = `{"B":"${base64}"}`;
       } else if (tag === LETTER_L) canonical = this.list(start);
       else if (tag === LETTER_M) canonical = this.map();
       else throw UNUSUAL;
@@ -379,6 +378,13 @@ class PageReader {
       return undefined;
     }
     return this.string();
+  }
+
+  /** A binary member: `undefined` when in canonical base64, else its canonical base64. */
+  private binaryMember(): string | undefined {
+    const raw = this.string();
+    const base64 = canonicalBase64(raw);
+    return base64 === raw ? undefined : base64;
   }
 
   /** A list's elements (after `{"L":`): `undefined` when all are canonical, else the list's text. */
@@ -469,9 +475,8 @@ class PageReader {
           const raw = this.numberMember();
           if (raw !== undefined) member = numberText(raw);
         } else if (tag === LETTER_B) {
-          const raw = this.string();
-          const base64 = canonicalBase64(raw);
-          if (base64 !== raw) member = `"${base64}"`;
+          const base64 = this.binaryMember();
+          if (base64 !== undefined) member = `"${base64}"`;
         } else throw UNUSUAL;
         if (member !== undefined) canonical = false;
         if (
