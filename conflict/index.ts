@@ -17,6 +17,7 @@ export type {
 } from './merge/types.js';
 export { AttributeMerges, DefaultMerges, MergeDecisions, mergeNamesFor } from './merge/types.js';
 export { mergeWithUserFunction } from './merge/userMerge.js';
+export { ACCEPTED_PROTOCOL_VERSIONS, PROTOCOL_DOC, PROTOCOL_VERSION } from './protocol.js';
 export type { ClockOrder, VectorClock } from './vectorClock.js';
 export {
   ClockOrders,
