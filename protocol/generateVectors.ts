@@ -100,7 +100,10 @@ const lwwInputs = (): VectorInput[] => [
   lww(
     'put/over-replicated-tombstone',
     'A put over a tombstone a replicator wrote: the markers (rep, del, ttl) are not in the new item.',
-    { op: 'put', input: { ...T, Item: { ...key('lww/put/over-replicated-tombstone'), title: { S: 'back' } } } },
+    {
+      op: 'put',
+      input: { ...T, Item: { ...key('lww/put/over-replicated-tombstone'), title: { S: 'back' } } },
+    },
     {
       stored: {
         ...key('lww/put/over-replicated-tombstone'),
@@ -135,12 +138,21 @@ const lwwInputs = (): VectorInput[] => [
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    { stored: { ...key('lww/put/application-condition-fails'), n: { N: '1' }, _ds_v: { S: v(WALL - 1, 0, US) } } },
+    {
+      stored: {
+        ...key('lww/put/application-condition-fails'),
+        n: { N: '1' },
+        _ds_v: { S: v(WALL - 1, 0, US) },
+      },
+    },
   ),
   lww(
     'put/catch-up-past-newer-stored-version',
     'The stored version is newer (a region whose clock runs 5 s ahead): the guard fails, the writer takes the stored version into its clock and stamps again.',
-    { op: 'put', input: { ...T, Item: { ...key('lww/put/catch-up-past-newer-stored-version'), n: { N: '2' } } } },
+    {
+      op: 'put',
+      input: { ...T, Item: { ...key('lww/put/catch-up-past-newer-stored-version'), n: { N: '2' } } },
+    },
     {
       stored: {
         ...key('lww/put/catch-up-past-newer-stored-version'),
@@ -153,7 +165,10 @@ const lwwInputs = (): VectorInput[] => [
   lww(
     'put/same-millisecond-other-region-wins-tie',
     'A stored version at the same millisecond and logical counter from a region that sorts after this one: the guard fails and the retry moves the logical counter on.',
-    { op: 'put', input: { ...T, Item: { ...key('lww/put/same-millisecond-other-region-wins-tie'), n: { N: '2' } } } },
+    {
+      op: 'put',
+      input: { ...T, Item: { ...key('lww/put/same-millisecond-other-region-wins-tie'), n: { N: '2' } } },
+    },
     {
       stored: {
         ...key('lww/put/same-millisecond-other-region-wins-tie'),
@@ -342,16 +357,25 @@ const mergedItem = (name: string): WireItem => ({
 
 /** The merge vectors. */
 const mergeInputs = (): VectorInput[] => [
-  merge('update/set-new-item', 'An update of a key with no item: clock {eu:1}, attribute versions, no condition on a clock.', {
-    op: 'update',
-    input: { ...T, Key: key('merge/update/set-new-item'), set: { title: { S: 'hello' } } },
-  }),
+  merge(
+    'update/set-new-item',
+    'An update of a key with no item: clock {eu:1}, attribute versions, no condition on a clock.',
+    {
+      op: 'update',
+      input: { ...T, Key: key('merge/update/set-new-item'), set: { title: { S: 'hello' } } },
+    },
+  ),
   merge(
     'update/set-and-remove',
     'Set one attribute, remove another: both get the write version in _ds_av; the put is conditioned on the clock read.',
     {
       op: 'update',
-      input: { ...T, Key: key('merge/update/set-and-remove'), set: { title: { S: 'new' } }, remove: ['colour'] },
+      input: {
+        ...T,
+        Key: key('merge/update/set-and-remove'),
+        set: { title: { S: 'new' } },
+        remove: ['colour'],
+      },
     },
     { stored: mergedItem('merge/update/set-and-remove') },
   ),
@@ -396,7 +420,10 @@ const mergeInputs = (): VectorInput[] => [
   merge(
     'update/legacy-item-without-clock',
     'A stored item with a version but no vector clock (written before merge was turned on): the condition checks the version.',
-    { op: 'update', input: { ...T, Key: key('merge/update/legacy-item-without-clock'), add: { views: '1' } } },
+    {
+      op: 'update',
+      input: { ...T, Key: key('merge/update/legacy-item-without-clock'), add: { views: '1' } },
+    },
     {
       stored: {
         ...key('merge/update/legacy-item-without-clock'),
@@ -409,7 +436,10 @@ const mergeInputs = (): VectorInput[] => [
   merge(
     'update/stored-version-ahead',
     'The stored version is ahead of the wall clock: the writer takes it into its HLC from the read, so its version is newer.',
-    { op: 'update', input: { ...T, Key: key('merge/update/stored-version-ahead'), set: { title: { S: 'mine' } } } },
+    {
+      op: 'update',
+      input: { ...T, Key: key('merge/update/stored-version-ahead'), set: { title: { S: 'mine' } } },
+    },
     {
       stored: {
         ...mergedItem('merge/update/stored-version-ahead'),
@@ -427,18 +457,18 @@ const mergeInputs = (): VectorInput[] => [
     },
     { stored: mergedItem('merge/put/replaces-item') },
   ),
-  merge(
-    'put/new-item-with-counter-and-set',
-    'A put of a new item with a counter and a set.',
-    {
-      op: 'put',
-      input: {
-        ...T,
-        Item: { ...key('merge/put/new-item-with-counter-and-set'), views: { N: '3' }, tags: { SS: ['b', 'a'] } },
+  merge('put/new-item-with-counter-and-set', 'A put of a new item with a counter and a set.', {
+    op: 'put',
+    input: {
+      ...T,
+      Item: {
+        ...key('merge/put/new-item-with-counter-and-set'),
+        views: { N: '3' },
+        tags: { SS: ['b', 'a'] },
       },
-      keyNames: ['pk'],
     },
-  ),
+    keyNames: ['pk'],
+  }),
   merge(
     'delete/existing-item',
     'A delete is a tombstone that removes every attribute it has seen, with _ds_del and _ds_ttl.',
@@ -468,7 +498,10 @@ const mergeInputs = (): VectorInput[] => [
   merge(
     'update/whole-item-default',
     'Under default "item", unlisted attributes get no per-attribute version.',
-    { op: 'update', input: { ...T, Key: key('merge/update/whole-item-default'), set: { title: { S: 'x' } } } },
+    {
+      op: 'update',
+      input: { ...T, Key: key('merge/update/whole-item-default'), set: { title: { S: 'x' } } },
+    },
     { writer: { ...MERGE, spec: { attributes: { views: 'counter' }, default: 'item' } } },
   ),
   merge(
@@ -491,14 +524,24 @@ const mergeInputs = (): VectorInput[] => [
     'An application write of a metadata attribute is refused before anything is written.',
     {
       op: 'update',
-      input: { ...T, Key: key('merge/update/metadata-is-not-writable'), set: { _ds_vc: { S: 'eu-west-1:9' } } },
+      input: {
+        ...T,
+        Key: key('merge/update/metadata-is-not-writable'),
+        set: { _ds_vc: { S: 'eu-west-1:9' } },
+      },
     },
   ),
 ];
 
 /** The read vectors: stored states and whether a reader sees them. */
 const readVectors = (): ReadVector[] => {
-  const r = (name: string, description: string, stored: WireItem | null, absent: boolean, prefix = '_ds_') => ({
+  const r = (
+    name: string,
+    description: string,
+    stored: WireItem | null,
+    absent: boolean,
+    prefix = '_ds_',
+  ) => ({
     name: `read/${name}`,
     description,
     prefix,
@@ -507,7 +550,12 @@ const readVectors = (): ReadVector[] => {
   });
   return [
     r('no-item', 'No item at all.', null, true),
-    r('live-item', 'A stamped live item.', { ...key('a'), n: { N: '1' }, _ds_v: { S: v(WALL, 0, EU) } }, false),
+    r(
+      'live-item',
+      'A stamped live item.',
+      { ...key('a'), n: { N: '1' }, _ds_v: { S: v(WALL, 0, EU) } },
+      false,
+    ),
     r(
       'lww-tombstone',
       'A tombstone (_ds_del true): absent.',
@@ -533,7 +581,12 @@ const readVectors = (): ReadVector[] => {
       },
       true,
     ),
-    r('delete-marker-false', '_ds_del false is no tombstone.', { ...key('a'), _ds_del: { BOOL: false } }, false),
+    r(
+      'delete-marker-false',
+      '_ds_del false is no tombstone.',
+      { ...key('a'), _ds_del: { BOOL: false } },
+      false,
+    ),
     r(
       'delete-marker-not-bool',
       '_ds_del that is not a BOOL is no tombstone.',
@@ -649,7 +702,10 @@ const ITEM_FIELDS = new Set(['Item', 'Key', 'ExpressionAttributeValues', 'set', 
 /** A vector's write input in SDK form: the item-shaped fields decoded (binary to bytes). */
 export const decodeInput = (input: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(
-    Object.entries(input).map(([name, value]) => [name, ITEM_FIELDS.has(name) ? decodeItem(value, name) : value]),
+    Object.entries(input).map(([name, value]) => [
+      name,
+      ITEM_FIELDS.has(name) ? decodeItem(value, name) : value,
+    ]),
   );
 
 const storedItem = async (client: DynamoDBClient, keys: Item): Promise<WireItem | null> => {
@@ -685,7 +741,9 @@ export const generateVectors = async (
     const out: WriteVector[] = [];
     for (const input of inputs) {
       if (input.stored !== null)
-        await client.send(new PutItemCommand({ TableName: VECTOR_TABLE, Item: decodeItem(input.stored) as never }));
+        await client.send(
+          new PutItemCommand({ TableName: VECTOR_TABLE, Item: decodeItem(input.stored) as never }),
+        );
       const recorder = recordingClient(client, input.interference);
       const result = await runWrite(recorder.client, input);
       out.push({
