@@ -229,6 +229,7 @@ const world = async (strategy: 'lww' | 'merge') => {
       );
       const saved = Object.values(checkpoints[region]!.last.shards)
         .map((shard) => BigInt(shard.sequenceNumber ?? '0'))
+        // biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigints
         .reduce((a, b) => (a > b ? a : b), 0n);
       return records.every((record) => BigInt(record.dynamodb!.SequenceNumber!) <= saved);
     },
