@@ -1,3 +1,4 @@
+import { PROTOCOL_DOC, PROTOCOL_VERSION } from '../conflict/protocol.js';
 import {
   compareVersions,
   encodeVersion,
@@ -119,13 +120,17 @@ const unstamped = (record: DecodedRecord, context: ClassifyContext, what: string
   new DynasyncError(
     ErrorCodes.recordUnstampedWrite,
     `record #${record.index} (sequence ${record.sequenceNumber}): ${what} without a new dynasync version in active-active region ${context.region}; ` +
-      'write through the client helper (dynasync/client) so every write is stamped, or use a one-way topology',
+      `every active-active write must be stamped as ${PROTOCOL_DOC} (stamping protocol v${PROTOCOL_VERSION}) specifies: ` +
+      'write through a helper (TypeScript: dynasync/client; Python: clients/python), or implement the protocol from the spec ' +
+      'and check it against its conformance vectors (protocol/vectors); or use a one-way topology',
     {
       payload: {
         index: record.index,
         sequenceNumber: record.sequenceNumber,
         region: context.region,
         eventName: record.eventName,
+        protocol: PROTOCOL_DOC,
+        protocolVersion: PROTOCOL_VERSION,
       },
     },
   );

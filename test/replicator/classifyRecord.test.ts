@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PROTOCOL_DOC, PROTOCOL_VERSION } from '../../conflict/protocol.js';
 import { compareVersions, decodeVersion, encodeVersion } from '../../conflict/version.js';
 import { ErrorCodes } from '../../core/errors.js';
 import {
@@ -133,6 +134,24 @@ describe('classifyRecord: echoes', () => {
       region: 'eu-west-1',
       eventName: 'MODIFY',
     });
+  });
+
+  it('explains an unstamped active-active write: the dead letter names the protocol page, its version and the helpers', () => {
+    // Act: a raw PutItem with no version at all.
+    const classification = classify({ newImage: { ...key, a: { S: 'y' } } }, activeActive, 2);
+
+    // Assess
+    expect(rejectCode(classification)).toBe(ErrorCodes.recordUnstampedWrite);
+    const error = classification.type === 'reject' ? classification.error : expect.fail('expected a reject');
+    expect(error.payload).toMatchObject({ protocol: PROTOCOL_DOC, protocolVersion: PROTOCOL_VERSION });
+    for (const named of [
+      PROTOCOL_DOC,
+      `v${PROTOCOL_VERSION}`,
+      'dynasync/client',
+      'clients/python',
+      'protocol/vectors',
+    ])
+      expect(error.message).toContain(named);
   });
 
   it('does not take that UpdateItem for an echo in one-way either: ships it with its stream version', () => {
