@@ -93,7 +93,7 @@ class DynasyncClient:
 
     def is_live(self, item: Mapping[str, Any]) -> bool:
         """False for a tombstone; use it on Query and Scan results."""
-        return not is_tombstone(dict(item), self.names)
+        return not is_tombstone(item, self.names)
 
     def strip_metadata(self, item: Mapping[str, Any]) -> Item:
         """The item without dynasync's metadata attributes."""

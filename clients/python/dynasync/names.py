@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, FrozenSet, Mapping
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,8 @@ class MetadataNames:
     counters: str
     set_dots: str
 
-    def all(self) -> frozenset:
+    def all(self) -> FrozenSet[str]:
+        """Every metadata name."""
         return frozenset(
             (
                 self.version,
@@ -47,7 +49,7 @@ def metadata_names(prefix: str = "_ds_") -> MetadataNames:
     )
 
 
-def is_tombstone(item: dict, names: MetadataNames) -> bool:
+def is_tombstone(item: Mapping[str, Any], names: MetadataNames) -> bool:
     """True when an item is a delete marker: ``<prefix>del`` is ``{"BOOL": true}``."""
     marker = item.get(names.deleted)
     return isinstance(marker, dict) and marker.get("BOOL") is True
