@@ -167,6 +167,44 @@ describe.skipIf(!available)('SqsDeadLetterSink on moto_server', () => {
     expect(byId(messages.map((message) => decodeDeadLetter(message.Body!)))).toEqual(byId(letters));
   });
 
+  it('keeps body and attributes together within the limit, as SQS counts a message (a letter just under it as JSON)', async () => {
+    // Prepare: a letter whose JSON alone is 40 bytes under 256 KiB; its attributes take ~110 more.
+    const queueUrl = await queue();
+    const base = letter(0);
+    const pad = SQS_MAX_MESSAGE_BYTES - 40 - Buffer.byteLength(JSON.stringify(base));
+    const nearLimit: DeadLetter = {
+      ...base,
+      record: {
+        ...base.record,
+        dynamodb: {
+          ...base.record.dynamodb,
+          NewImage: {
+            ...base.record.dynamodb!.NewImage!,
+            blob: { S: 'abcdefghij'.repeat(pad / 10 + 1).slice(0, pad) },
+          },
+        },
+      },
+    };
+    expect(Buffer.byteLength(JSON.stringify(nearLimit))).toBe(SQS_MAX_MESSAGE_BYTES - 40);
+
+    // Act
+    await new SqsDeadLetterSink({ client: sqs, queueUrl }).send([nearLimit]);
+
+    // Assess: what the queue holds, measured the way SQS measures it.
+    const [message] = await drain(queueUrl);
+    const attributes = Object.entries(message!.MessageAttributes ?? {}).reduce(
+      (sum, [name, value]) =>
+        sum +
+        Buffer.byteLength(name) +
+        Buffer.byteLength(value.DataType!) +
+        Buffer.byteLength(value.StringValue!),
+      0,
+    );
+    expect(Buffer.byteLength(message!.Body!) + attributes).toBeLessThanOrEqual(SQS_MAX_MESSAGE_BYTES);
+    expect(attribute(message!, 'dynasync-encoding')).toBe('gzip');
+    expect(decodeDeadLetter(message!.Body!)).toEqual(nearLimit);
+  });
+
   it('rejects with replicator.deadLetterFailed when SQS refuses the messages (the records stay on the stream)', async () => {
     // A queue whose limit is below the sink's: SQS refuses the batch.
     const queueUrl = await queue(1_024);
