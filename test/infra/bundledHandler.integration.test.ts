@@ -8,21 +8,25 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../core/config/loadConfig.js';
+import { ErrorCodes } from '../../core/errors.js';
 import { LambdaEnv } from '../../infra/constants.js';
+import { decodeDeadLetter } from '../../replicator/deadLetter/encodeDeadLetter.js';
 import { toLambdaRecord } from '../../replicator/poller/toLambdaRecord.js';
 import type { BatchResponse, StreamEvent } from '../../replicator/types.js';
 import { createReplicatedTable } from '../../tools/tables.js';
 import { localClient, localEndpoint, readWholeStream, uniqueTableName } from '../helpers/dynamo.js';
+import { type MotoServer, motoAvailableOrWarn, motoClientConfig, startMoto } from '../helpers/motoServer.js';
 import { removeSynthOutputs, synthesise } from './helpers.js';
 
 /**
  * The replicator as the CDK app deploys it: the esbuild bundle the app stages as the function's
  * code asset (not the TypeScript source), loaded as the Lambda runtime loads it, with the
  * environment the app sets on the function, replicating a real DynamoDB Local stream record into a
- * peer table on the other DynamoDB Local. Nothing here depends on the function's runtime or
- * architecture.
+ * peer table on the other DynamoDB Local; with moto_server, its dead letters go to a real SQS
+ * queue. Nothing here depends on the function's runtime or architecture.
  */
 
 type Handler = (
@@ -82,17 +86,23 @@ const deployedReplicator = (): DeployedFunction => {
   return { entry: join(dir, entry!), environment: fn.Environment.Variables };
 };
 
+const withMoto = motoAvailableOrWarn();
+
 describe('the bundled replicator (the CDK code asset) on DynamoDB Local', () => {
   let handler: Handler;
   let source: DynamoDBClient;
   let replica: DynamoDBClient;
+  let moto: MotoServer | undefined;
+  let sqs: SQSClient | undefined;
+  let queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq-not-used';
   const envBefore = { ...process.env };
 
   beforeAll(async () => {
     const deployed = deployedReplicator();
     // The function's environment as the template sets it. The only changes: the deployed config
     // gets the DynamoDB Local endpoints (the CDK app refuses local endpoints in what it deploys),
-    // and the queue URL, a CloudFormation reference, gets a literal (nothing is dead-lettered here).
+    // and the queue URL, a CloudFormation reference, becomes a queue on moto_server (SQS calls go
+    // there through AWS_ENDPOINT_URL_SQS), or a literal nothing is sent to without it.
     const config = JSON.parse(deployed.environment[LambdaEnv.config] as string) as {
       regions: Record<string, { endpoint?: string }>;
     };
@@ -102,9 +112,16 @@ describe('the bundled replicator (the CDK code asset) on DynamoDB Local', () => 
       if (typeof value === 'string') process.env[name] = value;
     }
     expect(typeof deployed.environment[LambdaEnv.deadLetterQueueUrl]).toBe('object');
+    if (withMoto) {
+      moto = await startMoto();
+      console.info(`moto_server answered after ${moto.startAttempts} GET(s), ${moto.startupMs} ms`);
+      sqs = new SQSClient(motoClientConfig(moto, SOURCE));
+      queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'dynasync-bundled-dlq' }))).QueueUrl!;
+      process.env.AWS_ENDPOINT_URL_SQS = moto.endpoint;
+    }
     Object.assign(process.env, {
       [LambdaEnv.config]: JSON.stringify(config),
-      [LambdaEnv.deadLetterQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq-not-used',
+      [LambdaEnv.deadLetterQueueUrl]: queueUrl,
       // What the Lambda runtime adds.
       AWS_REGION: SOURCE,
       AWS_DEFAULT_REGION: SOURCE,
@@ -120,31 +137,57 @@ describe('the bundled replicator (the CDK code asset) on DynamoDB Local', () => 
     source = localClient(0);
     replica = localClient(1);
     await createReplicatedTable(source, sourceTable, { partitionKey: { name: 'pk', type: 'S' } });
-    // The peer's stream is never read: a stream-less table.
+    // The peer's stream is never read: a stream-less table. Its index wants a number where the
+    // source may hold text: such an item is refused by the peer (ValidationException).
     await replica.send(
       new CreateTableCommand({
         TableName: replicaTable,
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'rank', AttributeType: 'N' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byRank',
+            KeySchema: [{ AttributeName: 'rank', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     for (const name of Object.keys(process.env)) if (!(name in envBefore)) delete process.env[name];
     Object.assign(process.env, envBefore);
     source?.destroy();
     replica?.destroy();
+    sqs?.destroy();
+    await moto?.stop();
     removeSynthOutputs();
   });
 
-  const peerItem = async () =>
+  const peerItem = async (pk = 'order-1') =>
     (
       await replica.send(
-        new GetItemCommand({ TableName: replicaTable, Key: { pk: { S: 'order-1' } }, ConsistentRead: true }),
+        new GetItemCommand({ TableName: replicaTable, Key: { pk: { S: pk } }, ConsistentRead: true }),
       )
     ).Item;
+
+  /** The Lambda event of the stream records of one source item. */
+  const eventFor = async (pk: string): Promise<StreamEvent> => {
+    const records = (await readWholeStream(source, localEndpoint(0), sourceTable)).filter(
+      (record) => record.dynamodb?.Keys?.pk?.S === pk,
+    );
+    expect(records).toHaveLength(1);
+    const { Table } = await source.send(new DescribeTableCommand({ TableName: sourceTable }));
+    return {
+      Records: [toLambdaRecord(records[0]!, { streamArn: Table!.LatestStreamArn!, awsRegion: SOURCE })],
+    };
+  };
+  const context = { getRemainingTimeInMillis: () => 60_000 };
 
   /** The EMF metric lines the bundled handler printed while `act` ran. */
   const emfDuring = async (act: () => Promise<BatchResponse>) => {
@@ -173,13 +216,7 @@ describe('the bundled replicator (the CDK code asset) on DynamoDB Local', () => 
         Item: { pk: { S: 'order-1' }, note: { S: 'first' }, amount: { N: AMOUNT } },
       }),
     );
-    const records = await readWholeStream(source, localEndpoint(0), sourceTable);
-    expect(records).toHaveLength(1);
-    const { Table } = await source.send(new DescribeTableCommand({ TableName: sourceTable }));
-    const event: StreamEvent = {
-      Records: [toLambdaRecord(records[0]!, { streamArn: Table!.LatestStreamArn!, awsRegion: SOURCE })],
-    };
-    const context = { getRemainingTimeInMillis: () => 60_000 };
+    const event = await eventFor('order-1');
 
     // Act 1
     const first = await emfDuring(() => handler(event, context));
@@ -203,4 +240,37 @@ describe('the bundled replicator (the CDK code asset) on DynamoDB Local', () => 
     expect((await peerItem())?.note).toEqual({ S: 'untouched' });
     expect(second.metrics).toEqual([expect.objectContaining({ Records: 1, Applied: 0, Stale: 1 })]);
   });
+
+  it.skipIf(!withMoto)(
+    'dead-letters a record the peer refuses, whole, into the SQS queue, and the batch goes on',
+    async () => {
+      // Prepare: text where the peer's index wants a number.
+      await source.send(
+        new PutItemCommand({
+          TableName: sourceTable,
+          Item: { pk: { S: 'order-2' }, rank: { S: 'not a number' }, amount: { N: AMOUNT } },
+        }),
+      );
+      const event = await eventFor('order-2');
+
+      // Act
+      const { response, metrics } = await emfDuring(() => handler(event, context));
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(await peerItem('order-2')).toBeUndefined();
+      expect(metrics).toEqual([expect.objectContaining({ Records: 1, Applied: 0, DeadLettered: 1 })]);
+      const { Messages = [] } = await sqs!.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 900 }),
+      );
+      expect(Messages).toHaveLength(1);
+      expect(decodeDeadLetter(Messages[0]!.Body!)).toMatchObject({
+        kind: 'streamRecord',
+        record: event.Records[0],
+        sourceRegion: SOURCE,
+        targetRegions: [REPLICA],
+        error: { code: ErrorCodes.writeRejected },
+      });
+    },
+  );
 });
