@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { motoAvailableOrWarn, motoClientConfig, startMoto } from './motoServer.js';
 
@@ -18,6 +18,12 @@ const dir = mkdtempSync(join(tmpdir(), 'dynasync-moto-helper-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('startMoto without a working server', () => {
+  it('reports a command that does not exist', async () => {
+    await expect(startMoto({ command: join(dir, 'no-such-server') })).rejects.toThrow(
+      /could not start .*ENOENT/,
+    );
+  });
+
   it('reports a server that exits before answering, instead of waiting for it', async () => {
     await expect(startMoto({ command: '/bin/false' })).rejects.toThrow(/exited \(code 1\) before answering/);
   });
@@ -40,14 +46,17 @@ describe('startMoto without a working server', () => {
 });
 
 describe.skipIf(!motoAvailableOrWarn())('startMoto with moto_server', () => {
-  it('starts on a free port, serves SQS there, and stop() ends its own pid', async () => {
+  it('starts on a free port, serves SQS there, forgets everything on reset(), and stop() ends its own pid', async () => {
     const moto = await startMoto();
     console.info(`moto_server answered after ${moto.startAttempts} GET(s), ${moto.startupMs} ms`);
     const sqs = new SQSClient(motoClientConfig(moto));
     try {
       expect(moto.endpoint).toBe(`http://127.0.0.1:${moto.port}`);
       expect(alive(moto.pid)).toBe(true);
-      await expect(sqs.send(new ListQueuesCommand({}))).resolves.toBeDefined();
+      await sqs.send(new CreateQueueCommand({ QueueName: 'helper-test' }));
+      expect((await sqs.send(new ListQueuesCommand({}))).QueueUrls).toHaveLength(1);
+      await moto.reset();
+      expect((await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []).toEqual([]);
     } finally {
       sqs.destroy();
       await moto.stop();
