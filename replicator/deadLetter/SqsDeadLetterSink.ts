@@ -17,7 +17,7 @@ import type { DeadLetter, DeadLetterSink } from './types.js';
 export interface SqsDeadLetterSinkOptions {
   readonly client: SQSClient;
   readonly queueUrl: string;
-  /** Largest message body. @default 262144 (256 KiB) */
+  /** Largest message, body and attributes together (as SQS counts it). @default 262144 (256 KiB) */
   readonly maxMessageBytes?: number;
   /**
    * Where a letter goes whole when even compressed it is too large for a message (the queue then
@@ -33,6 +33,28 @@ export interface SqsDeadLetterSinkOptions {
 
 const MAX_BATCH_ENTRIES = 10;
 
+/** The longest value of the `dynasync-encoding` attribute: what a letter's attributes are sized with. */
+const LONGEST_ENCODING = Object.values(DeadLetterEncodings).reduce((a, b) => (b.length > a.length ? b : a));
+
+type Attributes = NonNullable<SendMessageBatchRequestEntry['MessageAttributes']>;
+
+const attributesOf = (letter: DeadLetter, encoding: string): Attributes => ({
+  'dynasync-code': { DataType: 'String', StringValue: letter.error.code },
+  'dynasync-encoding': { DataType: 'String', StringValue: encoding },
+  'dynasync-source-region': { DataType: 'String', StringValue: letter.sourceRegion },
+});
+
+/** What SQS counts of message attributes against the message size limit: each name, type and value. */
+export const attributeBytes = (attributes: Attributes): number =>
+  Object.entries(attributes).reduce(
+    (sum, [name, value]) =>
+      sum +
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType ?? '') +
+      Buffer.byteLength(value.StringValue ?? ''),
+    0,
+  );
+
 interface Encoded {
   readonly letter: DeadLetter;
   readonly entry: SendMessageBatchRequestEntry;
@@ -41,7 +63,8 @@ interface Encoded {
 
 /**
  * The dead-letter queue on SQS: each message carries one whole dead letter (see
- * {@link encodeDeadLetter} for records too large for a message). Letters are sent in batches of up
+ * {@link encodeDeadLetter} for records too large for a message); body and attributes together stay
+ * within `maxMessageBytes`, as SQS counts them. Letters are sent in batches of up
  * to 10 messages and 256 KiB; entries a batch fails are resent with backoff; `send` resolves only when
  * every letter is stored, and rejects otherwise (the records then stay on the stream).
  */
@@ -57,15 +80,18 @@ export class SqsDeadLetterSink implements DeadLetterSink {
     const encoded: Encoded[] = [];
     const overflow: DeadLetter[] = [];
     letters.forEach((letter, index) => {
-      const { body, encoding } = encodeDeadLetter(letter, maxBytes);
+      // SQS counts the attributes against the size limit too: the body gets what they leave.
+      const reserved = attributeBytes(attributesOf(letter, LONGEST_ENCODING));
+      const { body, encoding } = encodeDeadLetter(letter, maxBytes - reserved);
       if (encoding === DeadLetterEncodings.omitted) {
         overflow.push(letter);
         this.options.onOversize?.(letter);
       }
+      const entry = this.entry(index, body, letter, encoding);
       encoded.push({
         letter,
-        entry: this.entry(index, body, letter, encoding),
-        bytes: Buffer.byteLength(body),
+        entry,
+        bytes: Buffer.byteLength(body) + attributeBytes(entry.MessageAttributes ?? {}),
       });
     });
     if (overflow.length > 0 && this.options.overflow !== undefined)
@@ -82,15 +108,11 @@ export class SqsDeadLetterSink implements DeadLetterSink {
     return {
       Id: `m${index}`,
       MessageBody: body,
-      MessageAttributes: {
-        'dynasync-code': { DataType: 'String', StringValue: letter.error.code },
-        'dynasync-encoding': { DataType: 'String', StringValue: encoding },
-        'dynasync-source-region': { DataType: 'String', StringValue: letter.sourceRegion },
-      },
+      MessageAttributes: attributesOf(letter, encoding),
     };
   }
 
-  /** Groups messages into batches within SQS's limits (10 entries, total body size within one message's limit). */
+  /** Groups messages into batches within SQS's limits (10 entries, total size with attributes within one message's limit). */
   private *batches(encoded: readonly Encoded[], maxBytes: number): Generator<Encoded[]> {
     let batch: Encoded[] = [];
     let bytes = 0;

@@ -1,4 +1,9 @@
-import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { decodeDeadLetter } from '../deadLetter/encodeDeadLetter.js';
 import type { DeadLetterSource, StoredDeadLetter } from './types.js';
 
@@ -7,8 +12,9 @@ export interface SqsDeadLetterSourceOptions {
   readonly client: SQSClient;
   readonly queueUrl: string;
   /**
-   * How long a received letter stays hidden from other consumers. Longer than the redrive, so a
-   * letter that fails again is not received twice in one run; it reappears afterwards. @default 900
+   * How long a received letter stays hidden from other consumers while the redrive runs. Longer
+   * than the redrive, so a letter that fails again is not received twice in one run; `close()`
+   * makes every message not removed visible again. @default 900
    */
   readonly visibilityTimeoutSeconds?: number;
 }
@@ -16,12 +22,22 @@ export interface SqsDeadLetterSourceOptions {
 /**
  * Reads an SQS dead-letter queue for a redrive: receives until the queue answers empty, deletes a
  * message only once its letter was replayed, and leaves a letter that failed again in the queue.
- * Messages that hold no dynasync dead letter are left alone.
+ * Messages that hold no dynasync dead letter are left alone. When the redrive ends (`close()`),
+ * every message it received and did not delete — letters that failed again, a dry run's letters,
+ * foreign messages — is made visible again at once, not only when its visibility timeout ends, so
+ * the next redrive (after a dry run, or a fix) sees it and the queue-depth alarm counts it.
+ *
+ * ```
+ * receive (hidden 900 s) ──► replayed/stale ──► DeleteMessage
+ *                        └─► failed again / dry run / not a letter ──► close(): visibility 0
+ * ```
  */
 export class SqsDeadLetterSource implements DeadLetterSource {
   /** Receipt handles per letter id: a letter may sit in the queue twice (a batch redelivered after a crash). */
   private readonly receipts = new Map<string, string[]>();
   private readonly removed = new Set<string>();
+  /** Receipt handles of messages that hold no dynasync dead letter: released on close. */
+  private readonly foreign: string[] = [];
   /** Messages that repeated a letter already received; deleted together with it. */
   public duplicates = 0;
 
@@ -45,6 +61,7 @@ export class SqsDeadLetterSource implements DeadLetterSource {
         try {
           letter = decodeDeadLetter(message.Body);
         } catch {
+          this.foreign.push(message.ReceiptHandle);
           continue;
         }
         const receipts = this.receipts.get(letter.id);
@@ -81,5 +98,25 @@ export class SqsDeadLetterSource implements DeadLetterSource {
     // The message reappears when its visibility timeout ends; SQS messages cannot be edited.
   }
 
-  public async close(): Promise<void> {}
+  /**
+   * Makes every received message that was not removed visible again (ChangeMessageVisibilityBatch,
+   * timeout 0). Best effort: a message this fails for reappears when its visibility timeout ends.
+   */
+  public async close(): Promise<void> {
+    const held = [...[...this.receipts.values()].flat(), ...this.foreign];
+    this.receipts.clear();
+    this.foreign.length = 0;
+    for (let start = 0; start < held.length; start += 10) {
+      const entries = held
+        .slice(start, start + 10)
+        .map((receipt, index) => ({ Id: `r${index}`, ReceiptHandle: receipt, VisibilityTimeout: 0 }));
+      try {
+        await this.options.client.send(
+          new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries }),
+        );
+      } catch {
+        // The messages reappear when their visibility timeout ends; nothing is lost.
+      }
+    }
+  }
 }
