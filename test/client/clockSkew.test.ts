@@ -7,7 +7,7 @@ import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { awsError } from '../helpers/factories.js';
 
 /** The DynasyncError an async call rejects with; fails the test when it resolves or rejects otherwise. */
-export const dynasyncErrorOfAsync = async (run: () => Promise<unknown>): Promise<DynasyncError> => {
+const dynasyncErrorOfAsync = async (run: () => Promise<unknown>): Promise<DynasyncError> => {
   try {
     await run();
   } catch (error) {
