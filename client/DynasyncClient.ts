@@ -16,6 +16,7 @@ import { compareVersions, tryDecodeVersion, type Version } from '../conflict/ver
 import { type MetadataNames, metadataNamesFor } from '../core/config/topology.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import type { Item } from '../core/types.js';
+import { assertNotFromFuture, DEFAULT_CLIENT_MAX_CLOCK_SKEW_MS } from './_internals/assertNotFromFuture.js';
 import { stampPut, stampUpdate, tombstonePut } from './stampParams.js';
 
 /** Options of {@link DynasyncClient}. */
@@ -32,6 +33,14 @@ export interface DynasyncClientOptions {
   readonly clock?: HybridLogicalClock;
   /** How often a write is stamped again when a peer's newer version is stored. @default 5 */
   readonly maxClockRetries?: number;
+  /**
+   * How far ahead of the wall clock a version may be; must match `replicator.maxClockSkewMs`. A write
+   * that would carry a later version is refused (`client.versionFromFuture`), nothing is written.
+   * @default 300000
+   */
+  readonly maxClockSkewMs?: number;
+  /** The wall clock, epoch ms (also the default clock's). @default Date.now */
+  readonly now?: () => number;
 }
 
 type Stored = { Item?: Record<string, unknown> };
@@ -56,7 +65,7 @@ export class DynasyncClient {
 
   public constructor(private readonly options: DynasyncClientOptions) {
     this.names = metadataNamesFor(options.prefix ?? '_ds_');
-    this.clock = options.clock ?? new HybridLogicalClock(options.region);
+    this.clock = options.clock ?? new HybridLogicalClock(options.region, options.now ?? Date.now);
     this.retentionSeconds = (options.tombstoneRetentionDays ?? 7) * 86_400;
   }
 
@@ -104,14 +113,19 @@ export class DynasyncClient {
 
   private async stamped<T>(send: (version: Version) => Promise<T>): Promise<T> {
     const retries = this.options.maxClockRetries ?? 5;
+    const wall = this.options.now ?? Date.now;
+    const maxSkew = this.options.maxClockSkewMs ?? DEFAULT_CLIENT_MAX_CLOCK_SKEW_MS;
     for (let attempt = 0; ; attempt += 1) {
       const version = this.clock.now();
+      assertNotFromFuture(version, wall(), maxSkew, this.options.region, 'stamp');
       try {
         return await send(version);
       } catch (error) {
         const stored = this.storedVersion(error);
         // The application's own condition failed (the stored version is older): not ours to handle.
         if (stored === undefined || compareVersions(stored, version) < 0) throw error;
+        // A stored version far ahead would carry this clock (and every later write) into the future.
+        assertNotFromFuture(stored, wall(), maxSkew, this.options.region, 'stored');
         this.clock.receive(stored);
         if (attempt >= retries) {
           throw new DynasyncError(

@@ -13,6 +13,7 @@ import { decodeItem } from '../core/codec.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import type { AttributeValue, Item } from '../core/types.js';
 import { buildMergePutInput } from '../replicator/merge/MergePeerWriter.js';
+import { assertNotFromFuture, DEFAULT_CLIENT_MAX_CLOCK_SKEW_MS } from './_internals/assertNotFromFuture.js';
 
 /** Options of {@link DynasyncMergeClient}. */
 export interface DynasyncMergeClientOptions {
@@ -30,6 +31,14 @@ export interface DynasyncMergeClientOptions {
   readonly clock?: HybridLogicalClock;
   /** Read-stamp-write attempts when another writer changes the item in between. @default 10 */
   readonly maxAttempts?: number;
+  /**
+   * How far ahead of the wall clock a version may be; must match `replicator.maxClockSkewMs`. A write
+   * that would carry a later version is refused (`client.versionFromFuture`), nothing is written.
+   * @default 300000
+   */
+  readonly maxClockSkewMs?: number;
+  /** The wall clock, epoch ms (also the default clock's). @default Date.now */
+  readonly now?: () => number;
 }
 
 /** An update of the merge strategy, in attributes (see {@link MergeWrite}). */
@@ -65,7 +74,7 @@ export class DynasyncMergeClient {
 
   public constructor(private readonly options: DynasyncMergeClientOptions) {
     this.names = mergeNamesFor(options.prefix ?? '_ds_');
-    this.clock = options.clock ?? new HybridLogicalClock(options.region);
+    this.clock = options.clock ?? new HybridLogicalClock(options.region, options.now ?? Date.now);
     this.spec = options.spec ?? { attributes: {}, default: 'lww' };
     this.retentionSeconds = (options.tombstoneRetentionDays ?? 7) * 86_400;
   }
@@ -114,8 +123,13 @@ export class DynasyncMergeClient {
       const storedVersion = stored?.[this.names.version];
       const seen =
         storedVersion !== undefined && 'S' in storedVersion ? tryDecodeVersion(storedVersion.S) : undefined;
+      const wallMs = (this.options.now ?? Date.now)();
+      const maxSkew = this.options.maxClockSkewMs ?? DEFAULT_CLIENT_MAX_CLOCK_SKEW_MS;
+      // A stored version far ahead would carry this clock (and every later write) into the future.
+      if (seen !== undefined) assertNotFromFuture(seen, wallMs, maxSkew, this.options.region, 'stored');
       if (seen !== undefined) this.clock.receive(seen);
       const version = this.clock.now();
+      assertNotFromFuture(version, wallMs, maxSkew, this.options.region, 'stamp');
       const item = stampMergeWrite(stored, keys, write, {
         region: this.options.region,
         version: encodeVersion(version),

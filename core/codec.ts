@@ -2,14 +2,29 @@ import { DynasyncError, ErrorCodes } from './errors.js';
 import { assertValidNumber, canonicalNumber } from './number.js';
 import type { AttributeValue, Item, WireAttributeValue, WireItem } from './types.js';
 
-/** DynamoDB allows documents nested at most 32 levels deep. */
-export const MAX_DEPTH = 32;
+/**
+ * How deep maps and lists may nest inside an item: DynamoDB's limit is 32 levels and counts the item
+ * itself as the first, so at most 31 containers (measured against DynamoDB Local: 31 nested maps or
+ * lists are accepted, 32 are rejected with "Nesting Levels have exceeded supported limits").
+ *
+ * ```
+ * item ─ a:{M} ─ a:{M} ─ … ─ a:{M} (31st) ─ a:{S}    accepted
+ * item ─ a:{M} ─ a:{M} ─ … ─ a:{M} (32nd)            rejected, even when empty
+ * ```
+ */
+export const MAX_DEPTH = 31;
 
 const TYPE_TAGS = ['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL'] as const;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const invalid = (path: string, reason: string): DynasyncError =>
   new DynasyncError(ErrorCodes.codecInvalidValue, `${path}: ${reason}`, { payload: { path } });
+
+const tooDeep = (path: string): DynasyncError =>
+  invalid(
+    path,
+    `maps and lists nested more than ${MAX_DEPTH} deep; DynamoDB allows 32 levels, the item counting as one`,
+  );
 
 const childPath = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`);
 
@@ -57,7 +72,7 @@ const assertUnique = (keys: readonly string[], path: string, tag: string): void 
  * @throws DynasyncError `codec.*` with the dotted attribute path at fault.
  */
 export const decodeAttributeValue = (value: unknown, path: string, depth = 0): AttributeValue => {
-  if (depth > MAX_DEPTH) throw invalid(path, `nested deeper than ${MAX_DEPTH} levels`);
+  if (depth > MAX_DEPTH) throw tooDeep(path);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid(path, 'expected an AttributeValue object such as {"S":"text"}');
   }
@@ -116,10 +131,12 @@ export const decodeAttributeValue = (value: unknown, path: string, depth = 0): A
       return { BS: members };
     }
     case 'M':
+      if (depth >= MAX_DEPTH) throw tooDeep(path);
       if (typeof inner !== 'object' || inner === null || Array.isArray(inner))
         throw invalid(path, 'M must be a map');
       return { M: decodeMap(inner as Record<string, unknown>, path, depth + 1) };
     case 'L':
+      if (depth >= MAX_DEPTH) throw tooDeep(path);
       if (!Array.isArray(inner)) throw invalid(path, 'L must be a list');
       return {
         L: inner.map((member: unknown, index) =>

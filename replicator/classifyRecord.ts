@@ -26,7 +26,18 @@ export interface ClassifyContext {
    * @default undefined: last-writer-wins, an echo is a replicated write whose version moved
    */
   readonly clockAttribute?: string;
+  /**
+   * How far ahead of {@link now} a stamped version may be (`replicator.maxClockSkewMs`). A later one is
+   * rejected (`replicator.versionFromFuture`): accepted, it would win against every honest write for years.
+   * @default 300000
+   */
+  readonly maxClockSkewMs?: number;
+  /** The replicator's clock, epoch ms. @default Date.now */
+  readonly now?: () => number;
 }
+
+/** Default of `replicator.maxClockSkewMs`: five minutes. */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 300_000;
 
 /** A record is a change to ship, a record to skip, or a record to reject (dead-letter). */
 export type Classification =
@@ -136,6 +147,40 @@ const unstamped = (record: DecodedRecord, context: ClassifyContext, what: string
   );
 
 /**
+ * The error of a stamped version too far ahead of the replicator's clock; `undefined` when it is not.
+ *
+ * ```
+ * now ─────────── now + maxClockSkewMs ─────────── version   → rejected: it would pin the key
+ * now ── version ─ now + maxClockSkewMs                       → accepted (clocks drift a little)
+ * ```
+ */
+export const futureVersionError = (
+  record: DecodedRecord,
+  version: Version,
+  context: ClassifyContext,
+): DynasyncError | undefined => {
+  const nowMs = (context.now ?? Date.now)();
+  const maxClockSkewMs = context.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+  const aheadMs = version.physicalMs - nowMs;
+  if (aheadMs <= maxClockSkewMs) return undefined;
+  return new DynasyncError(
+    ErrorCodes.recordVersionFromFuture,
+    `record #${record.index} (sequence ${record.sequenceNumber}): NewImage.${context.names.version} is ${aheadMs} ms ahead of this replicator's clock, ` +
+      `more than replicator.maxClockSkewMs (${maxClockSkewMs}); a writer's clock runs fast or the version was not made by the client helper. ` +
+      'Fix the clock, write the item again, then redrive or discard this record',
+    {
+      payload: {
+        index: record.index,
+        sequenceNumber: record.sequenceNumber,
+        path: `NewImage.${context.names.version}`,
+        aheadMs,
+        maxClockSkewMs,
+      },
+    },
+  );
+};
+
+/**
  * Decides what one stream record means for replication.
  *
  * - `REMOVE` by TTL: skipped (each region expires its own copy of a tombstone); removing a
@@ -147,7 +192,8 @@ const unstamped = (record: DecodedRecord, context: ClassifyContext, what: string
  *   - a write made by a replicator (`<prefix>rep` set *and* the version changed) is an echo and
  *     skipped, so nothing ping-pongs. An application write that leaves the metadata untouched
  *     keeps the old version, so it is never mistaken for an echo;
- *   - a stamped application write (version strictly newer than before) is shipped with its version;
+ *   - a stamped application write (version strictly newer than before) is shipped with its version,
+ *     unless the version is more than `maxClockSkewMs` ahead of now (`replicator.versionFromFuture`);
  *   - an unstamped write (no version, the same or an older one; a raw `DeleteItem`) is rejected
  *     loudly (`replicator.unstampedWrite`): the local item would keep a version its peers do not
  *     share, and the regions could silently diverge.
@@ -198,6 +244,8 @@ export const classifyRecord = (record: DecodedRecord, context: ClassifyContext):
       const what = 'a write that did not move the vector clock (not made through DynasyncMergeClient)';
       return { type: 'reject', error: unstamped(record, context, what) };
     }
+    const fromFuture = futureVersionError(record, newVersion, context);
+    if (fromFuture !== undefined) return { type: 'reject', error: fromFuture };
     const versionText = encodeVersion(newVersion);
     const item = stampedItem(image, versionText, names);
     return {

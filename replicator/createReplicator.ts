@@ -5,6 +5,7 @@ import { metadataNames, peersOf } from '../core/config/topology.js';
 import type { Config } from '../core/config/types.js';
 import { ErrorCodes } from '../core/errors.js';
 import type { Pipeline } from '../pipeline/types.js';
+import type { SourceTable } from './checkSource.js';
 import { createDynamoClients } from './clients.js';
 import { assertPipelinesResolved } from './createPipelines.js';
 import { createDeadLetterSink } from './deadLetter/createDeadLetterSink.js';
@@ -38,6 +39,14 @@ export interface ReplicatorSetup {
    * @default none
    */
   readonly pipelines?: Readonly<Record<string, Pipeline>>;
+  /**
+   * The table whose stream this replicator reads (`sourceTableOf`): a record from any other stream is
+   * dead-lettered (`replicator.foreignRecord`), never applied. The Lambda handler always sets it.
+   * @default not checked
+   */
+  readonly source?: SourceTable;
+  /** The clock for versions from the future and dead-letter times, epoch ms. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** A configured replicator for one region: call `process` with each stream batch. */
@@ -95,6 +104,9 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     topology: config.topology.type,
     names,
     tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
+    maxClockSkewMs: config.replicator.maxClockSkewMs,
+    ...(setup.now === undefined ? {} : { now: setup.now }),
+    ...(setup.source === undefined ? {} : { source: setup.source }),
     ...(setup.pipelines === undefined ? {} : { pipelines: setup.pipelines }),
     ...(conflict.strategy === 'merge' ? { clockAttribute: mergeNamesFor(config.metadata.prefix).clock } : {}),
   };
@@ -117,6 +129,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
       }),
     logger,
     configVersion: config.configVersion,
+    ...(setup.now === undefined ? {} : { now: setup.now }),
     ...(setup.onWriteResult === undefined ? {} : { onWriteResult: setup.onWriteResult }),
     ...(setup.pipelines === undefined ? {} : { protectLetter: letterProtector(setup.pipelines) }),
   };

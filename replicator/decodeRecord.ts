@@ -8,13 +8,22 @@ const EVENT_NAMES: readonly string[] = Object.values(EventNames);
 
 /** Names a record in error messages by position and sequence number, never by values. */
 export const describeRecord = (record: StreamRecord, index: number): string =>
-  `record #${index} (sequence ${record.dynamodb?.SequenceNumber ?? 'unknown'})`;
+  `record #${index} (sequence ${sequenceNumberOf(record) ?? 'unknown'})`;
+
+/** A record's sequence number when it has a text one, whatever else it holds (`null`, a string, an array). */
+export const sequenceNumberOf = (record: unknown): string | undefined => {
+  if (typeof record !== 'object' || record === null) return undefined;
+  const body = (record as StreamRecord).dynamodb;
+  return typeof body === 'object' && body !== null && typeof body.SequenceNumber === 'string'
+    ? body.SequenceNumber
+    : undefined;
+};
 
 const malformed = (record: StreamRecord, index: number, reason: string, cause?: unknown): DynasyncError =>
   new DynasyncError(ErrorCodes.recordMalformed, `${describeRecord(record, index)}: ${reason}`, {
     payload: {
       index,
-      sequenceNumber: record.dynamodb?.SequenceNumber,
+      sequenceNumber: sequenceNumberOf(record),
       reason,
       path: isDynasyncError(cause) ? cause.payload.path : undefined,
     },
@@ -37,7 +46,7 @@ const decodeImage = (record: StreamRecord, index: number, value: unknown, where:
 export const decodeRecord = (record: StreamRecord, index: number): DecodedRecord => {
   if (typeof record !== 'object' || record === null) throw malformed({}, index, 'not a stream record object');
   const body = record.dynamodb;
-  if (body === undefined || typeof body !== 'object')
+  if (body === undefined || body === null || typeof body !== 'object')
     throw malformed(record, index, 'has no "dynamodb" section');
   const sequenceNumber = body.SequenceNumber;
   if (typeof sequenceNumber !== 'string' || !/^\d{1,40}$/.test(sequenceNumber)) {

@@ -1,23 +1,70 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { loadConfigFromEnv } from '../core/config/loadConfig.js';
+import { DynasyncError, ErrorCodes } from '../core/errors.js';
+import { sourceTableOf } from './checkSource.js';
 import { createDynamoClients, peerRolesFromEnv } from './clients.js';
 import { createPipelines } from './createPipelines.js';
 import { createReplicator, type Replicator } from './createReplicator.js';
 import { emfMetrics, type ReplicatorMetrics } from './metrics.js';
-import type { BatchResponse, StreamEvent } from './types.js';
+import type { ReplicatorLogger } from './processBatch.js';
+import type { BatchResponse, StreamEvent, StreamRecord } from './types.js';
 
 /** Environment variable naming the region whose stream the function reads. @default AWS_REGION */
 export const REGION_ENV = 'DYNASYNC_REGION';
 
 /**
+ * Environment variable with the AWS account id of the source table. When set, a record whose
+ * `eventSourceARN` names another account is dead-lettered (`replicator.foreignRecord`); when unset,
+ * only the table and region are checked. @default unset
+ */
+export const SOURCE_ACCOUNT_ENV = 'DYNASYNC_SOURCE_ACCOUNT';
+
+/** The source account from the environment, checked: 12 digits or unset. */
+export const sourceAccountFromEnv = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
+  const account = env[SOURCE_ACCOUNT_ENV];
+  if (account === undefined || account === '') return undefined;
+  if (!/^\d{12}$/.test(account))
+    throw new DynasyncError(
+      ErrorCodes.configInvalidField,
+      `${SOURCE_ACCOUNT_ENV}: an AWS account id is 12 digits, like "123456789012"`,
+      { payload: { path: SOURCE_ACCOUNT_ENV } },
+    );
+  return account;
+};
+
+let defaultLogger: ReplicatorLogger | undefined;
+
+/**
  * Makes a Lambda handler for DynamoDB stream events around a replicator. The batch must finish
  * `marginMs` before Lambda's timeout so the partial-batch response always gets out.
+ *
+ * An event without a `Records` array (a test invocation, a wrong trigger) has nothing to process:
+ * it is logged at WARN and answered with no failures.
  */
 export const createHandler =
-  (replicator: () => Replicator, marginMs: number, metrics?: () => ReplicatorMetrics) =>
+  (
+    replicator: () => Replicator,
+    marginMs: number,
+    metrics?: () => ReplicatorMetrics,
+    logger?: ReplicatorLogger,
+  ) =>
   async (event: StreamEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<BatchResponse> => {
+    const records: unknown = typeof event === 'object' && event !== null ? event.Records : undefined;
+    if (!Array.isArray(records)) {
+      defaultLogger ??= new Logger({ serviceName: 'dynasync' });
+      const log = logger ?? defaultLogger;
+      log.warn(
+        'event has no Records array: nothing to process (is the function triggered by a DynamoDB stream?)',
+        {
+          code: ErrorCodes.recordMalformed,
+          recordsType: records === null ? 'null' : typeof records,
+        },
+      );
+      return { batchItemFailures: [] };
+    }
     const deadlineMs = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - marginMs);
-    const result = await replicator().process(event.Records, deadlineMs);
+    const result = await replicator().process(records as readonly StreamRecord[], deadlineMs);
     metrics?.().publish(result);
     return { batchItemFailures: result.batchItemFailures };
   };
@@ -46,6 +93,8 @@ const fromEnvironment = (): Replicator => {
       region,
       clients,
       onDeadLetterOversize: () => metrics.oversize(),
+      // Only this region's table: a mapping to another table, region or account is refused record by record.
+      source: sourceTableOf(config, region, sourceAccountFromEnv()),
       ...(pipelines === undefined ? {} : { pipelines }),
     });
   }

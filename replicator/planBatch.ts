@@ -1,6 +1,7 @@
 import { compareVersions } from '../conflict/version.js';
 import { DynasyncError } from '../core/errors.js';
 import type { Pipeline } from '../pipeline/types.js';
+import { foreignRecordError, type SourceTable } from './checkSource.js';
 import { type ClassifyContext, classifyRecord } from './classifyRecord.js';
 import { decodeRecord } from './decodeRecord.js';
 import { pipeChange } from './pipeChange.js';
@@ -19,6 +20,8 @@ export interface PlanContext extends ClassifyContext {
   readonly peers: readonly string[];
   /** Resolved pipelines of the peers that have one (`createPipelines`); other peers get items as they are. @default none */
   readonly pipelines?: Readonly<Record<string, Pipeline>>;
+  /** The table whose stream is read: records of any other stream are rejected (`replicator.foreignRecord`). @default not checked */
+  readonly source?: SourceTable;
 }
 
 /**
@@ -26,7 +29,8 @@ export interface PlanContext extends ClassifyContext {
  *
  * Changes are coalesced per key: only the newest version of each key is written, once per peer;
  * the older changes of that key complete when it does. Records that cannot be replicated
- * (malformed, unstamped in active-active) are rejected for the dead-letter sink, and the rest
+ * (malformed — a `null` or non-object entry too —, from another table's stream, unstamped in
+ * active-active, stamped too far in the future) are rejected for the dead-letter sink, and the rest
  * of the batch goes on.
  *
  * ```
@@ -40,6 +44,12 @@ export const planBatch = (records: readonly StreamRecord[], context: PlanContext
   const byKey = new Map<string, { newest: Change; indexes: number[]; changes: Change[] }>();
 
   records.forEach((record, index) => {
+    const foreign =
+      context.source === undefined ? undefined : foreignRecordError(record, index, context.source);
+    if (foreign !== undefined) {
+      rejected.push({ index, error: foreign });
+      return;
+    }
     let classification: ReturnType<typeof classifyRecord>;
     try {
       classification = classifyRecord(decodeRecord(record, index), context);

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
+import { errorFacts } from './_internals/errorFacts.js';
 import type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
+import { sequenceNumberOf } from './decodeRecord.js';
 import { isConflictResult, storedItemOf } from './merge/mergeResults.js';
 import type { PeerWriter } from './PeerWriter.js';
 import { type PlanContext, planBatch } from './planBatch.js';
@@ -13,8 +15,6 @@ import {
   WriteOutcomes,
   type WriteResult,
 } from './types.js';
-
-const errorName = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
 
 /**
  * The logging methods the replicator uses; a Powertools `Logger` fits. Log lines carry codes,
@@ -52,7 +52,10 @@ export const deadLetterId = (
     .update(
       JSON.stringify([
         sourceRegion,
-        record.dynamodb?.SequenceNumber ?? record.eventID ?? `#${index}`,
+        sequenceNumberOf(record) ??
+          (typeof record === 'object' && record !== null && typeof record.eventID === 'string'
+            ? record.eventID
+            : `#${index}`),
         [...targets].sort(),
         code,
       ]),
@@ -67,12 +70,22 @@ export const emptyCounts = (records: number): BatchCounts => ({
   applied: 0,
   stale: 0,
   deadLettered: 0,
+  malformed: 0,
   unfinished: 0,
   retried: 0,
   skipped: Object.fromEntries(
     Object.values(SkipReasons).map((reason) => [reason, 0]),
   ) as BatchCounts['skipped'],
 });
+
+/** A letter the batch could store, with the batch position of its record. */
+interface LetterCandidate {
+  /** Position of the letter's record in the batch. */
+  readonly index: number;
+  /** Every record the letter completes (a coalesced write completes older changes of its key). */
+  readonly indexes: readonly number[];
+  letter: DeadLetter;
+}
 
 /**
  * Processes one stream batch: plan (pure), write to peers, dead-letter what cannot be written, and
@@ -82,8 +95,13 @@ export const emptyCounts = (records: number): BatchCounts => ({
  * or when it needed no write. Lambda resumes at the reported sequence number and redelivers
  * everything after it: records already applied then come back `stale`, which is harmless.
  *
+ * A record is dead-lettered only when it lies *before* the first unfinished record: one after it
+ * comes back with the redelivery and is dead-lettered when its turn comes, so each record gets one
+ * letter however often the stream redelivers its batch.
+ *
  * ```
- * #0 applied  #1 applied  #2 unfinished  #3 applied   →  batchItemFailures: [#2]
+ * #0 applied  #1 bad → letter  #2 unfinished  #3 bad (no letter yet)  #4 applied  →  batchItemFailures: [#2]
+ * redelivery: #2 applied  #3 bad → letter  #4 stale                               →  batchItemFailures: []
  * ```
  */
 export const processBatch = async (
@@ -99,7 +117,8 @@ export const processBatch = async (
 
   const results: WriteResult[] = await deps.writer.sendAll(plan.writes, deadlineMs, deps.onWriteResult);
   const unfinished = new Set<number>();
-  const letters: Array<{ indexes: readonly number[]; letter: DeadLetter }> = [];
+  const candidates: LetterCandidate[] = [];
+  const unfinishedByPeer = new Map<string, { writes: number; cause: unknown }>();
   let newestAppliedMs: number | undefined;
 
   for (const result of results) {
@@ -113,15 +132,21 @@ export const processBatch = async (
       case WriteOutcomes.stale:
         counts.stale += 1;
         break;
-      case WriteOutcomes.unfinished:
+      case WriteOutcomes.unfinished: {
         counts.unfinished += 1;
         for (const index of result.write.recordIndexes) unfinished.add(index);
+        const peer = unfinishedByPeer.get(result.write.peer);
+        if (peer === undefined)
+          unfinishedByPeer.set(result.write.peer, { writes: 1, cause: result.error?.cause });
+        else peer.writes += 1;
         break;
+      }
       case WriteOutcomes.permanent: {
         const error = result.error!;
         const index = result.write.change.record.index;
         const at = result.lastFailureAt ?? new Date(now()).toISOString();
-        letters.push({
+        candidates.push({
+          index,
           indexes: result.write.recordIndexes,
           letter: {
             id: deadLetterId(deps.context.region, records[index]!, index, [result.write.peer], error.code),
@@ -141,9 +166,30 @@ export const processBatch = async (
       }
     }
   }
+  // One line per peer that holds records back, naming the error (never its text, which may quote values):
+  // a missing table, AccessDenied or refused connections would otherwise show only as "unfinished".
+  for (const [peer, { writes, cause }] of unfinishedByPeer) {
+    deps.logger.warn('peer writes unfinished: the stream will redeliver them', {
+      code: ErrorCodes.writeRejected,
+      peer,
+      writes,
+      ...errorFacts(cause),
+    });
+  }
   const at = new Date(now()).toISOString();
   for (const { index, error, peers = deps.context.peers } of plan.rejected) {
-    letters.push({
+    if (error.code === ErrorCodes.recordMalformed) counts.malformed = (counts.malformed ?? 0) + 1;
+    const record: unknown = records[index];
+    if (record === null || record === undefined) {
+      // Nothing to keep: a hole in the batch. Counted and logged; the rest of the batch goes on.
+      deps.logger.warn('malformed record: an empty entry in the batch, nothing to dead-letter', {
+        code: error.code,
+        index,
+      });
+      continue;
+    }
+    candidates.push({
+      index,
       indexes: [index],
       letter: {
         id: deadLetterId(deps.context.region, records[index]!, index, peers, error.code),
@@ -160,6 +206,13 @@ export const processBatch = async (
     });
   }
 
+  // Records after the first unfinished one are redelivered with it: their letters wait for that delivery.
+  const firstWriteUnfinished = unfinished.size === 0 ? undefined : Math.min(...unfinished);
+  const letters = candidates.filter(
+    ({ index }) => firstWriteUnfinished === undefined || index < firstWriteUnfinished,
+  );
+  const deferredLetters = candidates.length - letters.length;
+
   if (letters.length > 0 && deps.protectLetter !== undefined) {
     const protect = deps.protectLetter;
     for (const entry of letters) entry.letter = protect(entry.letter);
@@ -175,11 +228,13 @@ export const processBatch = async (
         'dead-letter sink failed; the records stay on the stream',
         { cause },
       );
-      // The cause's name only: a foreign error's text may quote the data it failed to store.
+      // The cause's name, code and HTTP status only: a foreign error's text may quote the data it failed to store.
+      const facts = errorFacts(cause);
       deps.logger.error(error.message, {
         code: error.code,
         records: letters.length,
-        cause: errorName(cause),
+        cause: facts.errorName,
+        ...facts,
       });
       for (const { indexes } of letters) for (const index of indexes) unfinished.add(index);
     }
@@ -189,7 +244,7 @@ export const processBatch = async (
         // Codes and positions only; the message (which may quote the peer's error) stays in the dead letter.
         deps.logger.warn('record dead-lettered', {
           code: letter.error.code,
-          sequenceNumber: letter.record.dynamodb?.SequenceNumber,
+          sequenceNumber: sequenceNumberOf(letter.record),
           targetRegions: letter.targetRegions,
         });
       }
@@ -200,8 +255,13 @@ export const processBatch = async (
   const batchItemFailures =
     firstUnfinished === undefined
       ? []
-      : [{ itemIdentifier: records[firstUnfinished]?.dynamodb?.SequenceNumber ?? '' }];
+      : [{ itemIdentifier: sequenceNumberOf(records[firstUnfinished]) ?? '' }];
   const lagMs = newestAppliedMs === undefined ? undefined : Math.max(0, now() - newestAppliedMs);
-  deps.logger.info('batch processed', { ...counts, lagMs, resumeAt: batchItemFailures[0]?.itemIdentifier });
+  deps.logger.info('batch processed', {
+    ...counts,
+    lagMs,
+    resumeAt: batchItemFailures[0]?.itemIdentifier,
+    ...(deferredLetters === 0 ? {} : { deadLettersDeferred: deferredLetters }),
+  });
   return { batchItemFailures, counts, lagMs };
 };

@@ -140,6 +140,8 @@ export interface BatchCounts {
   applied: number;
   stale: number;
   deadLettered: number;
+  /** Records rejected as malformed (`replicator.malformedRecord`), empty (`null`) entries of the batch included. @default 0 */
+  malformed?: number;
   unfinished: number;
   retried: number;
   skipped: Record<SkipReason, number>;

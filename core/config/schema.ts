@@ -109,6 +109,12 @@ const replicatorSchema = z.strictObject({
   pollIntervalMs: z.number().int().min(10).max(10_000).default(100),
   /** Folder of the per-region checkpoint files of `dynasync run`. @default ".dynasync" */
   checkpointDir: z.string().min(1).default('.dynasync'),
+  /**
+   * How far ahead of the replicator's clock a stamped version may be. A record whose version is
+   * later than now + this is dead-lettered (`replicator.versionFromFuture`) instead of pinning its key,
+   * and the client helper refuses to stamp past it. @default 300000 (5 minutes)
+   */
+  maxClockSkewMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
 });
 
 const accountId = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits, like "123456789012"');

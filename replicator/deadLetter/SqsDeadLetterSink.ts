@@ -132,6 +132,8 @@ export class SqsDeadLetterSink implements DeadLetterSink {
     const maxAttempts = this.options.maxAttempts ?? 5;
     let pending = batch.map((item) => item.entry);
     let lastFailure = '';
+    let lastError: unknown;
+    let lastCodes: string[] = [];
     for (let attempt = 0; attempt < maxAttempts && pending.length > 0; attempt += 1) {
       if (attempt > 0) await this.sleep(backoffDelay(attempt, 100, 5_000));
       try {
@@ -147,10 +149,14 @@ export class SqsDeadLetterSink implements DeadLetterSink {
             { payload: { queueUrl: this.options.queueUrl, codes: permanent.map((failure) => failure.Code) } },
           );
         }
-        lastFailure = (result.Failed ?? []).map((failure) => failure.Code).join(', ');
+        lastCodes = (result.Failed ?? []).map((failure) => failure.Code ?? 'unknown');
+        lastFailure = lastCodes.join(', ');
+        lastError = undefined;
         pending = pending.filter((entry) => failed.has(entry.Id));
       } catch (error) {
         if (error instanceof DynasyncError) throw error;
+        lastError = error;
+        lastCodes = [];
         lastFailure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       }
     }
@@ -158,7 +164,14 @@ export class SqsDeadLetterSink implements DeadLetterSink {
       throw new DynasyncError(
         ErrorCodes.deadLetterFailed,
         `could not store ${pending.length} dead letter(s) in SQS after ${maxAttempts} attempts (${lastFailure}); the records stay on the stream`,
-        { payload: { queueUrl: this.options.queueUrl, pending: pending.length } },
+        {
+          payload: {
+            queueUrl: this.options.queueUrl,
+            pending: pending.length,
+            codes: lastCodes,
+          },
+          ...(lastError === undefined ? {} : { cause: lastError }),
+        },
       );
     }
   }

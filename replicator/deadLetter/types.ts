@@ -10,7 +10,10 @@ export interface DeadLetter {
   /** Id of this dead letter: the same for the same record, target and error (see `deadLetterId`). */
   readonly id: string;
   readonly kind: 'streamRecord';
-  /** The stream record exactly as it was received (Lambda wire form). */
+  /**
+   * The stream record exactly as it was received (Lambda wire form). A batch entry that was not an
+   * object at all (a string, a number) is kept as that value.
+   */
   readonly record: StreamRecord;
   readonly sourceRegion: string;
   /** The peer regions it did not reach. */

@@ -187,6 +187,8 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
       topology: config.topology.type,
       names,
       tombstoneRetentionSeconds: config.tombstones.retentionDays * 86_400,
+      // A letter of a version from the future fails again until its item is written anew.
+      maxClockSkewMs: config.replicator.maxClockSkewMs,
       pipelines,
       ...(conflict.strategy === 'merge'
         ? { clockAttribute: mergeNamesFor(config.metadata.prefix).clock }

@@ -215,7 +215,18 @@ describe('codec rejections', () => {
 
     expect(tooDeep.code).toBe(ErrorCodes.codecInvalidValue);
     expect(farTooDeep.code).toBe(ErrorCodes.codecInvalidValue);
-    expect(tooDeep.payload.path).toBe(`deep${'.a'.repeat(MAX_DEPTH + 1)}`);
+    // The path names the map that is one level too deep.
+    expect(tooDeep.payload.path).toBe(`deep${'.a'.repeat(MAX_DEPTH)}`);
+  });
+
+  it('matches DynamoDB: 31 nested maps inside an item are accepted, 32 are rejected even when the last is empty', () => {
+    expect(MAX_DEPTH).toBe(31);
+    let empty: WireAttributeValue = { M: {} };
+    for (let level = 1; level < 32; level += 1) empty = { M: { a: empty } };
+
+    expect(() => decodeItem({ deep: nested(31) })).not.toThrow();
+    expect(decodeError(() => decodeItem({ deep: nested(32) })).code).toBe(ErrorCodes.codecInvalidValue);
+    expect(decodeError(() => decodeItem({ deep: empty })).code).toBe(ErrorCodes.codecInvalidValue);
   });
 
   it('rejects lists nested too deep as well as maps', () => {

@@ -299,3 +299,38 @@ describe('classifyRecord: removes', () => {
     );
   });
 });
+
+describe('classifyRecord: versions from the future', () => {
+  const nowMs = 1_700_000_000_000;
+  const skewed: ClassifyContext = { ...activeActive, now: () => nowMs, maxClockSkewMs: 300_000 };
+
+  it('rejects a stamped version more than maxClockSkewMs ahead with replicator.versionFromFuture', () => {
+    const years = version(nowMs + 3 * 365 * 86_400_000);
+    const justPast = version(nowMs + 300_001);
+
+    const far = classify({ newImage: stamped(key, years) }, skewed, 4);
+    const near = classify({ newImage: stamped(key, justPast) }, skewed);
+
+    expect(rejectCode(far)).toBe(ErrorCodes.recordVersionFromFuture);
+    expect(rejectCode(near)).toBe(ErrorCodes.recordVersionFromFuture);
+    if (far.type === 'reject')
+      expect(far.error.payload).toMatchObject({ index: 4, path: 'NewImage._ds_v', maxClockSkewMs: 300_000 });
+  });
+
+  it('accepts a version up to maxClockSkewMs ahead (clocks drift a little)', () => {
+    const atLimit = classify({ newImage: stamped(key, version(nowMs + 300_000)) }, skewed);
+
+    expect(changeOf(atLimit).version.physicalMs).toBe(nowMs + 300_000);
+  });
+
+  it('applies the default allowance of five minutes when none is configured', () => {
+    const context: ClassifyContext = { ...activeActive, now: () => nowMs };
+
+    expect(changeOf(classify({ newImage: stamped(key, version(nowMs + 299_000)) }, context)).derived).toBe(
+      false,
+    );
+    expect(rejectCode(classify({ newImage: stamped(key, version(nowMs + 301_000)) }, context))).toBe(
+      ErrorCodes.recordVersionFromFuture,
+    );
+  });
+});

@@ -20,7 +20,7 @@ describe('Lambda handler with a masking pipeline', () => {
       version: 1,
       name: 'orders',
       regions: {
-        'eu-west-1': { table: 'orders' },
+        'eu-west-1': { table: 'Orders' },
         'us-east-1': { table: 'orders', endpoint: 'http://127.0.0.1:9' },
       },
       topology: { type: 'one-way', from: 'eu-west-1', to: ['us-east-1'] },

@@ -43,6 +43,7 @@ describe('parseConfig', () => {
       startingPosition: 'TRIM_HORIZON',
       pollIntervalMs: 100,
       checkpointDir: '.dynasync',
+      maxClockSkewMs: 300_000,
     });
     expect(config.configVersion).toMatch(/^[0-9a-f]{12}$/);
     expect(Object.isFrozen(config)).toBe(true);
@@ -150,6 +151,16 @@ describe('parseConfig', () => {
       'a bad starting position',
       (doc) => ({ ...doc, replicator: { startingPosition: 'AT_TIMESTAMP' } }),
       'replicator.startingPosition',
+    ],
+    [
+      'a clock skew allowance that is not a number',
+      (doc) => ({ ...doc, replicator: { maxClockSkewMs: '5m' } }),
+      'replicator.maxClockSkewMs',
+    ],
+    [
+      'a clock skew allowance below one second',
+      (doc) => ({ ...doc, replicator: { maxClockSkewMs: 10 } }),
+      'replicator.maxClockSkewMs',
     ],
     [
       'a retention of 0 days',

@@ -8,6 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../../core/errors.js';
+import { errorFacts } from '../../../replicator/_internals/errorFacts.js';
 import { decodeDeadLetter, encodeDeadLetter } from '../../../replicator/deadLetter/encodeDeadLetter.js';
 import { SqsDeadLetterSink } from '../../../replicator/deadLetter/SqsDeadLetterSink.js';
 import type { DeadLetter } from '../../../replicator/deadLetter/types.js';
@@ -121,6 +122,60 @@ describe('SqsDeadLetterSink (aws-sdk-client-mock)', () => {
     ).rejects.toMatchObject({
       code: ErrorCodes.deadLetterFailed,
     });
+  });
+
+  it('keeps the real cause of a queue that stays unreachable, for the log line to name', async () => {
+    // Prepare: every send is refused with AccessDenied (403).
+    const denied = Object.assign(
+      new Error('User arn:aws:sts::123456789012:assumed-role/x is not authorized'),
+      {
+        name: 'AccessDenied',
+        Code: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      },
+    );
+    sqs.on(SendMessageBatchCommand).rejects(denied);
+    const sink = new SqsDeadLetterSink({
+      client: new SQSClient({}),
+      queueUrl: QUEUE,
+      sleep: noSleep,
+      maxAttempts: 2,
+    });
+
+    // Act
+    const error = await sink.send([letter()]).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+
+    // Assess
+    expect(error).toMatchObject({ code: ErrorCodes.deadLetterFailed });
+    expect((error as Error).cause).toBe(denied);
+    expect(errorFacts(error)).toMatchObject({
+      errorName: 'DynasyncError',
+      causeName: 'AccessDenied',
+      causeCode: 'AccessDenied',
+      causeHttpStatusCode: 403,
+    });
+  });
+
+  it('names the per-entry codes SQS kept failing with', async () => {
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Failed: [{ Id: 'm0', Code: 'InternalError', SenderFault: false }] });
+    const sink = new SqsDeadLetterSink({
+      client: new SQSClient({}),
+      queueUrl: QUEUE,
+      sleep: noSleep,
+      maxAttempts: 2,
+    });
+
+    const error = await sink.send([letter()]).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+
+    expect(errorFacts(error)).toMatchObject({ errorName: 'DynasyncError', failureCodes: ['InternalError'] });
   });
 
   it('keeps an oversize letter whole in the overflow sink, reports it, and still queues its stub', async () => {
