@@ -26,4 +26,5 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
 
 const outfile = join(dist, PREBUNDLED_REPLICATOR_PATH, PREBUNDLED_REPLICATOR_FILE);
 await build(replicatorBundleOptions(join(root, 'replicator', 'handler.ts'), outfile));
-console.log(`build: dist/ compiled, replicator prebundled into ${PREBUNDLED_REPLICATOR_PATH}/`);
+// On stderr: `npm pack --json` runs this script and its stdout is the JSON.
+process.stderr.write(`build: dist/ compiled, replicator prebundled into dist/${PREBUNDLED_REPLICATOR_PATH}/\n`);
