@@ -27,4 +27,6 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
 const outfile = join(dist, PREBUNDLED_REPLICATOR_PATH, PREBUNDLED_REPLICATOR_FILE);
 await build(replicatorBundleOptions(join(root, 'replicator', 'handler.ts'), outfile));
 // On stderr: `npm pack --json` runs this script and its stdout is the JSON.
-process.stderr.write(`build: dist/ compiled, replicator prebundled into dist/${PREBUNDLED_REPLICATOR_PATH}/\n`);
+process.stderr.write(
+  `build: dist/ compiled, replicator prebundled into dist/${PREBUNDLED_REPLICATOR_PATH}/\n`,
+);
