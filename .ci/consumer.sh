@@ -2,7 +2,7 @@
 # Consumer smoke test: the package as a user gets it. Packs this repository (`npm pack`, which builds),
 # installs the tarball into an empty project outside the repository (so nothing resolves to its sources
 # or its node_modules), and there:
-#   1. runs the CLI (`dynasync --help`) and checks `dynasync demo` explains in one line how to get
+#   1. runs the CLI (`--help` of every command, a real `check-merge`) and checks `dynasync demo` explains in one line how to get
 #      DynamoDB Local (an optional peer dependency) instead of crashing;
 #   2. runs `dynasync verify` against a DynamoDB Local this script starts (the jar of this repository's
 #      dev dependency, stopped by its pid) on two small tables: in sync -> exit 0, one drifted item -> 1;
@@ -54,6 +54,15 @@ say "installed: $(du -sh node_modules | cut -f1) in node_modules"
 # TODO: switch to `npx dynasync --version` (and compare with package.json) once tools/cli.ts has it.
 npx --no-install dynasync --help >"$work/help.txt" || fail "dynasync --help exited $?"
 grep -q 'verify' "$work/help.txt" || fail "dynasync --help lists no verify command"
+
+for command in run redrive verify backfill migrate decrypt check-merge tokenize demo; do
+  npx --no-install dynasync "$command" --help >/dev/null || fail "dynasync $command --help exited $?"
+done
+# check-merge runs for real: it needs fast-check, a runtime dependency.
+cp "$repo/examples/merges/newestWins.mjs" merge.mjs
+npx --no-install dynasync check-merge ./merge.mjs --runs 50 --seed 1 >"$work/check-merge.out" 2>&1 ||
+  fail "dynasync check-merge of a lawful merge exited $?: $(tail -n 5 "$work/check-merge.out")"
+say "every command's --help, and check-merge of a lawful merge: exit 0"
 
 set +e
 npx --no-install dynasync demo --seconds 1 >"$work/demo.out" 2>"$work/demo.err"
