@@ -112,8 +112,9 @@ export const peerTargetsOf = (scope: Construct, config: Config, region: string):
 /**
  * One region's replicator: the Lambda function (nodejs22.x, arm64; the package's prebundled code when
  * dynasync is installed, else a NodejsFunction bundled offline with the local esbuild), its DynamoDB
- * stream event source mapping (every setting from `deploy.eventSource`, ReportBatchItemFailures, the echo filter, the dead-letter queue as on-failure
- * destination), least-privilege permissions, alarms and a dashboard.
+ * stream event source mapping (every setting from `deploy.eventSource`, ReportBatchItemFailures, the
+ * echo filter, the dead-letter queue as on-failure destination), least-privilege permissions, alarms
+ * and a dashboard.
  *
  * Permissions, each on named resources only: read this table's stream; `dynamodb:PutItem` on each
  * peer table (or `sts:AssumeRole` on a peer's writer role); send to the dead-letter queue; decrypt
