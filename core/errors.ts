@@ -44,6 +44,7 @@ export const ErrorCodes = {
   pipelineDecryptFailed: 'pipeline.decryptFailed',
   pipelineModuleInvalid: 'pipeline.moduleInvalid',
   pipelineNotResolved: 'pipeline.notResolved',
+  localDynamoMissing: 'demo.localDynamoMissing',
 } as const;
 
 /** A stable error code; see {@link ErrorCodes}. */

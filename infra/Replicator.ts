@@ -16,14 +16,16 @@ import { DeadLetterQueue } from './DeadLetterQueue.js';
 import { echoFilterPatterns } from './echoFilter.js';
 import type { MaskingKey } from './MaskingKey.js';
 import { ReplicatorMonitoring } from './ReplicatorMonitoring.js';
+import {
+  prebundledReplicatorCode,
+  prebundledReplicatorDir,
+  REPLICATOR_BUNDLE_TARGET,
+  REQUIRE_SHIM,
+} from './replicatorCode.js';
 import { lambdaConfigDocument, resolveDeploy } from './resolveDeploy.js';
 import { bundleCommands, userModulesOf, withBundledModules } from './userModules.js';
 
-/** Gives an ES module bundle the `require()` its CommonJS dependencies call. */
-const REQUIRE_SHIM =
-  "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);";
-
-/** The repository root (infra/ sits in it). */
+/** The repository root (infra/ sits in it); in an installed package, its `dist/`. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Lambda's limit on the environment of a function: 4 KB of names and values together. */
@@ -60,8 +62,17 @@ export interface ReplicatorProps {
   readonly deadLetterQueue?: DeadLetterQueue;
   /** This region's masking key: the function may decrypt the token key material. @default no masking key */
   readonly maskingKey?: MaskingKey;
-  /** The Lambda entry file. @default `replicator/handler.ts` of this repository */
+  /**
+   * The Lambda entry file, bundled at synth with esbuild (a dev dependency then).
+   * @default `replicator/handler.ts` of this repository, when there is no prebundled `code`
+   */
   readonly entry?: string;
+  /**
+   * A folder with the replicator already bundled (`index.mjs` exporting `handler`), deployed as it is.
+   * @default the package's own `dist/lambda/replicator` when dynasync is installed (nothing to bundle:
+   *   no TypeScript, no Docker); in this repository, where there is none, `entry` is bundled at synth
+   */
+  readonly code?: string;
   /**
    * Name of the function's IAM role.
    * @default generated; `dynasync-<name>-<region>-replicator` when a peer is written through a writer role
@@ -99,10 +110,11 @@ export const peerTargetsOf = (scope: Construct, config: Config, region: string):
 };
 
 /**
- * One region's replicator: the Lambda function (NodejsFunction, nodejs22.x, arm64, bundled offline
- * with the local esbuild), its DynamoDB stream event source mapping (every setting from
- * `deploy.eventSource`, ReportBatchItemFailures, the echo filter, the dead-letter queue as on-failure
- * destination), least-privilege permissions, alarms and a dashboard.
+ * One region's replicator: the Lambda function (nodejs22.x, arm64; the package's prebundled code when
+ * dynasync is installed, else a NodejsFunction bundled offline with the local esbuild), its DynamoDB
+ * stream event source mapping (every setting from `deploy.eventSource`, ReportBatchItemFailures, the
+ * echo filter, the dead-letter queue as on-failure destination), least-privilege permissions, alarms
+ * and a dashboard.
  *
  * Permissions, each on named resources only: read this table's stream; `dynamodb:PutItem` on each
  * peer table (or `sts:AssumeRole` on a peer's writer role); send to the dead-letter queue; decrypt
@@ -113,7 +125,8 @@ export const peerTargetsOf = (scope: Construct, config: Config, region: string):
  * new Replicator(stack, 'Replicator', { config, region: 'eu-west-1', table: table.table });
  */
 export class Replicator extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  /** The function: a NodejsFunction when bundled at synth, a plain Function with prebundled code. */
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly eventSourceMapping: lambda.EventSourceMapping;
   public readonly deadLetterQueue: DeadLetterQueue;
@@ -215,12 +228,8 @@ export class Replicator extends Construct {
       );
     }
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    const functionProps = {
       description: `dynasync ${config.name}: replicates ${region} to ${peers.map((peer) => peer.region).join(', ')}`,
-      entry: props.entry ?? join(PROJECT_ROOT, 'replicator', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: deploy.lambda.memoryMb,
@@ -228,29 +237,49 @@ export class Replicator extends Construct {
       role: this.role,
       logGroup,
       environment,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies (the AWS SDK) call require(); an ES module bundle has none of its own.
-        banner: REQUIRE_SHIM,
-        ...(userModules.length === 0
-          ? {}
-          : {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (_inputDir: string, outputDir: string) =>
-                  bundleCommands(userModules, outputDir, REQUIRE_SHIM),
-              },
-            }),
-        bundleAwsSDK: true,
-        externalModules: [],
-        forceDockerBundling: false,
-      },
-    });
+    } satisfies Partial<lambda.FunctionProps>;
+    if (props.code !== undefined && prebundledReplicatorDir(props.code, '') === undefined) {
+      throw new Error(
+        `Replicator ${this.node.path}: code "${props.code}" has no index.mjs; pass the folder of a bundled handler (dist/lambda/replicator)`,
+      );
+    }
+    const prebundled = props.code ?? (props.entry === undefined ? prebundledReplicatorDir() : undefined);
+    this.function =
+      prebundled !== undefined
+        ? new lambda.Function(this, 'Function', {
+            ...functionProps,
+            handler: 'index.handler',
+            code: prebundledReplicatorCode(prebundled, userModules),
+          })
+        : new nodejs.NodejsFunction(this, 'Function', {
+            ...functionProps,
+            entry: props.entry ?? join(PROJECT_ROOT, 'replicator', 'handler.ts'),
+            handler: 'handler',
+            projectRoot: PROJECT_ROOT,
+            depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+            bundling: {
+              format: nodejs.OutputFormat.ESM,
+              target: REPLICATOR_BUNDLE_TARGET,
+              minify: true,
+              sourceMap: true,
+              mainFields: ['module', 'main'],
+              // CommonJS dependencies (the AWS SDK) call require(); an ES module bundle has none of its own.
+              banner: REQUIRE_SHIM,
+              ...(userModules.length === 0
+                ? {}
+                : {
+                    commandHooks: {
+                      beforeBundling: () => [],
+                      beforeInstall: () => [],
+                      afterBundling: (_inputDir: string, outputDir: string) =>
+                        bundleCommands(userModules, outputDir, REQUIRE_SHIM),
+                    },
+                  }),
+              bundleAwsSDK: true,
+              externalModules: [],
+              forceDockerBundling: false,
+            },
+          });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

@@ -1,3 +1,15 @@
+/**
+ * `dynasync/cdk`: the CDK constructs of a dynasync deployment. Needs the optional peer dependencies
+ * `aws-cdk-lib` and `constructs`; the replicator's handler comes prebundled with the package.
+ * @example
+ * import { App } from 'aws-cdk-lib';
+ * import { addDynasyncStacks } from 'dynasync/cdk';
+ * import { loadConfigFile } from 'dynasync/core';
+ *
+ * const app = new App();
+ * addDynasyncStacks(app, loadConfigFile('dynasync.json'));
+ * app.synth();
+ */
 export { addDynasyncStacks, type DynasyncStacksOptions } from './addDynasyncStacks.js';
 export {
   LambdaEnv,
@@ -14,6 +26,7 @@ export { MaskingKey, type MaskingKeyProps } from './MaskingKey.js';
 export { type KeyAttribute, ReplicatedTable, type ReplicatedTableProps } from './ReplicatedTable.js';
 export { type PeerTarget, peerTargetsOf, Replicator, type ReplicatorProps } from './Replicator.js';
 export { ReplicatorMonitoring, type ReplicatorMonitoringProps } from './ReplicatorMonitoring.js';
+export { prebundledReplicatorDir } from './replicatorCode.js';
 export {
   type DeploySettings,
   type EventSourceSettings,

