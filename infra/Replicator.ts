@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -99,7 +99,7 @@ export const peerTargetsOf = (scope: Construct, config: Config, region: string):
 };
 
 /**
- * One region's replicator: the Lambda function (NodejsFunction, nodejs22.x, arm64, bundled offline
+ * One region's replicator: the Lambda function (NodejsFunction, nodejs24.x, arm64, bundled offline
  * with the local esbuild), its DynamoDB stream event source mapping (every setting from
  * `deploy.eventSource`, ReportBatchItemFailures, the echo filter, the dead-letter queue as on-failure
  * destination), least-privilege permissions, alarms and a dashboard.
@@ -221,7 +221,7 @@ export class Replicator extends Construct {
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: deploy.lambda.memoryMb,
       timeout: Duration.seconds(deploy.lambda.timeoutSeconds),
@@ -230,7 +230,7 @@ export class Replicator extends Construct {
       environment,
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
@@ -250,12 +250,6 @@ export class Replicator extends Construct {
         externalModules: [],
         forceDockerBundling: false,
       },
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'The replicator is pinned to nodejs22.x on purpose: its bundle targets node22 and the runtime is tested ' +
-        'with it; moving to a newer runtime is a deliberate, tested change.',
     });
 
     // Read this table's stream (what the event source mapping does with the function's role).
