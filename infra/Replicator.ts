@@ -101,8 +101,8 @@ export const peerTargetsOf = (scope: Construct, config: Config, region: string):
 /**
  * One region's replicator: the Lambda function (NodejsFunction, nodejs24.x, arm64, bundled offline
  * with the local esbuild), its DynamoDB stream event source mapping (every setting from
- * `deploy.eventSource`, ReportBatchItemFailures, the echo filter, the dead-letter queue as on-failure
- * destination), least-privilege permissions, alarms and a dashboard.
+ * `deploy.eventSource`, ReportBatchItemFailures, the echo filter (active-active only), the dead-letter
+ * queue as on-failure destination), least-privilege permissions, alarms and a dashboard.
  *
  * Permissions, each on named resources only: read this table's stream; `dynamodb:PutItem` on each
  * peer table (or `sts:AssumeRole` on a peer's writer role); send to the dead-letter queue; decrypt
@@ -293,7 +293,10 @@ export class Replicator extends Construct {
         : { maxRecordAge: Duration.seconds(eventSource.maxRecordAgeSeconds) }),
       reportBatchItemFailures: true,
       onFailure: this.deadLetterQueue.asOnFailureDestination(),
-      ...(deploy.filterEchoes
+      // Only active-active streams carry echoes. Nothing replicates into a one-way source, so a write
+      // there with `<prefix>rep` = true (an item restored or copied back from a replica) is the
+      // application's, and the filter would drop it.
+      ...(deploy.filterEchoes && config.topology.type === 'active-active'
         ? {
             filters: echoFilterPatterns(config.metadata.prefix).map((pattern) =>
               lambda.FilterCriteria.filter(pattern),
