@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { peersOf } from '../core/config/topology.js';
 import type { Config } from '../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
+import { needsKeys } from '../pipeline/createPipeline.js';
 import { LambdaEnv, replicatorRoleNameFor } from './constants.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
 import { echoFilterPatterns } from './echoFilter.js';
@@ -153,6 +154,18 @@ export class Replicator extends Construct {
       );
     }
     this.peers = peers;
+    // A local key is a file or an environment variable of the machine that runs `dynasync run`; the
+    // function has neither, so a pipeline that needs a key would fail every invocation.
+    const keyedPeers = peers
+      .map((peer) => peer.region)
+      .filter((peer) => config.pipelines[peer] !== undefined && needsKeys(config.pipelines[peer]));
+    if ((config.keys?.type ?? 'local') === 'local' && keyedPeers.length > 0) {
+      throw invalid(
+        'keys.type',
+        `${this.node.path}: the pipelines for ${keyedPeers.join(', ')} tokenize, encrypt or encrypt dead letters, and keys.type is "local"${config.keys === undefined ? ' (the default)' : ''}: ` +
+          'a deployed function has no local key file or variable, so every invocation would fail; set "keys": { "type": "kms" } (the CDK app creates the key and passes it to the function)',
+      );
+    }
 
     const roleName =
       props.roleName ??
