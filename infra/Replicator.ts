@@ -13,7 +13,7 @@ import type { Config } from '../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { needsKeys } from '../pipeline/createPipeline.js';
 import { LambdaEnv, replicatorRoleNameFor } from './constants.js';
-import { DeadLetterQueue } from './DeadLetterQueue.js';
+import { DeadLetterQueue, type DeadLetterQueueProps } from './DeadLetterQueue.js';
 import { echoFilterPatterns } from './echoFilter.js';
 import type { MaskingKey } from './MaskingKey.js';
 import { ReplicatorMonitoring } from './ReplicatorMonitoring.js';
@@ -71,6 +71,12 @@ export interface ReplicatorProps {
   readonly roleName?: string;
   /** Notified when an alarm changes state. @default no alarm actions */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * ARN of the operator's role that may decrypt the new dead-letter queue's messages
+   * (`dynasync redrive --source sqs`); see {@link DeadLetterQueueProps.readerRoleArn}.
+   * @default none
+   */
+  readonly readerRoleArn?: string;
 }
 
 const LOCAL_ENDPOINT = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?/;
@@ -195,6 +201,7 @@ export class Replicator extends Construct {
       new DeadLetterQueue(this, 'DeadLetterQueue', {
         description: `dynasync ${config.name}: dead letters of ${region}`,
         removalPolicy,
+        ...(props.readerRoleArn === undefined ? {} : { readerRoleArn: props.readerRoleArn }),
       });
 
     // Merge and map modules the config names are bundled with the function, and the config it reads

@@ -324,6 +324,11 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
           Effect: 'Allow',
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
           Resource: getAtt(queueKey, 'Arn'),
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['sqs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] },
+            },
+          },
         },
         {
           Effect: 'Allow',
