@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { KeyUse, keyAdminStatement } from './_internals/keyPolicy.js';
+import { assertRoleArn, KeyUse, keyAdminStatement } from './_internals/keyPolicy.js';
 
 /** Properties of a {@link DeadLetterQueue}. */
 export interface DeadLetterQueueProps {
@@ -59,6 +59,7 @@ export class DeadLetterQueue extends Construct {
       stringEquals: this.viaSqs,
     });
     if (props.readerRoleArn !== undefined) {
+      assertRoleArn(this, props.readerRoleArn);
       new KeyUse(this, policy, {
         sid: 'ReaderDecryptsThroughSqs',
         actions: ['kms:Decrypt'],

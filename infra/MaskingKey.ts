@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
-import { encryptionContextEquals, KeyUse, keyAdminStatement } from './_internals/keyPolicy.js';
+import { assertRoleArn, encryptionContextEquals, KeyUse, keyAdminStatement } from './_internals/keyPolicy.js';
 import { TOKEN_KEY_HANDLER_SOURCE } from './_internals/tokenKeyHandler.js';
 import { tokenKeyEncryptionContext } from './constants.js';
 
@@ -70,6 +70,7 @@ export class MaskingKey extends Construct {
       stringEquals: encryptionContextEquals(this.encryptionContext),
     });
     if (props.readerRoleArn !== undefined) {
+      assertRoleArn(this, props.readerRoleArn);
       new KeyUse(this, this.keyPolicy, {
         sid: 'ReaderDecryptsTheTokenKey',
         actions: ['kms:Decrypt'],

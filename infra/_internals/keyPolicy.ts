@@ -1,6 +1,7 @@
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 
 /**
  * What the account (its IAM administrators, and CloudFormation) may do with a dynasync key: manage
@@ -91,3 +92,19 @@ export class KeyUse {
     );
   }
 }
+
+const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/**
+ * Refuses a reader role that is not an IAM role ARN: the key policy names it in an `aws:PrincipalArn`
+ * condition, which would silently match nobody.
+ * @throws DynasyncError `config.invalidField` with the path `readerRoleArn`
+ */
+export const assertRoleArn = (scope: IConstruct, arn: string): void => {
+  if (Token.isUnresolved(arn) || ROLE_ARN.test(arn)) return;
+  throw new DynasyncError(
+    ErrorCodes.configInvalidField,
+    `readerRoleArn: ${scope.node.path} got "${arn}", which is not an IAM role ARN; give arn:<partition>:iam::<account>:role/<name>`,
+    { payload: { path: 'readerRoleArn' } },
+  );
+};

@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { KEY_ADMIN_ACTIONS } from '../../infra/_internals/keyPolicy.js';
 import { exampleConfig, removeSynthOutputs, type SynthesisedApp, synthesise } from './helpers.js';
 
@@ -198,6 +199,25 @@ describe('KMS key policies', () => {
       for (const { statements } of keysOf(template))
         expect(statements.map((statement) => statement.Sid)).not.toContain('ReaderDecryptsTheTokenKey');
   });
+});
+
+describe('the reader role', () => {
+  it.each(['dynasync-operator', 'arn:aws:iam::123456789012:user/ops', 'arn:aws:iam::1234:role/ops'])(
+    'is refused at synth when it is not an IAM role ARN (%s): the key policy would match nobody',
+    (arn) => {
+      let error: unknown;
+      try {
+        synthesise(exampleConfig(), { readerRoleArn: arn });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(DynasyncError);
+      expect(error).toMatchObject({
+        code: ErrorCodes.configInvalidField,
+        payload: { path: 'readerRoleArn' },
+      });
+    },
+  );
 });
 
 describe('log groups of the functions the CDK adds', () => {
