@@ -11,6 +11,15 @@ import { ReplicatedTable } from './ReplicatedTable.js';
 import { Replicator } from './Replicator.js';
 import { resolveDeploy, sourcesOf } from './resolveDeploy.js';
 
+/** The parts of a synthesised template {@link DynasyncRegionStack} adds to. */
+interface CloudFormationTemplate {
+  Resources?: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; [field: string]: unknown }
+  >;
+  readonly [section: string]: unknown;
+}
+
 /** Properties of a {@link DynasyncRegionStack}. */
 export interface DynasyncRegionStackProps extends StackProps {
   /** The validated config. */
@@ -24,6 +33,12 @@ export interface DynasyncRegionStackProps extends StackProps {
   readonly maskingKeyPrimary?: MaskingKey;
   /** The replicator's Lambda entry file. @default `replicator/handler.ts` of this repository */
   readonly replicatorEntry?: string;
+  /**
+   * ARN of the operator's role that may decrypt with this region's keys: the token key material
+   * (`dynasync decrypt`, `dynasync tokenize`) and the dead letters (`dynasync redrive --source sqs`).
+   * @default none: only the replicator uses the keys
+   */
+  readonly readerRoleArn?: string;
 }
 
 /**
@@ -104,6 +119,7 @@ export class DynasyncRegionStack extends Stack {
         deployment: config.name,
         removalPolicy,
         ...(props.maskingKeyPrimary === undefined ? {} : { primary: props.maskingKeyPrimary }),
+        ...(props.readerRoleArn === undefined ? {} : { readerRoleArn: props.readerRoleArn }),
       });
     }
 
@@ -117,11 +133,45 @@ export class DynasyncRegionStack extends Stack {
         table: this.table.table,
         ...(this.maskingKey === undefined ? {} : { maskingKey: this.maskingKey }),
         ...(props.replicatorEntry === undefined ? {} : { entry: props.replicatorEntry }),
+        ...(props.readerRoleArn === undefined ? {} : { readerRoleArn: props.readerRoleArn }),
         ...(regionDeploy?.alarmTopicArn === undefined
           ? {}
           : { alarmTopic: sns.Topic.fromTopicArn(this, 'AlarmTopic', regionDeploy.alarmTopicArn) }),
       });
     }
+  }
+
+  /**
+   * The template, with a log group for each function the CDK adds to the stack while it synthesises
+   * (the cross-region export writer in the KMS primary region, the reader elsewhere): those appear
+   * after aspects have run, so neither an aspect nor a prop reaches them, and their default log group
+   * would keep logs forever. Each gets `LoggingConfig.LogGroup`, a log group with
+   * `deploy.lambda.logRetentionDays`, deleted with the stack. Functions that name their log group
+   * (the replicator, the token key function) are left alone. Their roles write any log group
+   * (`AWSLambdaBasicExecutionRole`).
+   */
+  protected override _toCloudFormation(): CloudFormationTemplate {
+    const template = super._toCloudFormation() as CloudFormationTemplate;
+    const resources = template.Resources ?? {};
+    const retention = resolveDeploy(this.config).lambda.logRetentionDays;
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const properties = resource.Properties ?? {};
+      resource.Properties = properties;
+      const logging = (properties.LoggingConfig ?? {}) as Record<string, unknown>;
+      if (logging.LogGroup !== undefined) continue;
+      const logGroupId = `${logicalId}LogGroup`;
+      if (resources[logGroupId] !== undefined)
+        throw new Error(`DynasyncRegionStack ${this.node.path}: logical id ${logGroupId} is taken`);
+      resources[logGroupId] = {
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: retention },
+        UpdateReplacePolicy: 'Delete',
+        DeletionPolicy: 'Delete',
+      };
+      properties.LoggingConfig = { ...logging, LogGroup: { Ref: logGroupId } };
+    }
+    return template;
   }
 
   /**

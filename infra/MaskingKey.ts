@@ -1,10 +1,11 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
+import { assertRoleArn, encryptionContextEquals, KeyUse, keyAdminStatement } from './_internals/keyPolicy.js';
 import { TOKEN_KEY_HANDLER_SOURCE } from './_internals/tokenKeyHandler.js';
 import { tokenKeyEncryptionContext } from './constants.js';
 
@@ -20,6 +21,13 @@ export interface MaskingKeyProps {
   readonly primary?: MaskingKey;
   /** What happens to the key when the stack is deleted (KMS deletes a key after a 7-30 day wait). @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * ARN of a role that may decrypt the token key material too (with its encryption context only):
+   * the operator's role for `dynasync decrypt` and `dynasync tokenize` with `keys.type` "kms". It
+   * needs `kms:Decrypt` on the key in an IAM policy of its own as well. The role need not exist yet.
+   * @default none: only the replicator (and, in the primary, the function that creates the material)
+   */
+  readonly readerRoleArn?: string;
 }
 
 /**
@@ -29,6 +37,12 @@ export interface MaskingKeyProps {
  * its own copy of the key, so every region computes the same tokens without calling another region.
  *
  * The replicator may decrypt the token key material and nothing else ({@link grantDecryptTokenKey}).
+ *
+ * Key policy (each region's copy has its own): the account administers the key but cannot use it,
+ * so an IAM policy granting `kms:Decrypt` on `*` does not reach it; `kms:Decrypt` with the token
+ * key's encryption context is allowed only to the roles given {@link grantDecryptTokenKey} and to
+ * `readerRoleArn`; in the primary, `kms:GenerateDataKeyWithoutPlaintext` with that context only to
+ * the function that creates the material.
  */
 export class MaskingKey extends Construct {
   /** ARN of this region's copy of the key. */
@@ -39,6 +53,9 @@ export class MaskingKey extends Construct {
   public readonly encryptionContext: Readonly<Record<string, string>>;
   /** True in the primary region. */
   public readonly isPrimary: boolean;
+  /** The key's policy (this region's copy). */
+  public readonly keyPolicy: iam.PolicyDocument;
+  private readonly decrypters: KeyUse;
 
   public constructor(scope: Construct, id: string, props: MaskingKeyProps) {
     super(scope, id);
@@ -46,6 +63,20 @@ export class MaskingKey extends Construct {
     const alias = `alias/dynasync/${props.deployment}/masking`;
     this.encryptionContext = tokenKeyEncryptionContext(props.deployment);
     this.isPrimary = props.primary === undefined;
+    this.keyPolicy = new iam.PolicyDocument({ statements: [keyAdminStatement()] });
+    this.decrypters = new KeyUse(this, this.keyPolicy, {
+      sid: 'ReplicatorsDecryptTheTokenKey',
+      actions: ['kms:Decrypt'],
+      stringEquals: encryptionContextEquals(this.encryptionContext),
+    });
+    if (props.readerRoleArn !== undefined) {
+      assertRoleArn(this, props.readerRoleArn);
+      new KeyUse(this, this.keyPolicy, {
+        sid: 'ReaderDecryptsTheTokenKey',
+        actions: ['kms:Decrypt'],
+        stringEquals: encryptionContextEquals(this.encryptionContext),
+      }).allow(props.readerRoleArn);
+    }
     if (props.primary === undefined) {
       const key = new kms.Key(this, 'Key', {
         description: `dynasync ${props.deployment}: masking (multi-Region primary)`,
@@ -53,11 +84,13 @@ export class MaskingKey extends Construct {
         enableKeyRotation: true,
         alias,
         removalPolicy,
+        policy: this.keyPolicy,
       });
       this.keyArn = key.keyArn;
       this.tokenKeyCiphertext = new TokenKeyMaterial(this, 'TokenKey', {
         keyArn: key.keyArn,
         encryptionContext: this.encryptionContext,
+        keyPolicy: this.keyPolicy,
       }).ciphertext;
     } else {
       if (Stack.of(props.primary).region === Stack.of(this).region) {
@@ -70,16 +103,7 @@ export class MaskingKey extends Construct {
       const replica = new kms.CfnReplicaKey(this, 'Key', {
         primaryKeyArn: props.primary.keyArn,
         description: `dynasync ${props.deployment}: masking (replica)`,
-        keyPolicy: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              sid: 'AccountAdministersTheKeyThroughIam',
-              actions: ['kms:*'],
-              principals: [new iam.AccountRootPrincipal()],
-              resources: ['*'],
-            }),
-          ],
-        }),
+        keyPolicy: this.keyPolicy,
       });
       replica.applyRemovalPolicy(removalPolicy);
       new kms.CfnAlias(this, 'Alias', { aliasName: alias, targetKeyId: replica.attrKeyId });
@@ -90,21 +114,16 @@ export class MaskingKey extends Construct {
 
   /**
    * Lets a principal decrypt the token key material: `kms:Decrypt` on this region's key, only with
-   * the token key's encryption context. No encrypt, no data keys, no other key.
+   * the token key's encryption context, in its IAM policy and in the key policy (which names it by
+   * `aws:PrincipalArn`). No encrypt, no data keys, no other key.
    */
   public grantDecryptTokenKey(grantee: iam.IGrantable): iam.Grant {
+    this.decrypters.allow(grantee);
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
       resourceArns: [this.keyArn],
-      conditions: {
-        StringEquals: Object.fromEntries(
-          Object.entries(this.encryptionContext).map(([key, value]) => [
-            `kms:EncryptionContext:${key}`,
-            value,
-          ]),
-        ),
-      },
+      conditions: { StringEquals: encryptionContextEquals(this.encryptionContext) },
     });
   }
 }
@@ -112,6 +131,8 @@ export class MaskingKey extends Construct {
 interface TokenKeyMaterialProps {
   readonly keyArn: string;
   readonly encryptionContext: Readonly<Record<string, string>>;
+  /** The key's policy: it gets the statement that lets this function generate the material. */
+  readonly keyPolicy: iam.PolicyDocument;
 }
 
 /** Custom resource that asks KMS once for a data key under the masking key and keeps only its ciphertext. */
@@ -129,34 +150,26 @@ class TokenKeyMaterial extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     logGroup.grantWrite(role);
+    new KeyUse(this, props.keyPolicy, {
+      sid: 'TokenKeyMaterialIsGenerated',
+      actions: ['kms:GenerateDataKeyWithoutPlaintext'],
+      stringEquals: encryptionContextEquals(props.encryptionContext),
+    }).allow(role);
     iam.Grant.addToPrincipal({
       grantee: role,
       actions: ['kms:GenerateDataKeyWithoutPlaintext'],
       resourceArns: [props.keyArn],
-      conditions: {
-        StringEquals: Object.fromEntries(
-          Object.entries(props.encryptionContext).map(([key, value]) => [
-            `kms:EncryptionContext:${key}`,
-            value,
-          ]),
-        ),
-      },
+      conditions: { StringEquals: encryptionContextEquals(props.encryptionContext) },
     });
     const handler = new lambda.Function(this, 'Function', {
       description: 'dynasync: creates the token key material (ciphertext only)',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: lambda.Code.fromInline(TOKEN_KEY_HANDLER_SOURCE),
       timeout: Duration.minutes(1),
       role,
       logGroup,
-    });
-    Validations.of(handler).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x like the replicator, whose bundle targets node22; the runtime moves with the ' +
-        'next runtime review of the whole app, not per function.',
     });
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: handler.functionArn,

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,8 +11,9 @@ import { Construct } from 'constructs';
 import { peersOf } from '../core/config/topology.js';
 import type { Config } from '../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
+import { needsKeys } from '../pipeline/createPipeline.js';
 import { LambdaEnv, replicatorRoleNameFor } from './constants.js';
-import { DeadLetterQueue } from './DeadLetterQueue.js';
+import { DeadLetterQueue, type DeadLetterQueueProps } from './DeadLetterQueue.js';
 import { echoFilterPatterns } from './echoFilter.js';
 import type { MaskingKey } from './MaskingKey.js';
 import { ReplicatorMonitoring } from './ReplicatorMonitoring.js';
@@ -81,6 +82,12 @@ export interface ReplicatorProps {
   readonly roleName?: string;
   /** Notified when an alarm changes state. @default no alarm actions */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * ARN of the operator's role that may decrypt the new dead-letter queue's messages
+   * (`dynasync redrive --source sqs`); see {@link DeadLetterQueueProps.readerRoleArn}.
+   * @default none
+   */
+  readonly readerRoleArn?: string;
 }
 
 const LOCAL_ENDPOINT = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?/;
@@ -110,11 +117,11 @@ export const peerTargetsOf = (scope: Construct, config: Config, region: string):
 };
 
 /**
- * One region's replicator: the Lambda function (nodejs22.x, arm64; the package's prebundled code when
+ * One region's replicator: the Lambda function (nodejs24.x, arm64; the package's prebundled code when
  * dynasync is installed, else a NodejsFunction bundled offline with the local esbuild), its DynamoDB
  * stream event source mapping (every setting from `deploy.eventSource`, ReportBatchItemFailures, the
- * echo filter, the dead-letter queue as on-failure destination), least-privilege permissions, alarms
- * and a dashboard.
+ * echo filter (active-active only), the dead-letter queue as on-failure destination), least-privilege
+ * permissions, alarms and a dashboard.
  *
  * Permissions, each on named resources only: read this table's stream; `dynamodb:PutItem` on each
  * peer table (or `sts:AssumeRole` on a peer's writer role); send to the dead-letter queue; decrypt
@@ -166,6 +173,18 @@ export class Replicator extends Construct {
       );
     }
     this.peers = peers;
+    // A local key is a file or an environment variable of the machine that runs `dynasync run`; the
+    // function has neither, so a pipeline that needs a key would fail every invocation.
+    const keyedPeers = peers
+      .map((peer) => peer.region)
+      .filter((peer) => config.pipelines[peer] !== undefined && needsKeys(config.pipelines[peer]));
+    if ((config.keys?.type ?? 'local') === 'local' && keyedPeers.length > 0) {
+      throw invalid(
+        'keys.type',
+        `${this.node.path}: the pipelines for ${keyedPeers.join(', ')} tokenize, encrypt or encrypt dead letters, and keys.type is "local"${config.keys === undefined ? ' (the default)' : ''}: ` +
+          'a deployed function has no local key file or variable, so every invocation would fail; set "keys": { "type": "kms" } (the CDK app creates the key and passes it to the function)',
+      );
+    }
 
     const roleName =
       props.roleName ??
@@ -195,6 +214,7 @@ export class Replicator extends Construct {
       new DeadLetterQueue(this, 'DeadLetterQueue', {
         description: `dynasync ${config.name}: dead letters of ${region}`,
         removalPolicy,
+        ...(props.readerRoleArn === undefined ? {} : { readerRoleArn: props.readerRoleArn }),
       });
 
     // Merge and map modules the config names are bundled with the function, and the config it reads
@@ -230,7 +250,7 @@ export class Replicator extends Construct {
 
     const functionProps = {
       description: `dynasync ${config.name}: replicates ${region} to ${peers.map((peer) => peer.region).join(', ')}`,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: deploy.lambda.memoryMb,
       timeout: Duration.seconds(deploy.lambda.timeoutSeconds),
@@ -280,12 +300,6 @@ export class Replicator extends Construct {
               forceDockerBundling: false,
             },
           });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'The replicator is pinned to nodejs22.x on purpose: its bundle targets node22 and the runtime is tested ' +
-        'with it; moving to a newer runtime is a deliberate, tested change.',
-    });
 
     // Read this table's stream (what the event source mapping does with the function's role).
     props.table.grantStream(
@@ -328,7 +342,10 @@ export class Replicator extends Construct {
         : { maxRecordAge: Duration.seconds(eventSource.maxRecordAgeSeconds) }),
       reportBatchItemFailures: true,
       onFailure: this.deadLetterQueue.asOnFailureDestination(),
-      ...(deploy.filterEchoes
+      // Only active-active streams carry echoes. Nothing replicates into a one-way source, so a write
+      // there with `<prefix>rep` = true (an item restored or copied back from a replica) is the
+      // application's, and the filter would drop it.
+      ...(deploy.filterEchoes && config.topology.type === 'active-active'
         ? {
             filters: echoFilterPatterns(config.metadata.prefix).map((pattern) =>
               lambda.FilterCriteria.filter(pattern),

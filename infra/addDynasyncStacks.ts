@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import type { Config } from '../core/config/types.js';
 import { stackNameFor } from './constants.js';
-import { DynasyncRegionStack } from './DynasyncRegionStack.js';
+import { DynasyncRegionStack, type DynasyncRegionStackProps } from './DynasyncRegionStack.js';
 import type { MaskingKey } from './MaskingKey.js';
 import { resolveDeploy } from './resolveDeploy.js';
 
@@ -9,6 +9,8 @@ import { resolveDeploy } from './resolveDeploy.js';
 export interface DynasyncStacksOptions {
   /** The replicator's Lambda entry file. @default `replicator/handler.ts` of this repository */
   readonly replicatorEntry?: string;
+  /** ARN of the operator's role that may decrypt with every region's keys; see {@link DynasyncRegionStackProps.readerRoleArn}. @default none */
+  readonly readerRoleArn?: string;
 }
 
 /**
@@ -37,6 +39,7 @@ export const addDynasyncStacks = (
       region,
       ...(primary === undefined ? {} : { maskingKeyPrimary: primary }),
       ...(options.replicatorEntry === undefined ? {} : { replicatorEntry: options.replicatorEntry }),
+      ...(options.readerRoleArn === undefined ? {} : { readerRoleArn: options.readerRoleArn }),
     });
     if (region === deploy.kmsPrimaryRegion) primary = stack.maskingKey;
     return stack;

@@ -4,6 +4,8 @@
  *
  *   npx cdk deploy --all -c config=dynasync.json     # through the CDK CLI (cdk.json runs this file)
  *   npm run synth -- --config dynasync.json           # templates only, offline, into cdk.out/
+ *   npx cdk deploy --all -c config=dynasync.json -c readerRoleArn=arn:aws:iam::111111111111:role/ops
+ *                                                     # an operator role may decrypt with the keys too
  *
  * The config file comes from `-c config=FILE`, `--config FILE`, `DYNASYNC_CONFIG_FILE`, or else the
  * example `examples/dynasync.example.json`. Synthesis makes no AWS calls: no lookups, and the
@@ -32,7 +34,8 @@ const configFile =
 
 try {
   const config = loadConfigFile(resolve(configFile));
-  const stacks = addDynasyncStacks(app, config);
+  const readerRoleArn = app.node.tryGetContext('readerRoleArn') as string | undefined;
+  const stacks = addDynasyncStacks(app, config, readerRoleArn === undefined ? {} : { readerRoleArn });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
   if (process.env.CDK_OUTDIR === undefined) {

@@ -16,6 +16,11 @@ export type FilterPattern = { readonly [field: string]: FilterPattern | readonly
  * invokes (and costs) anything. The handler's own echo check (`classifyRecord`) stays as the
  * safety net for when the filter is off.
  *
+ * Only for active-active topologies: the source of a one-way topology receives no replicated writes,
+ * so every record of its stream is the application's, including one whose new image still carries
+ * `<prefix>rep` = `true` (an item restored or copied back from a replica). The CDK app puts no filter
+ * on a one-way source's mapping.
+ *
  * Trade-off: an application write that bypasses the client helper on an item last written by
  * replication still carries `<prefix>rep` = `true`; with the filter on it is dropped here instead
  * of being dead-lettered loudly by the handler (`replicator.unstampedWrite`). `deploy.filterEchoes`

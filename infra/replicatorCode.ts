@@ -24,7 +24,7 @@ export const REQUIRE_SHIM =
   "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);";
 
 /** The Node.js version the replicator's bundle targets (esbuild `target`), at synth and at build time alike. */
-export const REPLICATOR_BUNDLE_TARGET = 'node22';
+export const REPLICATOR_BUNDLE_TARGET = 'node24';
 
 /** Folder of the prebundled replicator, relative to the build's output root (`dist/`). */
 export const PREBUNDLED_REPLICATOR_PATH = join('lambda', 'replicator');

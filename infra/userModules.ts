@@ -103,7 +103,7 @@ export const bundleCommands = (
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node22',
+      target: 'node24',
       logLevel: 'warning',
       banner: { js: banner },
       outfile: join(outputDir, module.bundled),

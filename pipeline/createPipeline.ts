@@ -19,7 +19,8 @@ import type {
 
 const defaultLoader: ModuleLoader = (specifier) => import(pathToFileURL(resolve(specifier)).href);
 
-const needsKeys = (pipeline: PipelineConfig): boolean =>
+/** True when a pipeline needs masking keys: a `tokenize` or `encrypt` rule, or encrypted dead letters. */
+export const needsKeys = (pipeline: PipelineConfig): boolean =>
   pipeline.deadLetterRecord === 'encrypted' ||
   pipeline.stages.some(
     (stage) =>

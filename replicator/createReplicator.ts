@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { mergeNamesFor } from '../conflict/merge/types.js';
+import { type MergeFunction, mergeNamesFor } from '../conflict/merge/types.js';
 import { metadataNames, peersOf } from '../core/config/topology.js';
 import type { Config } from '../core/config/types.js';
 import { ErrorCodes } from '../core/errors.js';
@@ -47,6 +47,11 @@ export interface ReplicatorSetup {
   readonly source?: SourceTable;
   /** The clock for versions from the future and dead-letter times, epoch ms. @default Date.now */
   readonly now?: () => number;
+  /**
+   * The user merge of `conflict.module`, loaded and checked at start-up (`loadConfiguredMerge`).
+   * @default imported on first use, so a broken module shows only at the first conflict
+   */
+  readonly merge?: MergeFunction;
 }
 
 /** A configured replicator for one region: call `process` with each stream batch. */
@@ -96,7 +101,14 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
   const { conflict } = config;
   const writer =
     conflict.strategy === 'merge'
-      ? createMergeWriter({ config, conflict, region, logger, writerOptions })
+      ? createMergeWriter({
+          config,
+          conflict,
+          region,
+          logger,
+          writerOptions,
+          ...(setup.merge === undefined ? {} : { merge: setup.merge }),
+        })
       : new PeerWriter(writerOptions);
   const context: PlanContext = {
     region,

@@ -1,11 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import type { MergeFunction } from '../conflict/merge/types.js';
 import { loadConfigFromEnv } from '../core/config/loadConfig.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { sourceTableOf } from './checkSource.js';
 import { createDynamoClients, peerRolesFromEnv } from './clients.js';
 import { createPipelines } from './createPipelines.js';
 import { createReplicator, type Replicator } from './createReplicator.js';
+import { loadConfiguredMerge } from './merge/loadMergeModule.js';
 import { emfMetrics, type ReplicatorMetrics } from './metrics.js';
 import type { ReplicatorLogger } from './processBatch.js';
 import type { BatchResponse, StreamEvent, StreamRecord } from './types.js';
@@ -74,6 +76,8 @@ let pipelinesReady: ReturnType<typeof createPipelines> | undefined;
 let pipelines: Awaited<ReturnType<typeof createPipelines>> | undefined;
 let cachedMetrics: ReplicatorMetrics | undefined;
 let cachedMargin = 1_500;
+let merge: MergeFunction | undefined;
+let startupChecked = false;
 
 const fromEnvironment = (): Replicator => {
   if (cached === undefined) {
@@ -96,6 +100,7 @@ const fromEnvironment = (): Replicator => {
       // Only this region's table: a mapping to another table, region or account is refused record by record.
       source: sourceTableOf(config, region, sourceAccountFromEnv()),
       ...(pipelines === undefined ? {} : { pipelines }),
+      ...(merge === undefined ? {} : { merge }),
     });
   }
   return cached;
@@ -117,12 +122,33 @@ const resolvePipelines = async (): Promise<void> => {
   }
 };
 
+/**
+ * The start-up checks: the config in `DYNASYNC_CONFIG` is valid, the region is set, and the
+ * `conflict.module` it names imports and exports `merge` (a broken module would otherwise show only
+ * at the first conflict). Once they pass they are not run again.
+ * @throws DynasyncError `config.invalidField`, `conflict.invalidMergeModule` (naming `conflict.module`)
+ */
+const checkStartup = async (): Promise<void> => {
+  if (startupChecked) return;
+  const config = loadConfigFromEnv();
+  if ((process.env[REGION_ENV] ?? process.env.AWS_REGION) === undefined)
+    throw new Error(`set ${REGION_ENV} to the region whose stream this function reads`);
+  merge = await loadConfiguredMerge(config);
+  startupChecked = true;
+};
+
 /** The Lambda entry point: config from `DYNASYNC_CONFIG`, region from `DYNASYNC_REGION`; clients built on first use. */
 export const handler = async (
   event: StreamEvent,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<BatchResponse> => {
+  await checkStartup();
   await resolvePipelines();
   fromEnvironment();
   return createHandler(fromEnvironment, cachedMargin, () => cachedMetrics!)(event, context);
 };
+
+// In Lambda the start-up checks run in the function's init: a bad config or a missing or throwing
+// conflict.module fails the init with its DynasyncError (code and config field in the function's
+// log), and no batch is taken until it is fixed; the stream keeps the records.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined) await checkStartup();

@@ -4,7 +4,8 @@
  * KMS here). The ciphertext is not secret; it is kept in the physical resource id so an update that
  * changes nothing returns the same material, and a new key or context makes new material.
  *
- * Inline CommonJS for the `nodejs22.x` runtime, which ships the AWS SDK v3: nothing to bundle.
+ * Inline CommonJS for the `nodejs24.x` runtime, which ships the AWS SDK v3: nothing to bundle. The
+ * handler is async (Node.js 24 runs no callback-style handlers).
  * It answers CloudFormation itself (a PUT to the pre-signed `ResponseURL`).
  */
 export const TOKEN_KEY_HANDLER_SOURCE = `

@@ -1,4 +1,4 @@
-import { mergeNamesFor } from '../../conflict/merge/types.js';
+import { type MergeFunction, mergeNamesFor } from '../../conflict/merge/types.js';
 import type { MergeConflictConfig } from '../../core/config/conflictSchema.js';
 import type { Config } from '../../core/config/types.js';
 import type { PeerWriterOptions } from '../PeerWriter.js';
@@ -17,11 +17,16 @@ export interface MergeWriterSetup {
   readonly writerOptions: PeerWriterOptions;
   /** @default a JSON-lines file when `conflict.audit` asks for one, else none */
   readonly audit?: ConflictAuditSink;
+  /**
+   * The user merge of `conflict.module`, loaded and checked at start-up (`loadConfiguredMerge`).
+   * @default imported on first use, when the config names a module
+   */
+  readonly merge?: MergeFunction;
 }
 
 /**
  * The merge strategy's writer for a region: built-in merges from `conflict.attributes`/`default`, or the
- * user module (imported once, on first use); each conflict is logged without values and written to
+ * user module (loaded at start-up and passed in, else imported once, on first use); each conflict is logged without values and written to
  * the audit sink.
  */
 export const createMergeWriter = (setup: MergeWriterSetup): MergePeerWriter => {
@@ -30,11 +35,12 @@ export const createMergeWriter = (setup: MergeWriterSetup): MergePeerWriter => {
   const audit =
     setup.audit ??
     (conflict.audit === undefined ? undefined : new FileConflictAuditSink(conflict.audit.dir, setup.region));
-  let merge: ReturnType<typeof loadMergeModule> | undefined;
-  if (conflict.module !== undefined) {
-    merge = loadMergeModule(conflict.module);
+  let merge: MergeFunction | Promise<MergeFunction> | undefined = setup.merge;
+  if (merge === undefined && conflict.module !== undefined) {
+    const loading = loadMergeModule(conflict.module);
     // Reported when a conflict awaits it; this only keeps an early failure from being "unhandled".
-    merge.catch(() => undefined);
+    loading.catch(() => undefined);
+    merge = loading;
   }
   return new MergePeerWriter({
     ...setup.writerOptions,

@@ -3,6 +3,7 @@ import type { Config } from '../../core/config/types.js';
 import { createDynamoClients, createStreamsClient } from '../clients.js';
 import { createPipelines } from '../createPipelines.js';
 import { createReplicator } from '../createReplicator.js';
+import { loadConfiguredMerge } from '../merge/loadMergeModule.js';
 import type { ReplicatorLogger } from '../processBatch.js';
 import type { BatchResult } from '../types.js';
 import { assertRegionCanRun } from './assertRegionCanRun.js';
@@ -26,10 +27,11 @@ export interface RunPollerOptions {
 }
 
 /**
- * The `dynasync run` mode for one region: refuses a region that ships nothing, checks every
+ * The `dynasync run` mode for one region: refuses a region that ships nothing, loads and checks
+ * `conflict.module` (when the config names one), checks every
  * region's table once (exists, `NEW_AND_OLD_IMAGES` stream, same key schema), then reads the
  * region's stream with a {@link StreamPoller} and a file checkpoint until SIGINT or SIGTERM.
- * @throws DynasyncError `config.invalidField` (one-way replica, unknown region),
+ * @throws DynasyncError `config.invalidField` (one-way replica, unknown region), `conflict.invalidMergeModule`,
  *   `config.tableMismatch`, `config.tableUnreachable`, `poller.checkpointCorrupt`, `poller.streamGone`.
  * @example
  * await runPoller({ config: loadConfigFile('dynasync.json'), region: 'eu-west-1' });
@@ -37,6 +39,8 @@ export interface RunPollerOptions {
 export const runPoller = async (options: RunPollerOptions): Promise<void> => {
   const { config, region } = options;
   assertRegionCanRun(config, region);
+  // A missing or broken conflict.module stops the start here, not at the first conflict.
+  const merge = await loadConfiguredMerge(config);
   const logger = options.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region } });
   const clients = createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
   const streamsClient = createStreamsClient(config, region);
@@ -46,7 +50,14 @@ export const runPoller = async (options: RunPollerOptions): Promise<void> => {
     const poller = new StreamPoller({
       config,
       region,
-      replicator: createReplicator({ config, region, clients, logger, pipelines }),
+      replicator: createReplicator({
+        config,
+        region,
+        clients,
+        logger,
+        pipelines,
+        ...(merge === undefined ? {} : { merge }),
+      }),
       streamsClient,
       dynamoClient: clients[region]!,
       checkpoints: FileCheckpointStore.forRegion(config, region),

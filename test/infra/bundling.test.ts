@@ -33,7 +33,7 @@ describe('bundling the replicator', () => {
     const bundles = assetsWith(synth, 'index.mjs');
     expect(bundles).toHaveLength(1);
     const code = synth.templates['eu-west-1']!.findResources('AWS::Lambda::Function', {
-      Properties: { MemorySize: 512, Runtime: 'nodejs22.x', Handler: 'index.handler' },
+      Properties: { MemorySize: 512, Runtime: 'nodejs24.x', Handler: 'index.handler' },
     });
     const keys = Object.values(code).map(
       (fn) => (fn as { Properties: { Code: { S3Key: string } } }).Properties.Code.S3Key,

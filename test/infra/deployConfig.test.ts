@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type ConfigIssue, parseConfig } from '../../core/config/loadConfig.js';
+import type { ConfigInput } from '../../core/config/schema.js';
+import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { lambdaConfigDocument, resolveDeploy, sourcesOf } from '../../infra/resolveDeploy.js';
-import { exampleConfig, testConfig } from './helpers.js';
+import { exampleConfig, removeSynthOutputs, synthesise, testConfig } from './helpers.js';
 
 /** The issues of an invalid config (asserting the error code, never the message wording). */
 const issuesOf = (document: Record<string, unknown>): ConfigIssue[] => {
@@ -209,5 +211,55 @@ describe('helpers of the deploy section', () => {
       maxMessageBytes: 262_144,
     });
     expect(parseConfig(document).deadLetter).toEqual(document.deadLetter);
+  });
+});
+
+describe('keys of a deployed pipeline', () => {
+  afterAll(removeSynthOutputs);
+
+  /** One-way with a tokenizing pipeline for the replica; `keys` as given. */
+  const maskingConfig = (keys?: ConfigInput['keys']) =>
+    testConfig({
+      topology: { type: 'one-way', from: 'eu-west-1', to: ['us-east-1'] },
+      ...(keys === undefined ? {} : { keys }),
+      pipelines: {
+        'us-east-1': {
+          key: ['pk'],
+          stages: [{ type: 'mask', id: 'pii', rules: [{ path: 'email', action: 'tokenize' }] }],
+        },
+      },
+    });
+
+  /** The error synthesising a config throws, or undefined. */
+  const synthError = (config: Config): DynasyncError | undefined => {
+    try {
+      synthesise(config);
+    } catch (error) {
+      expect(error).toBeInstanceOf(DynasyncError);
+      return error as DynasyncError;
+    }
+    return undefined;
+  };
+
+  it.each([
+    ['keys.type "local" with a file', { type: 'local', file: '.dynasync/masking.key' }],
+    ['keys.type "local" with a variable', { type: 'local', env: 'DYNASYNC_MASKING_KEY' }],
+    ['no keys section (local is the default)', undefined],
+  ] as const)('rejects %s at synth, naming keys.type, the construct and the fix', (_what, keys) => {
+    const error = synthError(maskingConfig(keys));
+    expect(error?.code).toBe(ErrorCodes.configInvalidField);
+    expect(error?.payload).toMatchObject({ path: 'keys.type' });
+    expect(error?.message).toContain('dynasync-orders-eu-west-1/Replicator');
+    expect(error?.message).toContain('"type": "kms"');
+  });
+
+  it('synthesises keys.type "kms", and a local key when no deployed pipeline needs one', () => {
+    expect(synthError(maskingConfig({ type: 'kms' }))).toBeUndefined();
+    const filterOnly = testConfig({
+      topology: { type: 'one-way', from: 'eu-west-1', to: ['us-east-1'] },
+      keys: { type: 'local', file: '.dynasync/masking.key' },
+      pipelines: { 'us-east-1': { key: ['pk'], stages: [{ type: 'filter', id: 'f', keyPrefix: 'p#' }] } },
+    });
+    expect(synthError(filterOnly)).toBeUndefined();
   });
 });

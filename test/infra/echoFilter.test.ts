@@ -179,6 +179,7 @@ describe('the matcher itself', () => {
 describe('the deployed mapping', () => {
   let filtersOn: object[];
   let filtersOff: unknown;
+  let filtersOneWay: object[] | undefined;
 
   beforeAll(() => {
     const patternsOf = (config: ReturnType<typeof testConfig>) => {
@@ -189,6 +190,13 @@ describe('the deployed mapping', () => {
     };
     filtersOn = patternsOf(testConfig({ metadata: { prefix: 'm_' }, deploy: { maskingKeys: false } }))!;
     filtersOff = patternsOf(testConfig({ deploy: { filterEchoes: false, maskingKeys: false } }));
+    // filterEchoes is on (the default), but the source of a one-way topology gets no echoes.
+    filtersOneWay = patternsOf(
+      testConfig({
+        topology: { type: 'one-way', from: 'eu-west-1', to: ['us-east-1'] },
+        deploy: { maskingKeys: false },
+      }),
+    );
   });
 
   it('carries the patterns for the config prefix, and they drop an echo and keep an application write', () => {
@@ -200,5 +208,17 @@ describe('the deployed mapping', () => {
 
   it('has no filter when deploy.filterEchoes is false', () => {
     expect(filtersOff).toBeUndefined();
+  });
+
+  it('has no filter on a one-way source: a write there carrying _ds_rep = true is an application write', () => {
+    // An item restored or copied back from a replica keeps the replicator's flag; nothing replicates
+    // into a one-way source, so no record of its stream is an echo, and each must reach the handler.
+    const restored = streamRecord({
+      newImage: stamped({ ...key, total: { N: '1' } }, v2, { replicated: true }),
+    });
+    expect(filtersOneWay).toBeUndefined();
+    expect(delivered(filtersOneWay ?? [], restored)).toBe(true);
+    const oneWay: ClassifyContext = { ...context, region: 'eu-west-1', topology: 'one-way' };
+    expect(classifyRecord(decodeRecord(restored, 0), oneWay).type).toBe('change');
   });
 });

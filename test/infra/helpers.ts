@@ -43,6 +43,8 @@ export interface SynthesiseOptions {
   readonly bundle?: boolean;
   /** Run the CDK's built-in CloudFormation template validation (about 5 s the first time). @default false */
   readonly validate?: boolean;
+  /** Passed to {@link addDynasyncStacks}. @default none */
+  readonly readerRoleArn?: string;
 }
 
 const outputs: string[] = [];
@@ -61,7 +63,11 @@ export const synthesise = (config: Config, options: SynthesiseOptions = {}): Syn
     builtinCloudFormationValidation: options.validate ?? false,
     ...(options.bundle === true ? {} : { context: { 'aws:cdk:bundling-stacks': [] } }),
   });
-  const list = addDynasyncStacks(app, config);
+  const list = addDynasyncStacks(
+    app,
+    config,
+    options.readerRoleArn === undefined ? {} : { readerRoleArn: options.readerRoleArn },
+  );
   app.synth();
   return {
     app,

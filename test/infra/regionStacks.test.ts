@@ -89,15 +89,30 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
   });
 
   describe('replicator function', () => {
-    it('is a NodejsFunction on nodejs22.x, arm64, with the memory and timeout of the config', () => {
+    it('is a NodejsFunction on nodejs24.x, arm64, with the memory and timeout of the config', () => {
       expect(synth.stacks['eu-west-1']!.replicator!.function).toBeInstanceOf(nodejs.NodejsFunction);
       eu.hasResourceProperties('AWS::Lambda::Function', {
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 512,
         Timeout: 60,
         LoggingConfig: { LogGroup: Match.anyValue() },
+      });
+    });
+
+    it('runs every function of the app on nodejs24.x, the replicator and the token key function on arm64', () => {
+      for (const template of [eu, us]) {
+        const runtimes = Object.values(template.findResources('AWS::Lambda::Function')).map(
+          (fn) => (fn as TemplateResource).Properties.Runtime,
+        );
+        expect(runtimes.length).toBeGreaterThan(0);
+        expect(new Set(runtimes)).toEqual(new Set(['nodejs24.x']));
+      }
+      eu.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('token key material'),
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
       });
     });
 
@@ -123,7 +138,7 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
 
     it('passes a config that the handler loads as is: no deploy section, dead letters to SQS', () => {
       const fn = Object.values(
-        eu.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x', MemorySize: 512 } }),
+        eu.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x', MemorySize: 512 } }),
       )[0] as { Properties: { Environment: { Variables: Record<string, string> } } };
       const text = fn.Properties.Environment.Variables[LambdaEnv.config]!;
       const loaded = parseConfig(JSON.parse(text), LambdaEnv.config);
@@ -309,6 +324,11 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
           Effect: 'Allow',
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
           Resource: getAtt(queueKey, 'Arn'),
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['sqs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] },
+            },
+          },
         },
         {
           Effect: 'Allow',

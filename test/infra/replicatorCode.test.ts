@@ -82,7 +82,7 @@ describe('where the replicator code comes from', () => {
     expect(replicator.function).toBeInstanceOf(lambda.Function);
     expect(replicator.function).not.toBeInstanceOf(nodejs.NodejsFunction);
     expect(fn.Handler).toBe('index.handler');
-    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Runtime).toBe('nodejs24.x');
     expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
     expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8')).toBe(
       readFileSync(join(dir, 'index.mjs'), 'utf8'),
