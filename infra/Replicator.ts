@@ -226,6 +226,7 @@ export class Replicator extends Construct {
     const environment: Record<string, string> = {
       [LambdaEnv.config]: lambdaConfigDocument(withBundledModules(config, userModules)),
       [LambdaEnv.region]: region,
+      [LambdaEnv.sourceAccount]: Stack.of(this).account,
       [LambdaEnv.deadLetterQueueUrl]: this.deadLetterQueue.queue.queueUrl,
       NODE_OPTIONS: '--enable-source-maps',
       ...(Object.keys(peerRoles).length === 0 ? {} : { [LambdaEnv.peerRoles]: JSON.stringify(peerRoles) }),

@@ -22,6 +22,11 @@ export const LambdaEnv = {
   maskingKeyArn: 'DYNASYNC_MASKING_KEY_ARN',
   /** Token key material: a data key encrypted under the masking key (base64 ciphertext blob). */
   tokenKeyCiphertext: 'DYNASYNC_TOKEN_KEY_CIPHERTEXT',
+  /**
+   * The account of the stack: the handler dead-letters a record whose `eventSourceARN` names another
+   * account (`replicator.foreignRecord`). Equal to the handler's `SOURCE_ACCOUNT_ENV` (a test checks it).
+   */
+  sourceAccount: 'DYNASYNC_SOURCE_ACCOUNT',
 } as const;
 
 /**

@@ -6,7 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../core/config/loadConfig.js';
 import { LambdaEnv } from '../../infra/constants.js';
-import { REGION_ENV } from '../../replicator/handler.js';
+import { REGION_ENV, SOURCE_ACCOUNT_ENV } from '../../replicator/handler.js';
 import { emfMetrics } from '../../replicator/metrics.js';
 import { captureStdout } from '../helpers/captureStdout.js';
 import {
@@ -116,7 +116,7 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
       });
     });
 
-    it('gets its config, region, dead-letter queue and masking key in the environment, with source maps on', () => {
+    it('gets its config, region, account, dead-letter queue and masking key in the environment, with source maps on', () => {
       const queue = only(eu, 'AWS::SQS::Queue').id;
       const key = Object.entries(
         eu.findResources('AWS::KMS::Key', { Properties: { MultiRegion: true } }),
@@ -126,6 +126,7 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
           Variables: {
             [LambdaEnv.config]: Match.anyValue(),
             [LambdaEnv.region]: 'eu-west-1',
+            [LambdaEnv.sourceAccount]: { Ref: 'AWS::AccountId' },
             [LambdaEnv.deadLetterQueueUrl]: { Ref: queue },
             [LambdaEnv.maskingKeyArn]: getAtt(key, 'Arn'),
             [LambdaEnv.tokenKeyCiphertext]: getAtt(only(eu, 'Custom::DynasyncTokenKey').id, 'Ciphertext'),
@@ -134,6 +135,7 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
         },
       });
       expect(LambdaEnv.region).toBe(REGION_ENV);
+      expect(LambdaEnv.sourceAccount).toBe(SOURCE_ACCOUNT_ENV);
     });
 
     it('passes a config that the handler loads as is: no deploy section, dead letters to SQS', () => {
