@@ -3,8 +3,8 @@ import { rename } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { encodeItem } from '../../core/codec.js';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
-import { DynasyncError } from '../../core/errors.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import { nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
@@ -17,7 +17,10 @@ import { verify } from './verify.js';
 export const VerifyExitCodes = {
   /** In sync (settled differences are not drift); with `--repair`, every difference was repaired. */
   inSync: 0,
-  /** Drift found (with `--repair`: some of it is left, stale, failed or skipped; with `--dry-run`: any). */
+  /**
+   * Drift found (with `--repair`: some of it is left, stale, failed or skipped; with `--dry-run`: any),
+   * or the pipeline rejected live source items (`pipelineRejected`).
+   */
   drift: 1,
   /** The run failed: bad options or config, a table unreachable, reads that kept failing, interrupted. */
   error: 2,
@@ -62,6 +65,8 @@ export interface VerifyCommandIo {
 /** The exit code a report calls for; see {@link VerifyExitCodes}. */
 export const exitCodeOf = (report: VerifyReport): number => {
   if (report.inSync) return VerifyExitCodes.inSync;
+  // Items the pipeline rejected are absent from the target whatever a repair did.
+  if (Object.keys(report.pipelineRejected).length > 0) return VerifyExitCodes.drift;
   const drift = report.counts.missing + report.counts.extra + report.counts.different;
   if (report.repair !== undefined && !report.repair.dryRun && report.repair.counts.repaired === drift)
     return VerifyExitCodes.inSync;
@@ -138,9 +143,9 @@ export const runVerifyCommand = async (
   const outputError =
     output === undefined ? undefined : new Promise<never>((_, reject) => output.once('error', reject));
   outputError?.catch(() => undefined);
-  const writeLine = async (difference: Difference): Promise<void> => {
+  const writeLine = async (line: Difference | Record<string, unknown>): Promise<void> => {
     if (output === undefined) return;
-    if (!output.write(`${JSON.stringify(difference)}\n`))
+    if (!output.write(`${JSON.stringify(line)}\n`))
       await Promise.race([
         new Promise<void>((resolve) => output.once('drain', () => resolve())),
         outputError,
@@ -166,16 +171,17 @@ export const runVerifyCommand = async (
       ...(pipeline === undefined
         ? {}
         : {
-            transform: (item) => {
-              try {
-                return pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to });
-              } catch (error) {
-                // The replicator dead-letters such an item, so the target holds nothing for it.
-                if (error instanceof DynasyncError && error.code.startsWith('pipeline.')) return [];
-                throw error;
-              }
-            },
+            // A per-item pipeline error is counted by verify as `pipelineRejected`.
+            transform: (item) =>
+              pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
           }),
+      // A masked peer's source keys are PII: the line names the key by its hash only.
+      onRejected: ({ kind, code, sourceKey, keyHash }) =>
+        writeLine(
+          pipeline?.masks === true
+            ? { kind, code, keyHash }
+            : { kind, code, key: encodeItem(sourceKey), keyHash },
+        ),
       repair: options.repair === true,
       dryRun: options.dryRun === true,
       signal,
