@@ -20,6 +20,7 @@ export const ErrorCodes = {
   itemTooLarge: 'replicator.itemTooLarge',
   writeRejected: 'replicator.writeRejected',
   deadLetterFailed: 'replicator.deadLetterFailed',
+  redriveInvalidOption: 'redrive.invalidOption',
   versionInvalid: 'conflict.invalidVersion',
   mergeInvalidWrite: 'conflict.invalidWrite',
   mergeFailed: 'conflict.mergeFailed',
