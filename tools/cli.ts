@@ -3,6 +3,7 @@ import { loadConfigFile } from '../core/config/loadConfig.js';
 import { isDynasyncError } from '../core/errors.js';
 import { runPoller } from '../replicator/poller/runPoller.js';
 import { redrive, redriveExitCodeOf } from '../replicator/redrive/redrive.js';
+import { exitTwoOnUsageError } from './_shared/cliOptions.js';
 import { addBackfillCommand } from './backfill/command.js';
 import { addCheckMergeCommand } from './checkMerge/command.js';
 import { runDecrypt } from './decrypt.js';
@@ -36,8 +37,7 @@ program
     await runPoller({ config, region: options.region, statsIntervalMs: options.statsInterval * 1_000 });
   });
 
-program
-  .command('redrive')
+exitTwoOnUsageError(program.command('redrive'))
   .description(
     "replay a region's dead letters through the current config; stale letters never overwrite newer data",
   )

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeClock, type VectorClock } from '../../conflict/vectorClock.js';
+import { openPrivate } from '../../core/privateFile.js';
 
 /** What became of a detected conflict (concurrent writes). */
 export const ConflictOutcomes = {
@@ -93,6 +94,11 @@ export class FileConflictAuditSink implements ConflictAuditSink {
   public async write(entries: readonly ConflictAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await mkdir(join(this.path, '..'), { recursive: true });
-    await appendFile(this.path, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    const file = await openPrivate(this.path, 'a');
+    try {
+      await file.appendFile(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'utf8');
+    } finally {
+      await file.close();
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
+import { writePrivateFile } from '../../core/privateFile.js';
 import type { DeadLetter } from '../deadLetter/types.js';
 import { readStoredMessage } from './readStoredMessage.js';
 import type { DeadLetterSource, OnFailureBatch, StoredDeadLetter, UnreadableMessage } from './types.js';
@@ -75,7 +76,7 @@ export class FileDeadLetterSource implements DeadLetterSource {
     });
     const temp = `${this.path}.${randomUUID()}.tmp`;
     const text = [...kept, ...appended].map((line) => `${line}\n`).join('');
-    await writeFile(temp, text, { encoding: 'utf8', flush: true });
+    await writePrivateFile(temp, text, { flush: true });
     await rename(temp, this.path);
   }
 

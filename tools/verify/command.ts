@@ -1,12 +1,13 @@
 import { createWriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { encodeItem } from '../../core/codec.js';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
+import { PRIVATE_FILE_MODE } from '../../core/privateFile.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
-import { nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
+import { exitTwoOnUsageError, nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
@@ -139,7 +140,12 @@ export const runVerifyCommand = async (
   const stream = io.progressStream ?? process.stderr;
   const bar = stream.isTTY === true ? progressBar(stream) : undefined;
   const partial = options.output === undefined ? undefined : `${options.output}.partial`;
-  const output = partial === undefined ? undefined : createWriteStream(partial, { encoding: 'utf8' });
+  // Created afresh with mode 0600 (keys of the differences), whatever a crashed run left behind.
+  if (partial !== undefined) await rm(partial, { force: true });
+  const output =
+    partial === undefined
+      ? undefined
+      : createWriteStream(partial, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
   const outputError =
     output === undefined ? undefined : new Promise<never>((_, reject) => output.once('error', reject));
   outputError?.catch(() => undefined);
@@ -205,8 +211,7 @@ export const runVerifyCommand = async (
  * 1 drift); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addVerifyCommand = (program: Command): Command =>
-  program
-    .command('verify')
+  exitTwoOnUsageError(program.command('verify'))
     .description(
       'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
     )

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -109,6 +109,7 @@ describe('verify counts the source items the pipeline rejected (DynamoDB Local)'
     expect(line.keyHash).toMatch(/^[0-9a-f]{12}$/);
     expect(line.key).toBeUndefined();
     expect(lines[0]).not.toContain('example.com');
+    expect((await stat(output)).mode & 0o777).toBe(0o600); // keys of differences: never world-readable
     expect(formatReport(report).join('\n')).toContain('NOT IN SYNC: 1 source item the pipeline rejected');
   });
 
