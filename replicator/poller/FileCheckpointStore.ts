@@ -3,8 +3,8 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../../core/config/types.js';
-import { makePrivate, PRIVATE_FILE_MODE } from '../../core/privateFile.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { makePrivate, PRIVATE_FILE_MODE } from '../../core/privateFile.js';
 import type { CheckpointStore, Checkpoints } from './CheckpointStore.js';
 
 /** Version of the checkpoint file layout. */
