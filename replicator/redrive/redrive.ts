@@ -12,6 +12,7 @@ import type { KeyProvider, Pipeline } from '../../pipeline/types.js';
 import { createDynamoClients } from '../clients.js';
 import { createPipelines } from '../createPipelines.js';
 import { deadLetterPath, deadLetterQueueUrl } from '../deadLetter/createDeadLetterSink.js';
+import { protectMessage } from '../deadLetter/protectLetter.js';
 import type { DeadLetter } from '../deadLetter/types.js';
 import { createMergeWriter } from '../merge/createMergeWriter.js';
 import { oversizeError, PeerWriter, type PeerWriterOptions } from '../PeerWriter.js';
@@ -168,7 +169,8 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
     await source.keep(letter, {
       ...letter,
       targetRegions: targets,
-      error: { code, message },
+      // A letter of a masking peer keeps no values or map keys in its message either.
+      error: { code, message: letter.recordRedacted === true ? protectMessage(message) : message },
       attempts: letter.attempts + 1,
       lastFailureAt: now,
     });
