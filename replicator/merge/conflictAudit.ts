@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeClock, type VectorClock } from '../../conflict/vectorClock.js';
@@ -18,9 +17,9 @@ export const ConflictOutcomes = {
 export type ConflictOutcome = (typeof ConflictOutcomes)[keyof typeof ConflictOutcomes];
 
 /**
- * One conflict, as logged and audited: never attribute values. The key appears as a hash (first 12
- * hex digits of SHA-256 of the canonical key, the same as `dynasync verify`'s key hash), since keys
- * may be personal data.
+ * One conflict, as logged and audited: never attribute values. The key appears as a hash (the
+ * deployment's keyed hash of the canonical key, the same as `dynasync verify`'s: see `KeyHasher`),
+ * since keys may be personal data.
  */
 export interface ConflictAuditEntry {
   readonly at: string;
@@ -42,14 +41,11 @@ export interface ConflictAuditEntry {
   readonly changedAttributes: readonly string[];
 }
 
-/** The key hash of a canonical key text (as `verify` prints it). */
-export const conflictKeyHash = (keyId: string): string =>
-  createHash('sha256').update(keyId).digest('hex').slice(0, 12);
-
 /** Builds an audit entry; pure apart from the time given. */
 export const conflictAuditEntry = (fields: {
   readonly at: Date;
-  readonly keyId: string;
+  /** The key's hash by the deployment's `KeyHasher`. */
+  readonly keyHash: string;
   readonly sourceRegion: string;
   readonly targetRegion: string;
   readonly localClock: VectorClock;
@@ -62,7 +58,7 @@ export const conflictAuditEntry = (fields: {
   readonly changedAttributes?: readonly string[];
 }): ConflictAuditEntry => ({
   at: fields.at.toISOString(),
-  keyHash: conflictKeyHash(fields.keyId),
+  keyHash: fields.keyHash,
   sourceRegion: fields.sourceRegion,
   targetRegion: fields.targetRegion,
   localClock: encodeClock(fields.localClock),

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { encodeItem } from '../../core/codec.js';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { PRIVATE_FILE_MODE } from '../../core/privateFile.js';
+import { resolveKeyHasher } from '../../keys/keyHasher.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import { exitTwoOnUsageError, nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
@@ -137,6 +138,11 @@ export const runVerifyCommand = async (
   // Source items go through the target's pipeline first, so a masked or remapped replica is
   // compared with what the replicator would have written.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
+  const keyHasher = await resolveKeyHasher(
+    config,
+    options.from,
+    io.keys === undefined ? {} : { keys: io.keys },
+  );
   const stream = io.progressStream ?? process.stderr;
   const bar = stream.isTTY === true ? progressBar(stream) : undefined;
   const partial = options.output === undefined ? undefined : `${options.output}.partial`;
@@ -174,6 +180,7 @@ export const runVerifyCommand = async (
       ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
       ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
       ...(io.clients === undefined ? {} : { clients: io.clients }),
+      keyHasher,
       ...(pipeline === undefined
         ? {}
         : {

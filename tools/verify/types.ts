@@ -99,7 +99,10 @@ export interface Difference {
   readonly was?: DriftKind;
   /** The target table's key of the item (JSON wire form). */
   readonly key: WireItem;
-  /** First 12 hex digits of the SHA-256 of the canonical key: safe to log. */
+  /**
+   * The deployment's keyed hash of the canonical key (12 hex digits of HMAC-SHA-256 under the masking
+   * key, or the local salt: see `resolveKeyHasher`): safe to log, not reversible by guessing keys.
+   */
   readonly keyHash: string;
   /** `different`: names of the attributes that differ, sorted. Empty otherwise. */
   readonly attributes: readonly string[];

@@ -10,6 +10,7 @@ import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { differingAttributes } from '../../core/equality.js';
 import type { Item, WireItem } from '../../core/types.js';
+import { type KeyHasher, resolveKeyHasher } from '../../keys/keyHasher.js';
 import { createMergeWriter } from '../../replicator/merge/createMergeWriter.js';
 import type { ReplicatorLogger } from '../../replicator/processBatch.js';
 import { createReadClients } from '../_shared/createReadClients.js';
@@ -32,14 +33,7 @@ import {
 import { readLines, SpillFiles } from './_internals/SpillFiles.js';
 import { parseSpillLine } from './_internals/spillLine.js';
 import { compareObservations } from './compareObservations.js';
-import {
-  type AnyItem,
-  canonicalKeyId,
-  comparableItem,
-  comparisonRules,
-  keyHashOf,
-  observe,
-} from './digest.js';
+import { type AnyItem, canonicalKeyId, comparableItem, comparisonRules, observe } from './digest.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { planRepair, predictMergeRepair, predictRepair, type RepairContext } from './planRepair.js';
 import { type MergeRepairTarget, sendMergeRepair } from './sendMergeRepair.js';
@@ -118,6 +112,8 @@ export interface VerifyOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Retries of reads and repair writes. @default 10 attempts, 50 ms base, 5 s max delay */
   readonly retry?: Partial<RetryPolicy>;
+  /** The `keyHash` of differences and rejections. @default the deployment's (`resolveKeyHasher`) */
+  readonly keyHasher?: KeyHasher;
 }
 
 /** The merge writer's log: verify reports repairs itself (the audit sink, when configured, still gets each conflict). */
@@ -271,6 +267,7 @@ const emptyRepairCounts = (): Record<RepairOutcome, number> => ({
 export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   const settings = validateVerifyOptions(options);
   const { config, from, to } = options;
+  const keyHashOf = options.keyHasher ?? (await resolveKeyHasher(config, from));
   const started = performance.now();
   const now = options.now ?? Date.now;
   const sleep =
@@ -483,6 +480,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
               conflict: config.conflict,
               region: from,
               logger: SILENT_LOGGER,
+              keyHasher: keyHashOf,
               writerOptions: {
                 peers: { [to]: { client: targetClient, tableName: targetTable } },
                 names,
