@@ -22,6 +22,7 @@ export const ErrorCodes = {
   deadLetterFailed: 'replicator.deadLetterFailed',
   recordVersionFromFuture: 'replicator.versionFromFuture',
   recordForeign: 'replicator.foreignRecord',
+  redriveInvalidOption: 'redrive.invalidOption',
   versionInvalid: 'conflict.invalidVersion',
   mergeInvalidWrite: 'conflict.invalidWrite',
   mergeFailed: 'conflict.mergeFailed',

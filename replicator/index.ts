@@ -18,7 +18,6 @@ export type { ConflictAuditEntry, ConflictAuditSink, ConflictOutcome } from './m
 export {
   ConflictOutcomes,
   conflictAuditEntry,
-  conflictKeyHash,
   FileConflictAuditSink,
 } from './merge/conflictAudit.js';
 export type { MergeWriterSetup } from './merge/createMergeWriter.js';

@@ -2,7 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfigFile } from '../core/config/loadConfig.js';
 import { isDynasyncError } from '../core/errors.js';
 import { runPoller } from '../replicator/poller/runPoller.js';
-import { redrive } from '../replicator/redrive/redrive.js';
+import { redrive, redriveExitCodeOf } from '../replicator/redrive/redrive.js';
+import { exitTwoOnUsageError } from './_shared/cliOptions.js';
 import { addBackfillCommand } from './backfill/command.js';
 import { addCheckMergeCommand } from './checkMerge/command.js';
 import { runDecrypt } from './decrypt.js';
@@ -36,8 +37,7 @@ program
     await runPoller({ config, region: options.region, statsIntervalMs: options.statsInterval * 1_000 });
   });
 
-program
-  .command('redrive')
+exitTwoOnUsageError(program.command('redrive'))
   .description(
     "replay a region's dead letters through the current config; stale letters never overwrite newer data",
   )
@@ -48,20 +48,17 @@ program
   .option('--json', 'print the report as JSON', false)
   .action(
     async (options: { config: string; region: string; source?: string; dryRun: boolean; json: boolean }) => {
-      if (options.source !== undefined && options.source !== 'file' && options.source !== 'sqs') {
-        throw new InvalidArgumentError(`--source must be "file" or "sqs", not "${options.source}"`);
-      }
       const config = loadConfigFile(options.config);
       const print = (line: string) => process.stdout.write(`${line}\n`);
       const report = await redrive({
         config,
         region: options.region,
         dryRun: options.dryRun,
-        ...(options.source === undefined ? {} : { source: options.source }),
+        ...(options.source === undefined ? {} : { source: options.source as 'file' | 'sqs' }),
         ...(options.json ? {} : { print }),
       });
       if (options.json) print(JSON.stringify(report, null, 2));
-      process.exitCode = report.failedAgain > 0 ? 1 : 0;
+      process.exitCode = redriveExitCodeOf(report);
     },
   );
 

@@ -7,6 +7,9 @@ import type { configSchema } from './schema.js';
 /** Mask actions allowed on a key attribute: deterministic and injective, so deletes and updates find the masked key. */
 export const KEY_SAFE_ACTIONS: readonly string[] = ['tokenize', 'hash'];
 
+/** A map wildcard after the first segment (`byEmail.*`, `a.*.b`): the names it passes over stay clear. */
+const MAP_WILDCARD = /\.\*(?=$|[.[])/;
+
 /** First segment of an attribute path (`contacts[*].email` → `contacts`). */
 const topName = (path: string): string => path.split(/[.[]/, 1)[0] ?? path;
 
@@ -48,6 +51,11 @@ export const pipelineIssues = (config: z.output<typeof configSchema>): ConfigIss
         stage.rules.forEach((rule, ruleIndex) => {
           const name = topName(rule.path);
           const touchesKey = name === '*' ? pipeline.key.length > 0 : pipeline.key.includes(name);
+          if (MAP_WILDCARD.test(rule.path) && rule.action !== 'drop' && rule.mapKeys !== 'clear')
+            issues.push({
+              path: `${stageAt}.rules[${ruleIndex}].mapKeys`,
+              message: `"${rule.path}" goes through a map wildcard: its values are masked, but map keys are never masked, so the members' names reach ${peer} in clear. If those names are not personal data, add "mapKeys": "clear"; if they are, mask the whole map (path "${rule.path.slice(0, rule.path.search(MAP_WILDCARD))}", e.g. tokenize or encrypt), drop its members (action "drop"), or key the data by a list instead`,
+            });
           if (touchesKey && !KEY_SAFE_ACTIONS.includes(rule.action))
             issues.push({
               path: `${stageAt}.rules[${ruleIndex}].action`,

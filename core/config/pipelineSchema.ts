@@ -28,28 +28,39 @@ const attributePath = z
 
 const attributeName = z.string().min(1).max(255);
 
+/**
+ * Map keys are never masked: a rule through a map wildcard (`byEmail.*`) masks the members' values
+ * and leaves their names as they are. Such a rule must say so (`mapKeys: "clear"`: the names are not
+ * personal data), or config loading refuses it; `drop` removes the members, names and all.
+ */
+const mapKeys = z
+  .literal('clear', { error: 'mapKeys can only be "clear": map keys are never masked' })
+  .optional();
+
 const maskRuleSchema = z.discriminatedUnion(
   'action',
   [
     /** Remove the attribute (or list element). */
-    z.strictObject({ path: attributePath, action: z.literal('drop') }),
+    z.strictObject({ path: attributePath, action: z.literal('drop'), mapKeys }),
     /** Replace with a fixed marker of the same type where possible. */
     z.strictObject({
       path: attributePath,
       action: z.literal('redact'),
+      mapKeys,
       /** Text that replaces strings. @default "[REDACTED]" */
       marker: z.string().min(1).max(64).optional(),
     }),
     /** Salted SHA-256 (salt from the stage's `hashSalt`: not secret). */
-    z.strictObject({ path: attributePath, action: z.literal('hash') }),
+    z.strictObject({ path: attributePath, action: z.literal('hash'), mapKeys }),
     /** Keyed HMAC-SHA-256: the same value gives the same token in every region. */
-    z.strictObject({ path: attributePath, action: z.literal('tokenize') }),
+    z.strictObject({ path: attributePath, action: z.literal('tokenize'), mapKeys }),
     /** AES-256-GCM under the masking key; `dynasync decrypt` reads it back. */
-    z.strictObject({ path: attributePath, action: z.literal('encrypt') }),
+    z.strictObject({ path: attributePath, action: z.literal('encrypt'), mapKeys }),
     /** Keep a few characters of a string, mask the rest. */
     z.strictObject({
       path: attributePath,
       action: z.literal('partial'),
+      mapKeys,
       /** Characters kept at the end. @default 4 */
       keepLast: z.number().int().min(0).max(64).default(4),
       /** Characters kept at the start. @default 0 */

@@ -1,5 +1,6 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { openPrivate } from '../../core/privateFile.js';
 import type { DeadLetter, DeadLetterSink } from './types.js';
 
 /**
@@ -13,7 +14,8 @@ export class FileDeadLetterSink implements DeadLetterSink {
   public async send(entries: readonly DeadLetter[]): Promise<void> {
     if (entries.length === 0) return;
     await mkdir(dirname(this.path), { recursive: true });
-    const file = await open(this.path, 'a+');
+    // Mode 0600: letters hold records, or positions and keys of masked peers' records.
+    const file = await openPrivate(this.path, 'a+');
     try {
       // A crash in the middle of an earlier append can leave a torn last line: start on a new line.
       const { size } = await file.stat();

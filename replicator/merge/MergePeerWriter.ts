@@ -12,6 +12,7 @@ import { decodeItem } from '../../core/codec.js';
 import { differingAttributes } from '../../core/equality.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
+import { type KeyHasher, processKeyHasher } from '../../keys/keyHasher.js';
 import { backoffDelay, classifyError, ErrorClasses } from '../classifyError.js';
 import { oversizeResult, PeerWriter, type PeerWriterOptions } from '../PeerWriter.js';
 import { type PlannedWrite, WriteOutcomes, type WriteResult } from '../types.js';
@@ -39,6 +40,11 @@ export interface MergePeerWriterOptions extends PeerWriterOptions {
   readonly sourceRegion: string;
   /** Called once per detected conflict, with its outcome; awaited (the audit sink). */
   readonly onConflict?: (entry: ConflictAuditEntry) => void | Promise<void>;
+  /**
+   * The key hasher of conflict entries (called on each conflict; memoize it).
+   * @default a key of this process only (hashes not comparable across runs)
+   */
+  readonly keyHasher?: () => KeyHasher | Promise<KeyHasher>;
 }
 
 /** A write result of the merge strategy: the LWW outcome, plus what a conflict needs to be reported. */
@@ -124,10 +130,13 @@ class OutOfTime extends Error {
  */
 export class MergePeerWriter extends PeerWriter {
   private readonly mergeOptions: MergePeerWriterOptions;
+  private readonly keyHasher: () => KeyHasher | Promise<KeyHasher>;
 
   public constructor(options: MergePeerWriterOptions) {
     super(options);
     this.mergeOptions = options;
+    const own = processKeyHasher();
+    this.keyHasher = options.keyHasher ?? (() => own);
   }
 
   public override async send(
@@ -207,7 +216,7 @@ export class MergePeerWriter extends PeerWriter {
       const remoteMeta = readMergeMetadata(incoming, names);
       const entry = conflictAuditEntry({
         at: new Date(now()),
-        keyId: change.keyId,
+        keyHash: (await this.keyHasher())(change.keyId),
         sourceRegion: options.sourceRegion,
         targetRegion: write.peer,
         localClock: localMeta.clock,

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeClock, type VectorClock } from '../../conflict/vectorClock.js';
+import { openPrivate } from '../../core/privateFile.js';
 
 /** What became of a detected conflict (concurrent writes). */
 export const ConflictOutcomes = {
@@ -17,9 +17,9 @@ export const ConflictOutcomes = {
 export type ConflictOutcome = (typeof ConflictOutcomes)[keyof typeof ConflictOutcomes];
 
 /**
- * One conflict, as logged and audited: never attribute values. The key appears as a hash (first 12
- * hex digits of SHA-256 of the canonical key, the same as `dynasync verify`'s key hash), since keys
- * may be personal data.
+ * One conflict, as logged and audited: never attribute values. The key appears as a hash (the
+ * deployment's keyed hash of the canonical key, the same as `dynasync verify`'s: see `KeyHasher`),
+ * since keys may be personal data.
  */
 export interface ConflictAuditEntry {
   readonly at: string;
@@ -41,14 +41,11 @@ export interface ConflictAuditEntry {
   readonly changedAttributes: readonly string[];
 }
 
-/** The key hash of a canonical key text (as `verify` prints it). */
-export const conflictKeyHash = (keyId: string): string =>
-  createHash('sha256').update(keyId).digest('hex').slice(0, 12);
-
 /** Builds an audit entry; pure apart from the time given. */
 export const conflictAuditEntry = (fields: {
   readonly at: Date;
-  readonly keyId: string;
+  /** The key's hash by the deployment's `KeyHasher`. */
+  readonly keyHash: string;
   readonly sourceRegion: string;
   readonly targetRegion: string;
   readonly localClock: VectorClock;
@@ -61,7 +58,7 @@ export const conflictAuditEntry = (fields: {
   readonly changedAttributes?: readonly string[];
 }): ConflictAuditEntry => ({
   at: fields.at.toISOString(),
-  keyHash: conflictKeyHash(fields.keyId),
+  keyHash: fields.keyHash,
   sourceRegion: fields.sourceRegion,
   targetRegion: fields.targetRegion,
   localClock: encodeClock(fields.localClock),
@@ -93,6 +90,11 @@ export class FileConflictAuditSink implements ConflictAuditSink {
   public async write(entries: readonly ConflictAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await mkdir(join(this.path, '..'), { recursive: true });
-    await appendFile(this.path, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    const file = await openPrivate(this.path, 'a');
+    try {
+      await file.appendFile(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'utf8');
+    } finally {
+      await file.close();
+    }
   }
 }

@@ -1,6 +1,8 @@
 import { type MergeFunction, mergeNamesFor } from '../../conflict/merge/types.js';
 import type { MergeConflictConfig } from '../../core/config/conflictSchema.js';
 import type { Config } from '../../core/config/types.js';
+import { type KeyHasher, processKeyHasher, resolveKeyHasher } from '../../keys/keyHasher.js';
+import type { KeyProvider } from '../../pipeline/types.js';
 import type { PeerWriterOptions } from '../PeerWriter.js';
 import type { ReplicatorLogger } from '../processBatch.js';
 import { type ConflictAuditSink, FileConflictAuditSink } from './conflictAudit.js';
@@ -22,6 +24,10 @@ export interface MergeWriterSetup {
    * @default imported on first use, when the config names a module
    */
   readonly merge?: MergeFunction;
+  /** Keys of the conflicts' key hashes. @default the deployment's (`resolveKeyHasher`), on the first conflict */
+  readonly keyHasher?: KeyHasher;
+  /** The masking keys, for the key hasher. @default the provider the config's `keys` asks for */
+  readonly keys?: KeyProvider;
 }
 
 /**
@@ -42,8 +48,27 @@ export const createMergeWriter = (setup: MergeWriterSetup): MergePeerWriter => {
     loading.catch(() => undefined);
     merge = loading;
   }
+  let hasher: Promise<KeyHasher> | undefined;
+  const keyHasher = (): Promise<KeyHasher> => {
+    hasher ??=
+      setup.keyHasher !== undefined
+        ? Promise.resolve(setup.keyHasher)
+        : resolveKeyHasher(config, setup.region, setup.keys === undefined ? {} : { keys: setup.keys }).catch(
+            (error: unknown) => {
+              // Never unsalted: a key of this process still hides the keys, its hashes just do not compare across runs.
+              logger.warn('conflict key hashes use a key of this process only', {
+                code: (error as { code?: string }).code ?? 'unknown',
+              });
+              return processKeyHasher();
+            },
+          );
+    return hasher;
+  };
+  // Resolved now, so a conflict is audited as soon as it is merged (the promise never rejects).
+  void keyHasher();
   return new MergePeerWriter({
     ...setup.writerOptions,
+    keyHasher,
     names,
     spec: { attributes: conflict.attributes, default: conflict.default },
     maxAttempts: conflict.maxAttempts,

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { makePrivate, PRIVATE_FILE_MODE } from '../../core/privateFile.js';
 import type { CheckpointStore, Checkpoints } from './CheckpointStore.js';
 
 /** Version of the checkpoint file layout. */
@@ -103,13 +104,14 @@ export class FileCheckpointStore implements CheckpointStore {
     await mkdir(directory, { recursive: true });
     const temporary = `${this.path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
     try {
-      const file = await open(temporary, 'wx');
+      const file = await open(temporary, 'wx', PRIVATE_FILE_MODE);
       try {
         await file.writeFile(`${JSON.stringify(document, null, 2)}\n`, 'utf8');
         await file.sync();
       } finally {
         await file.close();
       }
+      await makePrivate(temporary); // a umask never widens 0600; this is for platforms that ignore the mode
       await rename(temporary, this.path);
     } catch (error) {
       await rm(temporary, { force: true });

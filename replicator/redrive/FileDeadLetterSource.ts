@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { decodeDeadLetter } from '../deadLetter/encodeDeadLetter.js';
+import { readFile, rename } from 'node:fs/promises';
+import { writePrivateFile } from '../../core/privateFile.js';
 import type { DeadLetter } from '../deadLetter/types.js';
-import type { DeadLetterSource, StoredDeadLetter } from './types.js';
+import { readStoredMessage } from './readStoredMessage.js';
+import type { DeadLetterSource, OnFailureBatch, StoredDeadLetter, UnreadableMessage } from './types.js';
 
 const BATCH = 100;
 
@@ -19,6 +20,7 @@ export class FileDeadLetterSource implements DeadLetterSource {
   private readCount = 0;
   /** Lines that repeated a letter already read; removed or updated together with it. */
   public duplicates = 0;
+  public readonly notReplayable: Array<OnFailureBatch | UnreadableMessage> = [];
 
   public constructor(public readonly path: string) {}
 
@@ -28,14 +30,14 @@ export class FileDeadLetterSource implements DeadLetterSource {
     this.ids = [];
     const seen = new Set<string>();
     let batch: StoredDeadLetter[] = [];
-    for (const line of this.lines) {
-      let letter: StoredDeadLetter;
-      try {
-        letter = decodeDeadLetter(line);
-      } catch {
-        this.ids.push(undefined); // not a letter: kept in the file untouched
+    for (const [index, line] of this.lines.entries()) {
+      const read = readStoredMessage(line, `line ${index + 1}`);
+      if (read.kind !== 'letter') {
+        this.ids.push(undefined); // not a letter: reported, and kept in the file untouched
+        this.notReplayable.push(read);
         continue;
       }
+      const { letter } = read;
       this.ids.push(letter.id);
       if (seen.has(letter.id)) {
         this.duplicates += 1; // the same letter again (a batch redelivered after a crash): settled with the first
@@ -74,7 +76,7 @@ export class FileDeadLetterSource implements DeadLetterSource {
     });
     const temp = `${this.path}.${randomUUID()}.tmp`;
     const text = [...kept, ...appended].map((line) => `${line}\n`).join('');
-    await writeFile(temp, text, { encoding: 'utf8', flush: true });
+    await writePrivateFile(temp, text, { flush: true });
     await rename(temp, this.path);
   }
 

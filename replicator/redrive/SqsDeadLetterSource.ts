@@ -4,8 +4,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { decodeDeadLetter } from '../deadLetter/encodeDeadLetter.js';
-import type { DeadLetterSource, StoredDeadLetter } from './types.js';
+import { readStoredMessage } from './readStoredMessage.js';
+import type { DeadLetterSource, OnFailureBatch, StoredDeadLetter, UnreadableMessage } from './types.js';
 
 /** Options of {@link SqsDeadLetterSource}. */
 export interface SqsDeadLetterSourceOptions {
@@ -22,10 +22,11 @@ export interface SqsDeadLetterSourceOptions {
 /**
  * Reads an SQS dead-letter queue for a redrive: receives until the queue answers empty, deletes a
  * message only once its letter was replayed, and leaves a letter that failed again in the queue.
- * Messages that hold no dynasync dead letter are left alone. When the redrive ends (`close()`),
- * every message it received and did not delete — letters that failed again, a dry run's letters,
- * foreign messages — is made visible again at once, not only when its visibility timeout ends, so
- * the next redrive (after a dry run, or a fix) sees it and the queue-depth alarm counts it.
+ * Messages that hold no dynasync dead letter are reported (`notReplayable`) and left in the queue.
+ * When the redrive ends (`close()`), every message it received and did not delete — letters that
+ * failed again, a dry run's letters, messages that are no letter — is made visible again at once, not
+ * only when its visibility timeout ends, so the next redrive (after a dry run, or a fix) sees it and
+ * the queue-depth alarm counts it.
  *
  * ```
  * receive (hidden 900 s) ──► replayed/stale ──► DeleteMessage
@@ -40,6 +41,9 @@ export class SqsDeadLetterSource implements DeadLetterSource {
   private readonly foreign: string[] = [];
   /** Messages that repeated a letter already received; deleted together with it. */
   public duplicates = 0;
+  public readonly notReplayable: Array<OnFailureBatch | UnreadableMessage> = [];
+  /** Messages already reported: one left in the queue is received again after its visibility timeout. */
+  private readonly reported = new Set<string>();
 
   public constructor(private readonly options: SqsDeadLetterSourceOptions) {}
 
@@ -56,14 +60,19 @@ export class SqsDeadLetterSource implements DeadLetterSource {
       if (Messages.length === 0) return;
       const batch: StoredDeadLetter[] = [];
       for (const message of Messages) {
-        if (message.Body === undefined || message.ReceiptHandle === undefined) continue;
-        let letter: StoredDeadLetter;
-        try {
-          letter = decodeDeadLetter(message.Body);
-        } catch {
+        if (message.ReceiptHandle === undefined) continue;
+        const where = `message ${message.MessageId ?? '?'}`;
+        const read =
+          message.Body === undefined
+            ? ({ kind: 'unreadable', where, reason: 'an empty message' } as const)
+            : readStoredMessage(message.Body, where);
+        if (read.kind !== 'letter') {
           this.foreign.push(message.ReceiptHandle);
+          if (!this.reported.has(where)) this.notReplayable.push(read);
+          this.reported.add(where);
           continue;
         }
+        const { letter } = read;
         const receipts = this.receipts.get(letter.id);
         if (this.removed.has(letter.id)) {
           this.duplicates += 1;

@@ -5,12 +5,14 @@ import { mergeNamesFor } from '../../conflict/merge/types.js';
 import { compareVersions, tryDecodeVersion } from '../../conflict/version.js';
 import { metadataNames, peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
+import { DynasyncError, ErrorCodes, isDynasyncError } from '../../core/errors.js';
 import { createKeyProvider } from '../../keys/createKeyProvider.js';
 import { decryptText } from '../../pipeline/maskingCrypto.js';
 import type { KeyProvider, Pipeline } from '../../pipeline/types.js';
 import { createDynamoClients } from '../clients.js';
 import { createPipelines } from '../createPipelines.js';
 import { deadLetterPath, deadLetterQueueUrl } from '../deadLetter/createDeadLetterSink.js';
+import { protectMessage } from '../deadLetter/protectLetter.js';
 import type { DeadLetter } from '../deadLetter/types.js';
 import { createMergeWriter } from '../merge/createMergeWriter.js';
 import { oversizeError, PeerWriter, type PeerWriterOptions } from '../PeerWriter.js';
@@ -51,12 +53,17 @@ export interface RedriveOptions {
   readonly pipelines?: Readonly<Record<string, Pipeline>>;
 }
 
+const invalidOption = (option: string, message: string): DynasyncError =>
+  new DynasyncError(ErrorCodes.redriveInvalidOption, `redrive: ${message}`, { payload: { option } });
+
 const openSource = (options: RedriveOptions): DeadLetterSource => {
   const { config, region } = options;
-  const kind = options.source ?? config.deadLetter.type;
+  const kind: string = options.source ?? config.deadLetter.type;
+  if (kind !== 'file' && kind !== 'sqs')
+    throw invalidOption('source', `--source must be "file" or "sqs", not "${kind}"`);
   if (kind === 'file') {
     if (config.deadLetter.type !== 'file')
-      throw new Error('redrive --source file needs deadLetter.type "file" in the config');
+      throw invalidOption('source', '--source file needs deadLetter.type "file" in the config');
     return new FileDeadLetterSource(deadLetterPath(config, region));
   }
   const awsRegion = config.regions[region]?.awsRegion ?? region;
@@ -79,11 +86,11 @@ const openSource = (options: RedriveOptions): DeadLetterSource => {
  */
 export const redrive = async (options: RedriveOptions): Promise<RedriveReport> => {
   const { config, region } = options;
-  if (config.regions[region] === undefined) {
-    throw new Error(
-      `redrive: region "${region}" is not in the config (${Object.keys(config.regions).join(', ')})`,
+  if (config.regions[region] === undefined)
+    throw invalidOption(
+      'region',
+      `--region "${region}" is not a key of "regions" (${Object.keys(config.regions).join(', ')})`,
     );
-  }
   const print = options.print ?? (() => undefined);
   const logger =
     options.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region, command: 'redrive' } });
@@ -120,6 +127,9 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
     failedAgain: 0,
     skipped: 0,
     duplicates: 0,
+    unreadable: 0,
+    onFailureBatches: 0,
+    notReplayed: [],
     entries: [],
   };
   const note = (
@@ -137,31 +147,39 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
       ...(code === undefined ? {} : { code }),
     });
     print(
-      `${outcome.padEnd(11)} sequence ${sequenceNumber ?? '?'} → ${targetRegions.join(', ') || '(no peer)'}${code === undefined ? '' : ` (${code})`}`,
+      `${outcome.padEnd(11)} sequence ${sequenceNumber ?? '?'} → ${targetRegions.join(', ') || '(no peer)'}${code === undefined ? '' : ` (${code}; letter ${letter.id})`}`,
     );
   };
   const source = openSource(options);
 
-  const replay = async (letter: StoredDeadLetter): Promise<void> => {
+  const failAgain = async (
+    letter: StoredDeadLetter,
+    code: DeadLetter['error']['code'],
+    message: string,
+    targets: string[],
+  ) => {
     const now = new Date().toISOString();
-    const failAgain = async (code: DeadLetter['error']['code'], message: string, targets: string[]) => {
-      if (options.dryRun === true) {
-        report.skipped += 1;
-        note(letter, RedriveOutcomes.wouldFail, targets, code);
-        return;
-      }
-      report.failedAgain += 1;
-      note(letter, RedriveOutcomes.failedAgain, targets, code);
-      await source.keep(letter, {
-        ...letter,
-        targetRegions: targets,
-        error: { code, message },
-        attempts: letter.attempts + 1,
-        lastFailureAt: now,
-      });
-    };
+    if (options.dryRun === true) {
+      report.skipped += 1;
+      note(letter, RedriveOutcomes.wouldFail, targets, code);
+      return;
+    }
+    report.failedAgain += 1;
+    note(letter, RedriveOutcomes.failedAgain, targets, code);
+    await source.keep(letter, {
+      ...letter,
+      targetRegions: targets,
+      // A letter of a masking peer keeps no values or map keys in its message either.
+      error: { code, message: letter.recordRedacted === true ? protectMessage(message) : message },
+      attempts: letter.attempts + 1,
+      lastFailureAt: now,
+    });
+  };
+
+  const replay = async (letter: StoredDeadLetter): Promise<void> => {
     if (letter.recordOmitted !== undefined) {
       await failAgain(
+        letter,
         'replicator.deadLetterFailed',
         'the record was too large for the queue message; replay it from the overflow file (deadLetter.overflowDir)',
         [...letter.targetRegions],
@@ -172,13 +190,14 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
     if (letter.recordRedacted === true) {
       if (letter.sealedRecord === undefined || keys === undefined) {
         await failAgain(
+          letter,
           'replicator.deadLetterFailed',
           'the letter keeps no record (a masking pipeline with deadLetterRecord "omit"); write the item again at the source to replicate it',
           [...letter.targetRegions],
         );
         return;
       }
-      record = JSON.parse(decryptText(letter.sealedRecord, await keys.resolve())) as DeadLetter['record'];
+      record = await openSealed(letter.id, letter.sealedRecord, keys);
     }
     const targets = letter.targetRegions.filter((target) => currentPeers.has(target));
     const context: PlanContext = {
@@ -197,7 +216,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
     const plan = planBatch([record], context);
     const rejection = plan.rejected[0];
     if (rejection !== undefined) {
-      await failAgain(rejection.error.code, rejection.error.message, targets);
+      await failAgain(letter, rejection.error.code, rejection.error.message, targets);
       return;
     }
     if (plan.writes.length === 0) {
@@ -210,7 +229,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
     if (options.dryRun === true) {
       const tooLarge = plan.writes.map(oversizeError).find((error) => error !== undefined);
       if (tooLarge !== undefined) {
-        await failAgain(tooLarge.code, tooLarge.message, targets);
+        await failAgain(letter, tooLarge.code, tooLarge.message, targets);
         return;
       }
       const newer = await Promise.all(plan.writes.map((write) => targetIsNewer(clients, config, write)));
@@ -225,6 +244,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
     if (failed.length > 0) {
       const error = failed[0]!.error!;
       await failAgain(
+        letter,
         error.code,
         error.message,
         failed.map((result) => result.write.peer),
@@ -240,9 +260,31 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
 
   try {
     for await (const batch of source.receive()) {
-      for (const letter of batch) await replay(letter);
+      for (const letter of batch) {
+        try {
+          await replay(letter);
+        } catch (error) {
+          // One bad letter (a tampered sealed record, …) fails alone, named by its id; the run goes on.
+          if (!isDynasyncError(error)) throw error;
+          await failAgain(letter, error.code, `letter ${letter.id}: ${error.message}`, [
+            ...letter.targetRegions,
+          ]);
+        }
+      }
     }
     report.duplicates = source.duplicates;
+    for (const item of source.notReplayable) {
+      report.notReplayed.push(item);
+      if (item.kind === 'unreadable') {
+        report.unreadable += 1;
+        print(`unreadable  ${item.where}: ${item.reason}; left in the store`);
+      } else {
+        report.onFailureBatches += 1;
+        print(
+          `onFailure   ${item.where}: Lambda gave up on ${item.batchSize} record${item.batchSize === 1 ? '' : 's'} of shard ${item.shardId} (sequence ${item.startSequenceNumber} … ${item.endSequenceNumber}${item.condition === undefined ? '' : `, ${item.condition}`}); they may be missing from the peers, and the record holds positions only: run "dynasync verify --from ${region} --to <peer> --repair" for each peer (or "dynasync backfill --from ${region} --to <peer> --resume" to seed one)`,
+        );
+      }
+    }
   } finally {
     await source.close();
     if (ownsClients) for (const client of Object.values(clients)) client.destroy();
@@ -252,14 +294,47 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
       ? `dry run: ${report.entries.filter((e) => e.outcome === RedriveOutcomes.wouldApply).length} would be written, ${report.entries.filter((e) => e.outcome === RedriveOutcomes.wouldSkip).length} are stale, ${report.entries.filter((e) => e.outcome === RedriveOutcomes.wouldFail).length} would fail`
       : `redrive: ${report.replayed} replayed, ${report.stale} stale (targets already newer), ${report.failedAgain} failed again` +
         (report.duplicates > 0 ? `, ${report.duplicates} duplicate copies removed with them` : '');
-  print(summary);
+  const unread =
+    report.unreadable + report.onFailureBatches === 0
+      ? ''
+      : `; not replayable: ${report.unreadable} unreadable, ${report.onFailureBatches} Lambda on-failure batch${report.onFailureBatches === 1 ? '' : 'es'} (possible loss: see above)`;
+  print(summary + unread);
   logger.info('redrive finished', {
     replayed: report.replayed,
     stale: report.stale,
     failedAgain: report.failedAgain,
+    unreadable: report.unreadable,
+    onFailureBatches: report.onFailureBatches,
     dryRun: options.dryRun === true,
   });
   return report;
+};
+
+/**
+ * The exit code a redrive calls for: 1 when a letter failed again, or when the store held what a
+ * redrive cannot read (unreadable lines, Lambda on-failure batches: possible loss); else 0.
+ */
+export const redriveExitCodeOf = (report: RedriveReport): number =>
+  report.failedAgain > 0 || report.unreadable > 0 || report.onFailureBatches > 0 ? 1 : 0;
+
+/**
+ * Opens a sealed record.
+ * @throws DynasyncError `pipeline.decryptFailed` naming the letter when it does not open (tampered,
+ *   another key) or does not hold a record.
+ */
+const openSealed = async (id: string, sealed: string, keys: KeyProvider): Promise<DeadLetter['record']> => {
+  const text = decryptText(sealed, await keys.resolve());
+  try {
+    const record = JSON.parse(text) as unknown;
+    if (typeof record !== 'object' || record === null) throw new Error('not an object');
+    return record as DeadLetter['record'];
+  } catch (cause) {
+    throw new DynasyncError(
+      ErrorCodes.pipelineDecryptFailed,
+      `the sealed record of letter ${id} opens, but holds no stream record`,
+      { payload: { letter: id }, cause },
+    );
+  }
 };
 
 /** True when the target already holds this version or a newer one (the write would be stale). */

@@ -4,6 +4,38 @@ import type { DeadLetter } from '../deadLetter/types.js';
 /** A dead letter read back for a redrive. */
 export type StoredDeadLetter = DeadLetter & { readonly recordOmitted?: OmittedRecord };
 
+/**
+ * A batch the Lambda event-source mapping gave up on, from its on-failure record (positions only):
+ * its changes may be missing from the peers, and the record cannot be replayed.
+ */
+export interface OnFailureBatch {
+  readonly kind: 'onFailureBatch';
+  /** Where it is in the store (`line 3`, `message <id>`). */
+  readonly where: string;
+  readonly shardId: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+  readonly streamArn: string;
+  readonly batchSize: number;
+  /** Why Lambda gave up (`RetryAttemptsExhausted`, `RecordAgeExceeded`, …). */
+  readonly condition?: string;
+  readonly approximateArrivalOfFirstRecord?: string;
+  readonly approximateArrivalOfLastRecord?: string;
+}
+
+/** A line or message of the store that holds nothing a redrive can read (left where it is). */
+export interface UnreadableMessage {
+  readonly kind: 'unreadable';
+  readonly where: string;
+  readonly reason: string;
+}
+
+/** What one line or message of a dead-letter store holds. */
+export type StoredMessage =
+  | { readonly kind: 'letter'; readonly letter: StoredDeadLetter }
+  | OnFailureBatch
+  | UnreadableMessage;
+
 /** Where dead letters are read back from for a redrive. */
 export interface DeadLetterSource {
   /** Yields the stored letters in batches; each letter once per redrive. */
@@ -16,6 +48,8 @@ export interface DeadLetterSource {
   close(): Promise<void>;
   /** Copies of letters already received (same id), settled together with them. */
   readonly duplicates: number;
+  /** What `receive` met that is not a dead letter, in order; each stays in the store. */
+  readonly notReplayable: ReadonlyArray<OnFailureBatch | UnreadableMessage>;
 }
 
 /** What a redrive did, or would do (`--dry-run`), with one letter. */
@@ -41,6 +75,15 @@ export interface RedriveReport {
   skipped: number;
   /** Copies of the same letter (a batch dead-lettered again after a crash), settled with the first. */
   duplicates: number;
+  /** Lines or messages that are neither a dead letter nor an on-failure record (corrupt, another shape); left in the store. */
+  unreadable: number;
+  /**
+   * On-failure records of the Lambda mapping: batches Lambda gave up on, which hold positions only.
+   * Their changes may be lost: recover them with `verify --repair` (or `backfill`) for each peer.
+   */
+  onFailureBatches: number;
+  /** Each unreadable line or message and each on-failure batch, with where it is. */
+  readonly notReplayed: Array<OnFailureBatch | UnreadableMessage>;
   readonly entries: Array<{
     readonly id: string;
     readonly sequenceNumber: string | undefined;

@@ -1,15 +1,24 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { z } from 'zod';
+import { decodeItem } from '../../core/codec.js';
+import { writePrivateFile } from '../../core/privateFile.js';
 import type { WireItem } from '../../core/types.js';
 import { BackfillErrorCodes, backfillError } from './errors.js';
-import type { WritePath } from './types.js';
+import { type WritePath, WritePaths } from './types.js';
 
-/** Progress of one scan segment. */
+/**
+ * Progress of one scan segment. The resume key is `lastKey` in clear, or, for a peer whose pipeline
+ * masks, `sealedKey`: the same JSON encrypted under the masking key (the `encrypt` format,
+ * `dsenc1.<key id>.<data>`), since the source's keys may be personal data.
+ */
 export interface SegmentCheckpoint {
   /** True once the segment's last page is written. */
   done: boolean;
-  /** `LastEvaluatedKey` of the last page written (JSON wire form); `null` before the first. */
+  /** `LastEvaluatedKey` of the last page written (JSON wire form); `null` before the first, or when sealed. */
   lastKey: WireItem | null;
+  /** `LastEvaluatedKey` of the last page written, sealed (masking peers). */
+  sealedKey?: string;
   pages: number;
   /** Source items of the pages written. */
   items: number;
@@ -29,8 +38,78 @@ export interface BackfillCheckpoint {
   readonly progress: SegmentCheckpoint[];
 }
 
+const count = z.number().int().nonnegative();
+
+const segmentSchema = z.strictObject({
+  done: z.boolean(),
+  lastKey: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .superRefine((key, context) => {
+      if (key === null) return;
+      try {
+        decodeItem(key, 'lastKey');
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `not a DynamoDB key (${(error as Error).message})` });
+      }
+    }),
+  sealedKey: z.string().startsWith('dsenc1.', 'a sealed key is a "dsenc1." ciphertext').optional(),
+  pages: count,
+  items: count,
+});
+
+const checkpointSchema = z
+  .strictObject({
+    format: z.literal('dynasync-backfill/1'),
+    from: z.string().min(1),
+    to: z.string().min(1),
+    sourceTable: z.string().min(1),
+    targetTable: z.string().min(1),
+    segments: z.number().int().min(1).max(1_000_000),
+    path: z.enum([WritePaths.conditional, WritePaths.batch]),
+    startedAt: z.string(),
+    complete: z.boolean(),
+    progress: z.array(segmentSchema),
+  })
+  .superRefine((state, context) => {
+    if (state.progress.length !== state.segments)
+      context.addIssue({
+        code: 'custom',
+        path: ['progress'],
+        message: `${state.progress.length} segments of progress for "segments": ${state.segments}`,
+      });
+    state.progress.forEach((segment, index) => {
+      if (segment.lastKey !== null && segment.sealedKey !== undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['progress', index, 'sealedKey'],
+          message: 'both lastKey and sealedKey are set',
+        });
+      if (!segment.done && segment.pages > 0 && segment.lastKey === null && segment.sealedKey === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['progress', index, 'lastKey'],
+          message: 'an unfinished segment with pages written has no resume key',
+        });
+    });
+    if (state.complete && state.progress.some((segment) => !segment.done))
+      context.addIssue({
+        code: 'custom',
+        path: ['complete'],
+        message: 'the run is complete but a segment is not done',
+      });
+  });
+
+/** `progress.0.done`-style text of a zod issue path. */
+const fieldOf = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>(
+    (text, part) =>
+      typeof part === 'number' ? `${text}[${part}]` : `${text}${text === '' ? '' : '.'}${String(part)}`,
+    '',
+  );
+
 /**
- * A backfill checkpoint in a local JSON file, replaced atomically (written to `FILE.tmp`, then
+ * A backfill checkpoint in a local JSON file (mode 0600), replaced atomically (written to `FILE.tmp`, then
  * renamed), so a crash leaves the previous state or the next one, never a torn file.
  *
  * A segment's progress is saved after each of its pages is written, and only then is the next page
@@ -64,19 +143,29 @@ export class CheckpointFile {
         error,
       );
     }
+    let document: unknown;
     try {
-      const parsed = JSON.parse(text) as BackfillCheckpoint;
-      if (parsed.format !== 'dynasync-backfill/1' || !Array.isArray(parsed.progress))
-        throw new Error('not a dynasync backfill checkpoint');
-      return parsed;
+      document = JSON.parse(text);
     } catch (error) {
       throw backfillError(
-        BackfillErrorCodes.checkpointMismatch,
-        `backfill: ${path} is not a backfill checkpoint (${(error as Error).message}); remove it or name another --checkpoint`,
-        { checkpoint: path },
+        BackfillErrorCodes.checkpointCorrupt,
+        `backfill: the checkpoint ${path} is not JSON (${(error as Error).message}); remove it to start over, or name another --checkpoint`,
+        { checkpoint: path, field: '' },
         error,
       );
     }
+    const parsed = checkpointSchema.safeParse(document);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = fieldOf(issue.path);
+      throw backfillError(
+        BackfillErrorCodes.checkpointCorrupt,
+        `backfill: the checkpoint ${path} is corrupt: ${field === '' ? '' : `${field}: `}${issue.message}; remove it to start over (items already written are found stale), or name another --checkpoint`,
+        { checkpoint: path, field },
+        parsed.error,
+      );
+    }
+    return parsed.data as BackfillCheckpoint;
   }
 
   /** Opens a checkpoint for this run (a new one, or one read back for `--resume`) and saves it. */
@@ -91,7 +180,7 @@ export class CheckpointFile {
   public save(): Promise<void> {
     const next = this.chain.then(async () => {
       const tmp = `${this.path}.tmp`;
-      await writeFile(tmp, JSON.stringify(this.state));
+      await writePrivateFile(tmp, JSON.stringify(this.state));
       await rename(tmp, this.path);
     });
     this.chain = next.catch(() => undefined);

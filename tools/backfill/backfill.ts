@@ -76,6 +76,19 @@ export interface BackfillOptions {
   readonly now?: () => number;
   /** Retries of reads and writes. @default 10 attempts, 50 ms base, 5 s max delay */
   readonly retry?: Partial<RetryPolicy>;
+  /**
+   * Seals the checkpoint's resume keys (`LastEvaluatedKey`s of the source): for a peer whose
+   * pipeline masks, the source's keys are personal data and must not lie in clear on disk.
+   * @default keys kept in clear
+   */
+  readonly keySealer?: KeySealer;
+}
+
+/** Encrypts and decrypts text under a deployment key (e.g. the masking key, AES-256-GCM). */
+export interface KeySealer {
+  seal(text: string): string;
+  /** @throws DynasyncError when the text was not sealed by this key (or was changed). */
+  open(sealed: string): Promise<string>;
 }
 
 /**
@@ -336,7 +349,13 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
       const progress = state.progress[segment]!;
       progress.pages += 1;
       progress.items += items;
-      progress.lastKey = lastKey ?? null;
+      if (options.keySealer !== undefined && lastKey !== undefined) {
+        progress.lastKey = null;
+        progress.sealedKey = options.keySealer.seal(JSON.stringify(lastKey));
+      } else {
+        progress.lastKey = lastKey ?? null;
+        delete progress.sealedKey;
+      }
       progress.done = lastKey === undefined;
       await checkpoint.save();
       scanned += items;
@@ -365,6 +384,30 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
       return rest;
     };
     const settled = () => Promise.allSettled(chains.flat());
+    // Each segment's resume key, opened before the scan starts (sealed keys need the masking key).
+    const startKeys = await Promise.all(
+      state.progress.map(async (progress, segment): Promise<WireItem | undefined> => {
+        if (progress.done) return undefined;
+        if (progress.sealedKey === undefined) return progress.lastKey ?? undefined;
+        const field = `progress[${segment}].sealedKey`;
+        if (options.keySealer === undefined)
+          throw backfillError(
+            BackfillErrorCodes.checkpointMismatch,
+            `backfill: the checkpoint ${checkpointPath} holds sealed keys (${field}), but ${to} has no masking pipeline now; resume with the config that started the run, or remove the checkpoint to start over`,
+            { checkpoint: checkpointPath, field },
+          );
+        try {
+          return JSON.parse(await options.keySealer.open(progress.sealedKey)) as WireItem;
+        } catch (error) {
+          throw backfillError(
+            BackfillErrorCodes.checkpointCorrupt,
+            `backfill: the checkpoint ${checkpointPath} is corrupt: ${field} does not open with the masking key (${(error as Error).message}); remove it to start over`,
+            { checkpoint: checkpointPath, field },
+            error,
+          );
+        }
+      }),
+    );
     try {
       const totals = await scanTable({
         client: sourceClient,
@@ -381,13 +424,14 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
         startAt: (segment) => {
           const progress = state.progress[segment]!;
           if (progress.done) return { done: true };
-          return progress.lastKey === null
+          const startKey = startKeys[segment];
+          return startKey === undefined
             ? { done: false }
             : {
                 done: false,
                 exclusiveStartKey: decodeItem(
-                  progress.lastKey,
-                  'checkpoint',
+                  startKey,
+                  `checkpoint progress[${segment}]`,
                 ) as ScanCommandInput['ExclusiveStartKey'],
               };
         },

@@ -2,11 +2,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import type { Item } from '../../core/types.js';
+import { createKeyProvider } from '../../keys/createKeyProvider.js';
+import { decryptText } from '../../pipeline/maskingCrypto.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
-import { positive, positiveInt } from '../_shared/cliOptions.js';
+import { exitTwoOnUsageError, positive, positiveInt } from '../_shared/cliOptions.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
-import { type BackfillOptions, backfill } from './backfill.js';
+import { type BackfillOptions, backfill, type KeySealer } from './backfill.js';
 import { formatBackfillReport } from './formatReport.js';
 import type { BackfillProgress, BackfillReport } from './types.js';
 
@@ -80,6 +82,15 @@ export const runBackfillCommand = async (
   const config = loadConfigFile(options.config);
   // Source items go through the target's pipeline, as the replicator would write them.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
+  // A masking peer's source keys are personal data: the checkpoint keeps them sealed under the masking key.
+  const keySealer: KeySealer | undefined =
+    pipeline?.masks === true
+      ? {
+          seal: (text) => pipeline.seal(text),
+          open: async (sealed) =>
+            decryptText(sealed, await (io.keys ?? createKeyProvider(config, options.from)).resolve()),
+        }
+      : undefined;
   const bar = terminalProgressBar(
     io.progressStream ?? process.stderr,
     'backfill [{bar}] {percentage}% | {value}/{total} items | {speed} items/s | ETA {eta_formatted} | {phase}',
@@ -99,6 +110,7 @@ export const runBackfillCommand = async (
         ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
         ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
         ...(io.clients === undefined ? {} : { clients: io.clients }),
+        ...(keySealer === undefined ? {} : { keySealer }),
         ...(pipeline === undefined
           ? {}
           : {
@@ -136,8 +148,7 @@ export const runBackfillCommand = async (
  * 1 incomplete); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addBackfillCommand = (program: Command): Command =>
-  program
-    .command('backfill')
+  exitTwoOnUsageError(program.command('backfill'))
     .description(
       "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
     )

@@ -11,8 +11,10 @@ export const BackfillErrorCodes = {
   invalidOption: 'backfill.invalidOption',
   /** A checkpoint of an unfinished run exists and `--resume` was not given. */
   checkpointExists: 'backfill.checkpointExists',
-  /** The checkpoint belongs to another run (other tables, regions or segments), or cannot be read. */
+  /** The checkpoint belongs to another run (other tables, regions or segments), or cannot be read (permissions). */
   checkpointMismatch: 'backfill.checkpointMismatch',
+  /** The checkpoint file is not JSON or breaks its schema (the message names the file and the field). */
+  checkpointCorrupt: 'backfill.checkpointCorrupt',
   /** Writes kept failing after their retries (the page is not checkpointed: `--resume` retries it). */
   writeFailed: 'backfill.writeFailed',
   /** The run was interrupted (SIGINT, SIGTERM or an aborted signal); progress is in the checkpoint. */

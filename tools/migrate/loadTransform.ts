@@ -1,7 +1,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Item } from '../../core/types.js';
-import { canonicalKeyId, keyHashOf } from '../verify/digest.js';
+import type { KeyHasher } from '../../keys/keyHasher.js';
+import { canonicalKeyId } from '../verify/digest.js';
 import type { MigrateTransform } from './deriveChange.js';
 import { MigrateErrorCodes, migrateError } from './errors.js';
 
@@ -60,6 +61,7 @@ export const checkedTransform =
     transform: MigrateTransform,
     sourceKeyNames: readonly string[],
     targetKeyNames: readonly string[],
+    keyHashOf: KeyHasher,
   ): MigrateTransform =>
   (item) => {
     const where = () => keyHashOf(canonicalKeyId(item, sourceKeyNames));

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import type { Item } from '../../core/types.js';
+import { resolveKeyHasher } from '../../keys/keyHasher.js';
 import { createDynamoClients, createStreamsClient } from '../../replicator/clients.js';
 import { FileCheckpointStore } from '../../replicator/poller/FileCheckpointStore.js';
 import { StreamPoller } from '../../replicator/poller/StreamPoller.js';
@@ -107,7 +108,12 @@ export const migrate = async (options: MigrateOptions): Promise<MigrateReport> =
       describeTable('migrate', clients[from]!, from, config.regions[from]!.table, DEFAULT_RETRY),
       describeTable('migrate', clients[to]!, to, config.regions[to]!.table, DEFAULT_RETRY),
     ]);
-    const transform = checkedTransform(module.transform, sourceKeys, targetKeys);
+    const transform = checkedTransform(
+      module.transform,
+      sourceKeys,
+      targetKeys,
+      await resolveKeyHasher(config, from),
+    );
     const names = metadataNames(config);
     const applier = new MigrateApplier({
       from,

@@ -1,12 +1,14 @@
 import { createWriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { encodeItem } from '../../core/codec.js';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
-import { DynasyncError } from '../../core/errors.js';
+import { PRIVATE_FILE_MODE } from '../../core/privateFile.js';
+import { resolveKeyHasher } from '../../keys/keyHasher.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
-import { nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
+import { exitTwoOnUsageError, nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
@@ -17,7 +19,10 @@ import { verify } from './verify.js';
 export const VerifyExitCodes = {
   /** In sync (settled differences are not drift); with `--repair`, every difference was repaired. */
   inSync: 0,
-  /** Drift found (with `--repair`: some of it is left, stale, failed or skipped; with `--dry-run`: any). */
+  /**
+   * Drift found (with `--repair`: some of it is left, stale, failed or skipped; with `--dry-run`: any),
+   * or the pipeline rejected live source items (`pipelineRejected`).
+   */
   drift: 1,
   /** The run failed: bad options or config, a table unreachable, reads that kept failing, interrupted. */
   error: 2,
@@ -62,6 +67,8 @@ export interface VerifyCommandIo {
 /** The exit code a report calls for; see {@link VerifyExitCodes}. */
 export const exitCodeOf = (report: VerifyReport): number => {
   if (report.inSync) return VerifyExitCodes.inSync;
+  // Items the pipeline rejected are absent from the target whatever a repair did.
+  if (Object.keys(report.pipelineRejected).length > 0) return VerifyExitCodes.drift;
   const drift = report.counts.missing + report.counts.extra + report.counts.different;
   if (report.repair !== undefined && !report.repair.dryRun && report.repair.counts.repaired === drift)
     return VerifyExitCodes.inSync;
@@ -131,16 +138,26 @@ export const runVerifyCommand = async (
   // Source items go through the target's pipeline first, so a masked or remapped replica is
   // compared with what the replicator would have written.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
+  const keyHasher = await resolveKeyHasher(
+    config,
+    options.from,
+    io.keys === undefined ? {} : { keys: io.keys },
+  );
   const stream = io.progressStream ?? process.stderr;
   const bar = stream.isTTY === true ? progressBar(stream) : undefined;
   const partial = options.output === undefined ? undefined : `${options.output}.partial`;
-  const output = partial === undefined ? undefined : createWriteStream(partial, { encoding: 'utf8' });
+  // Created afresh with mode 0600 (keys of the differences), whatever a crashed run left behind.
+  if (partial !== undefined) await rm(partial, { force: true });
+  const output =
+    partial === undefined
+      ? undefined
+      : createWriteStream(partial, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
   const outputError =
     output === undefined ? undefined : new Promise<never>((_, reject) => output.once('error', reject));
   outputError?.catch(() => undefined);
-  const writeLine = async (difference: Difference): Promise<void> => {
+  const writeLine = async (line: Difference | Record<string, unknown>): Promise<void> => {
     if (output === undefined) return;
-    if (!output.write(`${JSON.stringify(difference)}\n`))
+    if (!output.write(`${JSON.stringify(line)}\n`))
       await Promise.race([
         new Promise<void>((resolve) => output.once('drain', () => resolve())),
         outputError,
@@ -163,19 +180,21 @@ export const runVerifyCommand = async (
       ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
       ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
       ...(io.clients === undefined ? {} : { clients: io.clients }),
+      keyHasher,
       ...(pipeline === undefined
         ? {}
         : {
-            transform: (item) => {
-              try {
-                return pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to });
-              } catch (error) {
-                // The replicator dead-letters such an item, so the target holds nothing for it.
-                if (error instanceof DynasyncError && error.code.startsWith('pipeline.')) return [];
-                throw error;
-              }
-            },
+            // A per-item pipeline error is counted by verify as `pipelineRejected`.
+            transform: (item) =>
+              pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
           }),
+      // A masked peer's source keys are PII: the line names the key by its hash only.
+      onRejected: ({ kind, code, sourceKey, keyHash }) =>
+        writeLine(
+          pipeline?.masks === true
+            ? { kind, code, keyHash }
+            : { kind, code, key: encodeItem(sourceKey), keyHash },
+        ),
       repair: options.repair === true,
       dryRun: options.dryRun === true,
       signal,
@@ -199,8 +218,7 @@ export const runVerifyCommand = async (
  * 1 drift); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addVerifyCommand = (program: Command): Command =>
-  program
-    .command('verify')
+  exitTwoOnUsageError(program.command('verify'))
     .description(
       'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
     )

@@ -212,9 +212,6 @@ export const canonicalKeyId = (key: AnyItem, names: readonly string[] = Object.k
   return `${text}}`;
 };
 
-/** The first 12 hex digits of the SHA-256 of a canonical key: identifies a key in logs without showing it. */
-export const keyHashOf = (keyId: string): string => hash('sha256', keyId, 'hex').slice(0, 12);
-
 const isTrue = (value: AnyAttributeValue | undefined): boolean =>
   value !== undefined && 'BOOL' in value && value.BOOL;
 

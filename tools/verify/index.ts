@@ -11,7 +11,6 @@ export {
   comparisonRules,
   isDeleteMarker,
   itemDigest,
-  keyHashOf,
   observe,
   VERSION_TEXT,
   versionOf,

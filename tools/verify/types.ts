@@ -99,7 +99,10 @@ export interface Difference {
   readonly was?: DriftKind;
   /** The target table's key of the item (JSON wire form). */
   readonly key: WireItem;
-  /** First 12 hex digits of the SHA-256 of the canonical key: safe to log. */
+  /**
+   * The deployment's keyed hash of the canonical key (12 hex digits of HMAC-SHA-256 under the masking
+   * key, or the local salt: see `resolveKeyHasher`): safe to log, not reversible by guessing keys.
+   */
   readonly keyHash: string;
   /** `different`: names of the attributes that differ, sorted. Empty otherwise. */
   readonly attributes: readonly string[];
@@ -109,6 +112,21 @@ export interface Difference {
   /** Consistent re-reads it took to decide. */
   readonly rechecks: number;
   readonly repair?: RepairResult;
+}
+
+/**
+ * A live source item the peer's pipeline rejected (`pipeline.itemTooLarge`, `pipeline.mapFailed`,
+ * …): the replicator dead-letters it, so the target does not hold what replication should have put
+ * there. Not drift between the tables, but not in sync either. A filtered item is not a rejection.
+ */
+export interface PipelineRejection {
+  readonly kind: 'pipelineRejected';
+  /** The pipeline's error code. */
+  readonly code: string;
+  /** The source item's key (its source table's key attributes). Clear: mask it before writing it out. */
+  readonly sourceKey: Item;
+  /** See {@link Difference.keyHash}; of the source key. */
+  readonly keyHash: string;
 }
 
 /** Progress of a run, for a progress bar. */
@@ -129,9 +147,17 @@ export interface VerifyReport {
   readonly from: string;
   readonly to: string;
   readonly tables: { readonly source: string; readonly target: string };
-  /** True when no drift was found (settled differences are not drift). */
+  /**
+   * True when no drift was found (settled differences are not drift) and the pipeline rejected no
+   * live source item.
+   */
   readonly inSync: boolean;
   readonly counts: Readonly<Record<DifferenceKind, number>>;
+  /**
+   * Live source items the peer's pipeline rejected, by error code (see {@link PipelineRejection}):
+   * absent from the target because replication could not write them. `{}` when none.
+   */
+  readonly pipelineRejected: Readonly<Record<string, number>>;
   /** Items read by the scans (live items and tombstones). */
   readonly scanned: { readonly source: number; readonly target: number };
   readonly live: { readonly source: number; readonly target: number };

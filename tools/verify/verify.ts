@@ -10,6 +10,7 @@ import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { differingAttributes } from '../../core/equality.js';
 import type { Item, WireItem } from '../../core/types.js';
+import { type KeyHasher, resolveKeyHasher } from '../../keys/keyHasher.js';
 import { createMergeWriter } from '../../replicator/merge/createMergeWriter.js';
 import type { ReplicatorLogger } from '../../replicator/processBatch.js';
 import { createReadClients } from '../_shared/createReadClients.js';
@@ -22,6 +23,7 @@ import { BATCH_GET_KEYS, batchGetConsistent } from './_internals/batchGetConsist
 import { comparePartitions } from './_internals/comparePartitions.js';
 import {
   createPageSpiller,
+  isPipelineRejection,
   type PageSpiller,
   type PageSpillerOptions,
   type Side,
@@ -31,14 +33,7 @@ import {
 import { readLines, SpillFiles } from './_internals/SpillFiles.js';
 import { parseSpillLine } from './_internals/spillLine.js';
 import { compareObservations } from './compareObservations.js';
-import {
-  type AnyItem,
-  canonicalKeyId,
-  comparableItem,
-  comparisonRules,
-  keyHashOf,
-  observe,
-} from './digest.js';
+import { type AnyItem, canonicalKeyId, comparableItem, comparisonRules, observe } from './digest.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { planRepair, predictMergeRepair, predictRepair, type RepairContext } from './planRepair.js';
 import { type MergeRepairTarget, sendMergeRepair } from './sendMergeRepair.js';
@@ -52,6 +47,7 @@ import {
   ItemStates,
   identityTransform,
   type Observation,
+  type PipelineRejection,
   type RepairOutcome,
   RepairOutcomes,
   type RepairResult,
@@ -108,12 +104,16 @@ export interface VerifyOptions {
   readonly onProgress?: (progress: VerifyProgress) => void;
   /** Called once for every difference, settled ones included (for `--output`). */
   readonly onDifference?: (difference: Difference) => void | Promise<void>;
+  /** Called once for every live source item the transform rejected (for `--output`). */
+  readonly onRejected?: (rejection: PipelineRejection) => void | Promise<void>;
   readonly signal?: AbortSignal;
   /** Wall clock, epoch ms (derived repair versions). @default Date.now */
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Retries of reads and repair writes. @default 10 attempts, 50 ms base, 5 s max delay */
   readonly retry?: Partial<RetryPolicy>;
+  /** The `keyHash` of differences and rejections. @default the deployment's (`resolveKeyHasher`) */
+  readonly keyHasher?: KeyHasher;
 }
 
 /** The merge writer's log: verify reports repairs itself (the audit sink, when configured, still gets each conflict). */
@@ -267,6 +267,7 @@ const emptyRepairCounts = (): Record<RepairOutcome, number> => ({
 export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   const settings = validateVerifyOptions(options);
   const { config, from, to } = options;
+  const keyHashOf = options.keyHasher ?? (await resolveKeyHasher(config, from));
   const started = performance.now();
   const now = options.now ?? Date.now;
   const sleep =
@@ -274,7 +275,21 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
     ((ms: number, signal?: AbortSignal) =>
       delay(ms, undefined, signal === undefined ? undefined : { signal }));
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const transform = options.transform ?? identityTransform;
+  const given = options.transform ?? identityTransform;
+  // A re-read source item the pipeline rejects has no output: the target is expected to hold nothing.
+  const transform: SourceTransform =
+    given === identityTransform
+      ? given
+      : (item) => {
+          try {
+            return given(item);
+          } catch (error) {
+            if (isPipelineRejection(error)) return [];
+            throw error;
+          }
+        };
+  const rejectedCounts: Record<string, number> = {};
+  const rejectedCalls: Array<void | Promise<void>> = [];
   const names = metadataNames(config);
   const rules = comparisonRules(config, names);
   const sourceTable = config.regions[from]!.table;
@@ -333,12 +348,20 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       sameKeys,
       targetTable,
       to,
+      onRejected: (code, sourceItem) => {
+        rejectedCounts[code] = (rejectedCounts[code] ?? 0) + 1;
+        const sourceKey = project(sourceItem, sourceKeyNames) ?? sourceItem;
+        const call = options.onRejected?.({
+          kind: 'pipelineRejected',
+          code,
+          sourceKey,
+          keyHash: keyHashOf(canonicalKeyId(sourceKey, sourceKeyNames)),
+        });
+        if (call !== undefined) rejectedCalls.push(call);
+      },
     };
     // Without a transform, source pages are read like target pages (see `createPageSpiller`).
-    const spiller = createPageSpiller(
-      spillerOptions,
-      transform === identityTransform ? undefined : transform,
-    );
+    const spiller = createPageSpiller(spillerOptions, given === identityTransform ? undefined : given);
     spillerToStop = spiller;
     const scanned = { source: 0, target: 0 };
     const estimatedTotal = sourceInfo.itemCount + targetInfo.itemCount;
@@ -390,6 +413,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
     const rejected = scanResults.find((result) => result.status === 'rejected');
     if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
     const totals: SpillTotals = await spiller.close();
+    await Promise.all(rejectedCalls.splice(0));
     const scanEndedAt = performance.now();
     report();
     const spillSet = (side: Side) => ({
@@ -456,6 +480,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
               conflict: config.conflict,
               region: from,
               logger: SILENT_LOGGER,
+              keyHasher: keyHashOf,
               writerOptions: {
                 peers: { [to]: { client: targetClient, tableName: targetTable } },
                 names,
@@ -657,12 +682,14 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
 
     const durationMs = performance.now() - started;
     const drift = counts.missing + counts.extra + counts.different;
+    const rejectedItems = Object.values(rejectedCounts).reduce((sum, count) => sum + count, 0);
     return {
       from,
       to,
       tables: { source: sourceTable, target: targetTable },
-      inSync: drift === 0,
+      inSync: drift === 0 && rejectedItems === 0,
       counts,
+      pipelineRejected: rejectedCounts,
       scanned,
       live: totals.live,
       tombstones: totals.tombstones,

@@ -226,4 +226,47 @@ describe('SqsDeadLetterSource (aws-sdk-client-mock)', () => {
       'ra',
     ]);
   });
+
+  it('reports junk and Lambda on-failure records by message id, leaves them in the queue, and counts each once', async () => {
+    const onFailure = {
+      requestContext: { condition: 'RecordAgeExceeded', approximateInvokeCount: 1 },
+      responseContext: { statusCode: 200 },
+      version: '1.0',
+      timestamp: '2026-11-20T10:00:05.000Z',
+      DDBStreamBatchInfo: {
+        shardId: 'shardId-1',
+        startSequenceNumber: '100',
+        endSequenceNumber: '140',
+        batchSize: 5,
+        streamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/x',
+      },
+    };
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          { MessageId: 'm-junk', Body: 'junk', ReceiptHandle: 'rj' },
+          { MessageId: 'm-fail', Body: JSON.stringify(onFailure), ReceiptHandle: 'rf' },
+        ],
+      })
+      .resolvesOnce({ Messages: [{ MessageId: 'm-junk', Body: 'junk', ReceiptHandle: 'rj2' }] })
+      .resolves({ Messages: [] });
+    const source = new SqsDeadLetterSource({ client: new SQSClient({}), queueUrl: QUEUE });
+
+    for await (const batch of source.receive()) expect(batch).toEqual([]);
+
+    expect(source.notReplayable).toEqual([
+      expect.objectContaining({ kind: 'unreadable', where: 'message m-junk' }),
+      expect.objectContaining({
+        kind: 'onFailureBatch',
+        where: 'message m-fail',
+        shardId: 'shardId-1',
+        startSequenceNumber: '100',
+        endSequenceNumber: '140',
+        batchSize: 5,
+        condition: 'RecordAgeExceeded',
+      }),
+    ]);
+    expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
+  });
 });

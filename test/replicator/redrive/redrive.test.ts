@@ -88,7 +88,10 @@ describe('redrive from the file dead-letter sink, on DynamoDB Local', () => {
       targetRegions: [REPLICA],
     });
     expect(kept.record).toEqual(tooLarge.record);
-    expect(lines.at(-1)).toBe('redrive: 1 replayed, 1 stale (targets already newer), 1 failed again');
+    expect(lines.at(-1)).toBe(
+      'redrive: 1 replayed, 1 stale (targets already newer), 1 failed again; not replayable: 1 unreadable, 0 Lambda on-failure batches (possible loss: see above)',
+    );
+    expect(report.unreadable).toBe(1);
   });
 
   it('only reports in a dry run: nothing is written and the file is untouched', async () => {

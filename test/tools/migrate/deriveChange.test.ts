@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Item } from '../../../core/types.js';
+import { processKeyHasher } from '../../../keys/keyHasher.js';
 import { deriveChange, type MigrateTransform } from '../../../tools/migrate/deriveChange.js';
 import { MigrateErrorCodes } from '../../../tools/migrate/errors.js';
 import { checkedTransform, loadTransform } from '../../../tools/migrate/loadTransform.js';
@@ -49,7 +50,7 @@ describe('deriveChange with the migrate-orders example transform', () => {
   });
 
   it('a transform output without the target key is a migrate.transformFailed naming no values', () => {
-    const broken = checkedTransform(() => [{ pk: { S: 'x' } }], ['orderId'], KEYS);
+    const broken = checkedTransform(() => [{ pk: { S: 'x' } }], ['orderId'], KEYS, processKeyHasher());
     expect(() => broken(legacyOrder('1', 1))).toThrow(
       expect.objectContaining({ code: MigrateErrorCodes.transformFailed }),
     );
@@ -59,6 +60,7 @@ describe('deriveChange with the migrate-orders example transform', () => {
       },
       ['orderId'],
       KEYS,
+      processKeyHasher(),
     );
     expect(() => throwing(legacyOrder('1', 1))).toThrow(
       expect.objectContaining({ code: MigrateErrorCodes.transformFailed }),

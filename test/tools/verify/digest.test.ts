@@ -11,7 +11,6 @@ import {
   canonicalKeyId,
   comparableItem,
   itemDigest,
-  keyHashOf,
   observe,
   VERSION_TEXT,
   versionOf,
@@ -173,13 +172,5 @@ describe('VERSION_TEXT', () => {
       ),
       500,
     );
-  });
-});
-
-describe('keyHashOf', () => {
-  it('is 12 hex digits, stable, and does not contain the key', () => {
-    expect(keyHashOf('[["pk","S","alice@example.com"]]')).toMatch(/^[0-9a-f]{12}$/);
-    expect(keyHashOf('a')).toBe(keyHashOf('a'));
-    expect(keyHashOf('a')).not.toBe(keyHashOf('b'));
   });
 });

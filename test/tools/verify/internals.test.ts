@@ -77,6 +77,7 @@ describe('formatReport', () => {
     tables: { source: 'orders', target: 'orders' },
     inSync: false,
     counts: { missing: 1, extra: 0, different: 1, settled: 3 },
+    pipelineRejected: {},
     scanned: { source: 10, target: 9 },
     live: { source: 10, target: 9 },
     tombstones: { source: 0, target: 0 },

@@ -1,6 +1,7 @@
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { PRIVATE_FILE_MODE } from '../../../core/privateFile.js';
 
 /** Bytes buffered per partition before they are appended to the partition's file. */
 const BUFFER_BYTES = 32 * 1024;
@@ -114,7 +115,7 @@ export class SpillFiles {
       const write: Promise<void> = this.pending[partition]!.then(async () => {
         let handle = this.handles[partition];
         if (handle === undefined) {
-          handle = await open(this.path(partition), 'a');
+          handle = await open(this.path(partition), 'a', PRIVATE_FILE_MODE);
           this.handles[partition] = handle;
         }
         for (const [buffer, length] of buffers) {

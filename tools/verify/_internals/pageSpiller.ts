@@ -1,6 +1,7 @@
 import { decodeItem } from '../../../core/codec.js';
 import { metadataNamesFor } from '../../../core/config/topology.js';
-import type { WireItem } from '../../../core/types.js';
+import { DynasyncError, ErrorCodes } from '../../../core/errors.js';
+import type { Item, WireItem } from '../../../core/types.js';
 import { type ComparisonRules, canonicalKeyId, isDeleteMarker } from '../digest.js';
 import { VerifyErrorCodes, verifyError } from '../errors.js';
 import type { SourceTransform } from '../types.js';
@@ -25,7 +26,31 @@ export interface PageSpillerOptions {
   /** For error messages. */
   readonly targetTable: string;
   readonly to: string;
+  /**
+   * Called for a live source item the transform rejected with a per-item pipeline error (see
+   * {@link isPipelineRejection}): the replicator dead-letters it, so the target holds nothing for it.
+   * Without it, such an error fails the scan.
+   */
+  readonly onRejected?: (code: string, sourceItem: Item) => void;
 }
+
+/** Per-item pipeline errors: the replicator dead-letters the record; the peer never gets the item. */
+const REJECTION_CODES: ReadonlySet<string> = new Set([
+  ErrorCodes.pipelineFilterFailed,
+  ErrorCodes.pipelineMaskFailed,
+  ErrorCodes.pipelineMapFailed,
+  ErrorCodes.pipelineInvalidOutput,
+  ErrorCodes.pipelineKeySchema,
+  ErrorCodes.pipelineItemTooLarge,
+]);
+
+/**
+ * True when an error of the peer's pipeline rejects one item (too large, a map that threw, an output
+ * off the key schema, …), as opposed to one that stops every item (keys unavailable): the first kind
+ * is counted by `verify` as `pipelineRejected`, the second fails the run.
+ */
+export const isPipelineRejection = (error: unknown): error is DynasyncError =>
+  error instanceof DynasyncError && REJECTION_CODES.has(error.code);
 
 /** Parsed items that may wait to be digested before a scan waits (a few pages). */
 const MAX_QUEUED_ITEMS = 2_000;
@@ -113,10 +138,21 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
   const outputRules = pageRules('source', false);
   const transformPage = (items: readonly WireItem[], apply: SourceTransform): void => {
     for (const item of items) {
-      if (isDeleteMarker(item, names)) tombstones.source += 1;
+      const tombstone = isDeleteMarker(item, names);
+      if (tombstone) tombstones.source += 1;
       else live.source += 1;
       const sourceKey = options.sameKeys ? '-' : canonicalKeyId(item, options.sourceKeyNames);
-      for (const output of apply(decodeItem(item, 'source item'))) {
+      const decoded = decodeItem(item, 'source item');
+      let outputs: readonly Item[];
+      try {
+        outputs = apply(decoded);
+      } catch (error) {
+        if (options.onRejected === undefined || !isPipelineRejection(error)) throw error;
+        // A rejected tombstone leaves nothing to expect either way; a live item is counted.
+        if (!tombstone) options.onRejected(error.code, decoded);
+        continue;
+      }
+      for (const output of outputs) {
         const entry = entryOf(output, outputRules);
         spills.source.add(
           partitionOf(entry.keyId, 0, options.partitions),
