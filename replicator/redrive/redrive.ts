@@ -297,7 +297,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
   const unread =
     report.unreadable + report.onFailureBatches === 0
       ? ''
-      : `; not replayable: ${report.unreadable} unreadable, ${report.onFailureBatches} Lambda on-failure batch${report.onFailureBatches === 1 ? '' : 'es'} (possible loss: see above)`;
+      : `; not replayable: ${report.unreadable} unreadable, ${report.onFailureBatches} Lambda on-failure batch${report.onFailureBatches === 1 ? '' : 'es'}${report.onFailureBatches > 0 ? ' (possible loss: see above)' : ''}`;
   print(summary + unread);
   logger.info('redrive finished', {
     replayed: report.replayed,

@@ -174,12 +174,20 @@ describe.skipIf(!motoAvailableOrWarn())(
       });
 
       // Assess
-      expect(report).toMatchObject({ replayed: 12, stale: 1, failedAgain: 1, duplicates: 1 });
+      expect(report).toMatchObject({
+        replayed: 12,
+        stale: 1,
+        failedAgain: 1,
+        duplicates: 1,
+        unreadable: 1,
+        onFailureBatches: 0,
+      });
       for (const pk of [...missing.map((_, i) => `missing-${i}`), 'twice'])
         expect((await peerItem(table, pk))?.note).toEqual({ S: 'from the dead-letter queue' });
       expect((await peerItem(table, 'older'))?.note).toEqual({ S: 'newer data' });
       expect(await peerItem(table, 'big')).toBeUndefined();
-      // Left: the letter that failed again, whole, and the message that is no dead letter; both
+      // Left: the letter that failed again, whole, and the message that is no dead letter (reported
+      // unreadable); both
       // visible again once the redrive is over.
       expect(await counts(queueUrl)).toEqual({ visible: 2, hidden: 0 });
       const left = (await drain(queueUrl)).map((message) => message.Body!);
@@ -190,7 +198,7 @@ describe.skipIf(!motoAvailableOrWarn())(
         code: ErrorCodes.itemTooLarge,
       });
       expect(lines.at(-1)).toBe(
-        'redrive: 12 replayed, 1 stale (targets already newer), 1 failed again, 1 duplicate copies removed with them',
+        'redrive: 12 replayed, 1 stale (targets already newer), 1 failed again, 1 duplicate copies removed with them; not replayable: 1 unreadable, 0 Lambda on-failure batches',
       );
     });
 
