@@ -41,6 +41,10 @@ export const ErrorCodes = {
   pipelineDecryptFailed: 'pipeline.decryptFailed',
   pipelineModuleInvalid: 'pipeline.moduleInvalid',
   pipelineNotResolved: 'pipeline.notResolved',
+  initFileExists: 'init.fileExists',
+  initInvalidOption: 'init.invalidOption',
+  tablesInvalidOption: 'tables.invalidOption',
+  tablesNoKeySchema: 'tables.noKeySchema',
 } as const;
 
 /** A stable error code; see {@link ErrorCodes}. */

@@ -1,4 +1,10 @@
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { localMissingTableHint } from '../../core/config/localEndpoint.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { type RetryPolicy, withRetries } from './withRetries.js';
 
@@ -10,8 +16,71 @@ export interface TableInfo {
   readonly itemCount: number;
 }
 
+/** The endpoint a client was given (`http://127.0.0.1:8000`), or undefined for the AWS endpoint. */
+export const endpointOf = async (client: DynamoDBClient): Promise<string | undefined> => {
+  if (client.config.isCustomEndpoint !== true || client.config.endpoint === undefined) return undefined;
+  const endpoint = await client.config.endpoint();
+  return `${endpoint.protocol}//${endpoint.hostname}${endpoint.port === undefined ? '' : `:${endpoint.port}`}`;
+};
+
+const unreachable = async (
+  tool: string,
+  client: DynamoDBClient,
+  region: string,
+  tableName: string,
+  cause: unknown,
+): Promise<DynasyncError> => {
+  const error = cause as Error;
+  const hint =
+    error.name === 'ResourceNotFoundException' ? localMissingTableHint(await endpointOf(client)) : '';
+  return new DynasyncError(
+    ErrorCodes.tableUnreachable,
+    `${tool}: cannot describe table "${tableName}" of region ${region} (${error.name}: ${error.message}); check regions.${region}.table, its endpoint and the credentials${hint}`,
+    { payload: { region, table: tableName, awsError: error.name }, cause },
+  );
+};
+
+/** A table's description and its TTL setting, as {@link findTable} reads them. */
+export interface FoundTable {
+  readonly table: TableDescription;
+  /** The TTL attribute when TTL is enabled (or being enabled); undefined when it is off. */
+  readonly ttlAttribute: string | undefined;
+}
+
+/**
+ * Describes a table and its TTL (retrying transient failures), for a tool that handles a missing
+ * table itself (`tables create`).
+ * @returns undefined when the table does not exist.
+ * @throws DynasyncError `config.tableUnreachable` for any other failure (credentials, endpoint).
+ */
+export const findTable = async (
+  tool: string,
+  client: DynamoDBClient,
+  region: string,
+  tableName: string,
+  retry: RetryPolicy,
+): Promise<FoundTable | undefined> => {
+  try {
+    const { Table } = await withRetries(
+      () => client.send(new DescribeTableCommand({ TableName: tableName })),
+      retry,
+    );
+    if (Table === undefined) throw new Error('DescribeTable returned no table');
+    const { TimeToLiveDescription: ttl } = await withRetries(
+      () => client.send(new DescribeTimeToLiveCommand({ TableName: tableName })),
+      retry,
+    );
+    const on = ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING';
+    return { table: Table, ttlAttribute: on ? ttl?.AttributeName : undefined };
+  } catch (cause) {
+    if ((cause as Error).name === 'ResourceNotFoundException') return undefined;
+    throw await unreachable(tool, client, region, tableName, cause);
+  }
+};
+
 /**
  * Describes a table (retrying transient failures) for a tool (`verify`, `backfill`, `migrate`).
+ * A missing table on a local endpoint gets a hint about DynamoDB Local's `-sharedDb`.
  * @throws DynasyncError `config.tableUnreachable` naming the table, the region and what to check.
  */
 export const describeTable = async (
@@ -32,11 +101,6 @@ export const describeTable = async (
     if (hash === undefined) throw new Error('DescribeTable returned no key schema');
     return { keyNames: range === undefined ? [hash] : [hash, range], itemCount: Table?.ItemCount ?? 0 };
   } catch (cause) {
-    const error = cause as Error;
-    throw new DynasyncError(
-      ErrorCodes.tableUnreachable,
-      `${tool}: cannot describe table "${tableName}" of region ${region} (${error.name}: ${error.message}); check regions.${region}.table, its endpoint and the credentials`,
-      { payload: { region, table: tableName, awsError: error.name }, cause },
-    );
+    throw await unreachable(tool, client, region, tableName, cause);
   }
 };
