@@ -85,8 +85,9 @@ export const planInit = (options: InitOptions): InitPlan => {
   if (new Set(names).size !== names.length) throw invalid('--regions', 'a region is listed twice');
   const endpoints = endpointsOf(options.endpointUrl ?? [], names);
   const sharing = (region: string) => {
+    // Without an endpoint each region is its own AWS region, so the same name is fine.
     const endpoint = endpoints.get(region);
-    return names.filter((other) => endpoints.get(other) === endpoint).length > 1;
+    return endpoint !== undefined && names.filter((other) => endpoints.get(other) === endpoint).length > 1;
   };
   const partitionKey = parseKeyOption(options.partitionKey ?? 'pk:S', '--partition-key');
   const sortKey = options.sortKey === undefined ? undefined : parseKeyOption(options.sortKey, '--sort-key');
