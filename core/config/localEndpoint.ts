@@ -10,5 +10,5 @@ export const isLocalEndpoint = (endpoint: string | undefined): boolean =>
  */
 export const localMissingTableHint = (endpoint: string | undefined): string =>
   isLocalEndpoint(endpoint)
-    ? ` (${endpoint} looks like DynamoDB Local: without -sharedDb it keeps separate tables per access key and region, so a table created with other credentials or another --region is not seen here; start it with -sharedDb, or create the table with this region's name, e.g. \`dynasync tables create\`)`
+    ? ` (${endpoint} looks like DynamoDB Local: without -sharedDb it keeps separate tables per access key and region, so a table created with other credentials or another --region is not seen here: start it with -sharedDb)`
     : '';
