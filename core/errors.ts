@@ -45,6 +45,7 @@ export const ErrorCodes = {
   initInvalidOption: 'init.invalidOption',
   tablesInvalidOption: 'tables.invalidOption',
   tablesNoKeySchema: 'tables.noKeySchema',
+  tablesCreateFailed: 'tables.createFailed',
 } as const;
 
 /** A stable error code; see {@link ErrorCodes}. */

@@ -40,6 +40,8 @@ const unreachable = async (
   );
 };
 
+const notFound = (error: unknown): boolean => (error as Error).name === 'ResourceNotFoundException';
+
 /** A table's description and its TTL setting, as {@link findTable} reads them. */
 export interface FoundTable {
   readonly table: TableDescription;
@@ -61,10 +63,16 @@ export const findTable = async (
   retry: RetryPolicy,
 ): Promise<FoundTable | undefined> => {
   try {
-    const { Table } = await withRetries(
-      () => client.send(new DescribeTableCommand({ TableName: tableName })),
+    // A missing table is an answer here, not an outage: never retried (the replicator's classification retries it).
+    const Table = await withRetries(
+      () =>
+        client.send(new DescribeTableCommand({ TableName: tableName })).then(
+          (output) => output.Table,
+          (error: unknown) => (notFound(error) ? null : Promise.reject(error)),
+        ),
       retry,
     );
+    if (Table === null) return undefined;
     if (Table === undefined) throw new Error('DescribeTable returned no table');
     const { TimeToLiveDescription: ttl } = await withRetries(
       () => client.send(new DescribeTimeToLiveCommand({ TableName: tableName })),
@@ -73,7 +81,7 @@ export const findTable = async (
     const on = ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING';
     return { table: Table, ttlAttribute: on ? ttl?.AttributeName : undefined };
   } catch (cause) {
-    if ((cause as Error).name === 'ResourceNotFoundException') return undefined;
+    if (notFound(cause)) return undefined;
     throw await unreachable(tool, client, region, tableName, cause);
   }
 };
@@ -91,10 +99,19 @@ export const describeTable = async (
   retry: RetryPolicy,
 ): Promise<TableInfo> => {
   try {
+    // A missing table is not retried: it will not appear by itself (the replicator's classification
+    // calls it transient, as a peer table missing for a while is an outage there).
+    let missing: unknown;
     const { Table } = await withRetries(
-      () => client.send(new DescribeTableCommand({ TableName: tableName })),
+      () =>
+        client.send(new DescribeTableCommand({ TableName: tableName })).catch((error: unknown) => {
+          if (!notFound(error)) throw error;
+          missing = error;
+          return { Table: undefined };
+        }),
       retry,
     );
+    if (missing !== undefined) throw missing;
     const schema = Table?.KeySchema ?? [];
     const hash = schema.find((element) => element.KeyType === 'HASH')?.AttributeName;
     const range = schema.find((element) => element.KeyType === 'RANGE')?.AttributeName;

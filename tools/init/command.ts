@@ -24,7 +24,7 @@ export interface InitCommandOptions extends InitOptions {
 export const runInit = (options: InitCommandOptions): string => {
   const out = options.out ?? 'dynasync.json';
   const text = renderConfig(planInit(options));
-  parseConfig(JSON.parse(stripJsonComments(text)), '(written by dynasync init)');
+  parseConfig(JSON.parse(stripJsonComments(text)), 'from the init options (--regions, --table, --name)');
   let fd: number;
   try {
     fd = openSync(out, options.force === true ? 'w' : 'wx', 0o600);

@@ -35,7 +35,7 @@ export interface TablesCreateReport {
  * NEW_AND_OLD_IMAGES stream, TTL on the tombstone expiry attribute) and reports the others as
  * fitting. Nothing is created unless every existing table fits; running it again changes nothing.
  * @throws DynasyncError `config.tableMismatch` naming each table that does not fit and why (exit 2);
- *   `tables.invalidOption`, `tables.noKeySchema`, `config.tableUnreachable`.
+ *   `tables.invalidOption`, `tables.noKeySchema`, `config.tableUnreachable`, `tables.createFailed`.
  */
 export const runTablesCreate = async (
   config: Config,
@@ -88,7 +88,16 @@ export const runTablesCreate = async (
     }
     for (const plan of plans) {
       if (plan.action === 'create') {
-        await createReplicatedTable(clients[plan.region]!, plan.table, plan.keys, plan.ttlAttribute);
+        await createReplicatedTable(clients[plan.region]!, plan.table, plan.keys, plan.ttlAttribute).catch(
+          (cause: unknown) => {
+            const error = cause as Error;
+            throw new DynasyncError(
+              ErrorCodes.tablesCreateFailed,
+              `cannot create table "${plan.table}" in region ${plan.region} (${error.name}: ${error.message}); check the credentials (dynamodb:CreateTable, UpdateTimeToLive) and regions.${plan.region}.endpoint, then run it again: tables already created are kept and reported as fitting`,
+              { payload: { region: plan.region, table: plan.table, awsError: error.name }, cause },
+            );
+          },
+        );
         print(
           `${plan.region}: table "${plan.table}" created: key ${describeKeySpec(plan.keys.sortKey === undefined ? [plan.keys.partitionKey] : [plan.keys.partitionKey, plan.keys.sortKey])} (from the ${source}), stream NEW_AND_OLD_IMAGES, TTL on ${plan.ttlAttribute}`,
         );
