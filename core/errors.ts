@@ -46,6 +46,11 @@ export const ErrorCodes = {
   pipelineModuleInvalid: 'pipeline.moduleInvalid',
   pipelineNotResolved: 'pipeline.notResolved',
   localDynamoMissing: 'demo.localDynamoMissing',
+  initFileExists: 'init.fileExists',
+  initInvalidOption: 'init.invalidOption',
+  tablesInvalidOption: 'tables.invalidOption',
+  tablesNoKeySchema: 'tables.noKeySchema',
+  tablesCreateFailed: 'tables.createFailed',
 } as const;
 
 /** A stable error code; see {@link ErrorCodes}. */

@@ -8,7 +8,9 @@ import { addBackfillCommand } from './backfill/command.js';
 import { addCheckMergeCommand } from './checkMerge/command.js';
 import { runDecrypt } from './decrypt.js';
 import { runDemo } from './demo/runDemo.js';
+import { addInitCommand } from './init/command.js';
 import { addMigrateCommand } from './migrate/command.js';
+import { addTablesCommand } from './tables/command.js';
 import { runTokenize } from './tokenize.js';
 import { addVerifyCommand } from './verify/command.js';
 
@@ -62,6 +64,8 @@ exitTwoOnUsageError(program.command('redrive'))
     },
   );
 
+addInitCommand(program);
+addTablesCommand(program);
 addVerifyCommand(program);
 addBackfillCommand(program);
 addMigrateCommand(program);

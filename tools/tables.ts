@@ -17,7 +17,7 @@ export interface KeyDefinition {
 
 /**
  * Creates an on-demand table with a `NEW_AND_OLD_IMAGES` stream (what dynasync needs) and TTL on
- * the tombstone expiry attribute, and waits until it is active.
+ * the tombstone expiry attribute, and waits until it is active (up to ~5 minutes).
  */
 export const createReplicatedTable = async (
   client: DynamoDBClient,
@@ -40,10 +40,13 @@ export const createReplicatedTable = async (
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     }),
   );
-  for (let i = 0; i < 100; i += 1) {
+  // DynamoDB Local: active at once; AWS: usually seconds, at most minutes. Poll 100 ms, then 1 s.
+  for (let i = 0; ; i += 1) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (i >= 320)
+      throw new Error(`table "${tableName}" is still ${Table?.TableStatus ?? 'unknown'} after 5 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, i < 20 ? 100 : 1_000));
   }
   await client.send(
     new UpdateTimeToLiveCommand({

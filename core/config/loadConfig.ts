@@ -6,6 +6,7 @@ import { DynasyncError, ErrorCodes } from '../errors.js';
 import { conflictIssues } from './conflictSchema.js';
 import { pipelineIssues } from './pipelineIssues.js';
 import { configSchema } from './schema.js';
+import { stripJsonComments } from './stripJsonComments.js';
 import type { Config } from './types.js';
 
 /** One problem found in a config: the dotted field path and what to do about it. */
@@ -161,7 +162,7 @@ export const parseConfig = (document: unknown, source = '(inline)'): Config => {
 };
 
 /**
- * Reads and validates a config file.
+ * Reads and validates a config file: JSON, with `//` and `/* *\/` comments allowed (what `dynasync init` writes).
  * @throws DynasyncError `config.unreadable` (missing file, bad JSON) or `config.invalidField`.
  */
 export const loadConfigFile = (path: string): Config => {
@@ -180,7 +181,7 @@ export const loadConfigFile = (path: string): Config => {
   }
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    document = JSON.parse(stripJsonComments(text));
   } catch (cause) {
     throw new DynasyncError(
       ErrorCodes.configUnreadable,

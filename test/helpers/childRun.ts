@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * `dynasync run` as a child process, for tests that crash and restart the replicator for real
@@ -108,6 +108,8 @@ export interface StartCliOptions {
   readonly label?: string;
   /** Extra environment variables. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Working directory of the child (relative paths, `.dynasync/`). @default the repository root */
+  readonly cwd?: string;
 }
 
 /**
@@ -118,8 +120,14 @@ export interface StartCliOptions {
  */
 export const startCli = (options: StartCliOptions): RunChild => {
   const label = options.label ?? options.args[0] ?? 'dynasync';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli.ts', ...options.args], {
-    cwd: REPO_ROOT,
+  // Outside the repository `--import tsx` would not resolve: name tsx's loader and the CLI by their paths.
+  const loader =
+    options.cwd === undefined
+      ? 'tsx'
+      : pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+  const cli = options.cwd === undefined ? 'tools/cli.ts' : join(REPO_ROOT, 'tools/cli.ts');
+  const child = spawn(process.execPath, ['--import', loader, cli, ...options.args], {
+    cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
