@@ -30,6 +30,7 @@ export const ErrorCodes = {
   checkpointCorrupt: 'poller.checkpointCorrupt',
   pollerStreamGone: 'poller.streamGone',
   pollerDataTrimmed: 'poller.dataTrimmed',
+  pollerStatusCorrupt: 'poller.statusCorrupt',
   tableUnreachable: 'config.tableUnreachable',
   pipelineFilterFailed: 'pipeline.filterFailed',
   pipelineMaskFailed: 'pipeline.maskFailed',

@@ -101,6 +101,11 @@ export const processBatch = async (
   const unfinished = new Set<number>();
   const letters: Array<{ indexes: readonly number[]; letter: DeadLetter }> = [];
   let newestAppliedMs: number | undefined;
+  const peers: Record<string, { applied: number; stale: number; newestAppliedVersionMs?: number }> = {};
+  const peerOf = (peer: string) => {
+    peers[peer] ??= { applied: 0, stale: 0 };
+    return peers[peer];
+  };
 
   for (const result of results) {
     counts.retried += Math.max(0, result.attempts - 1);
@@ -109,9 +114,18 @@ export const processBatch = async (
       case WriteOutcomes.applied:
         counts.applied += 1;
         newestAppliedMs = Math.max(newestAppliedMs ?? 0, result.write.change.record.createdAtMs);
+        {
+          const peer = peerOf(result.write.peer);
+          peer.applied += 1;
+          peer.newestAppliedVersionMs = Math.max(
+            peer.newestAppliedVersionMs ?? 0,
+            result.write.change.version.physicalMs,
+          );
+        }
         break;
       case WriteOutcomes.stale:
         counts.stale += 1;
+        peerOf(result.write.peer).stale += 1;
         break;
       case WriteOutcomes.unfinished:
         counts.unfinished += 1;
@@ -203,5 +217,5 @@ export const processBatch = async (
       : [{ itemIdentifier: records[firstUnfinished]?.dynamodb?.SequenceNumber ?? '' }];
   const lagMs = newestAppliedMs === undefined ? undefined : Math.max(0, now() - newestAppliedMs);
   deps.logger.info('batch processed', { ...counts, lagMs, resumeAt: batchItemFailures[0]?.itemIdentifier });
-  return { batchItemFailures, counts, lagMs };
+  return { batchItemFailures, counts, lagMs, peers };
 };

@@ -8,6 +8,7 @@ import { addCheckMergeCommand } from './checkMerge/command.js';
 import { runDecrypt } from './decrypt.js';
 import { runDemo } from './demo/runDemo.js';
 import { addMigrateCommand } from './migrate/command.js';
+import { addStatusCommand } from './status/command.js';
 import { runTokenize } from './tokenize.js';
 import { addVerifyCommand } from './verify/command.js';
 
@@ -68,6 +69,7 @@ program
 addVerifyCommand(program);
 addBackfillCommand(program);
 addMigrateCommand(program);
+addStatusCommand(program);
 
 program
   .command('decrypt')
