@@ -20,7 +20,7 @@ const row = (label: string, value: string): string => `  ${label.padEnd(22)}${va
 export const formatRegion = (region: RegionHealth): string[] => {
   const where =
     region.mode === 'run'
-      ? `dynasync run, ${region.state}, status written${ago(region.statusAgeMs)}`
+      ? `dynasync run, ${region.state}, status written ${region.statusAgeMs === undefined ? '?' : formatDuration(region.statusAgeMs)} ago`
       : region.mode === 'lambda'
         ? `Lambda ${region.functionName}`
         : 'no status';
