@@ -117,10 +117,13 @@ export const processBatch = async (
         {
           const peer = peerOf(result.write.peer);
           peer.applied += 1;
-          peer.newestAppliedVersionMs = Math.max(
-            peer.newestAppliedVersionMs ?? 0,
-            result.write.change.version.physicalMs,
-          );
+          // A derived version's time is the stream time: no truer than the stream lag.
+          if (!result.write.change.derived) {
+            peer.newestAppliedVersionMs = Math.max(
+              peer.newestAppliedVersionMs ?? 0,
+              result.write.change.version.physicalMs,
+            );
+          }
         }
         break;
       case WriteOutcomes.stale:

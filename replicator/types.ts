@@ -165,6 +165,9 @@ export interface BatchResult extends BatchResponse {
 export interface PeerCounts {
   readonly applied: number;
   readonly stale: number;
-  /** Physical time of the newest version applied at the peer, epoch ms; absent when nothing was applied. */
+  /**
+   * Physical time of the newest writer-stamped version applied at the peer, epoch ms; absent when
+   * nothing stamped was applied (versions the replicator derives carry the stream time).
+   */
   readonly newestAppliedVersionMs?: number;
 }

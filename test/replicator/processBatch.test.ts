@@ -82,6 +82,19 @@ describe('processBatch', () => {
     });
   });
 
+  it('leaves out the version time of versions it derived from stream times (one-way, unstamped)', async () => {
+    // Prepare
+    const { deps, deadline, clock } = setup({ context: { topology: 'one-way' }, peers: ['us-east-1'] });
+    const record = streamRecord({ newImage: { pk: { S: 'k1' } }, createdAt: (clock.ms - 60_000) / 1000 });
+
+    // Act
+    const result = await processBatch([record], deadline, deps);
+
+    // Assess
+    expect(result.counts.applied).toBe(1);
+    expect(result.peers).toStrictEqual({ 'us-east-1': { applied: 1, stale: 0 } });
+  });
+
   it('reports the first unfinished record when a write outlasts the deadline', async () => {
     // Prepare: k2 is throttled for ever at one peer.
     const { peers, deps, deadline } = setup();

@@ -28,7 +28,7 @@ export const formatRegion = (region: RegionHealth): string[] => {
   lines.push(
     row(
       'last applied version',
-      `${region.lastAppliedVersionAt ?? 'none yet'}${ago(region.lastAppliedVersionAgeMs)}`,
+      `${region.lastAppliedVersionAt ?? ((region.totals?.applied ?? 0) > 0 ? 'unstamped writes (versions derived from stream times)' : 'none yet')}${ago(region.lastAppliedVersionAgeMs)}`,
     ),
     row(
       'lag',
@@ -52,7 +52,7 @@ export const formatRegion = (region: RegionHealth): string[] => {
     lines.push(
       row(
         `→ ${peer.peer}`,
-        `applied ${peer.applied} · stale ${peer.stale} · last applied version ${peer.lastAppliedVersionAt ?? 'none yet'}${ago(peer.lastAppliedVersionAgeMs)}`,
+        `applied ${peer.applied} · stale ${peer.stale} · last applied version ${peer.lastAppliedVersionAt ?? (peer.applied > 0 ? 'unstamped (derived from stream times)' : 'none yet')}${ago(peer.lastAppliedVersionAgeMs)}`,
       ),
     );
   }
