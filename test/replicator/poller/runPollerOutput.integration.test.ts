@@ -42,8 +42,9 @@ describe('runPoller output', () => {
 
     // Assess
     const text = written.join('');
+    expect(text).toContain('\r\x1b[Keu-west-1 ▸ applied 1 · stale 0 · dead-lettered 0 · unfinished 0 · lag≈');
     expect(text).toMatch(
-      /\r\x1b\[Keu-west-1 ▸ applied 1 · stale 0 · dead-lettered 0 · unfinished 0 · lag≈\S+ (\S+ )?\(coarse\) · up /,
+      /applied 1 · stale 0 · dead-lettered 0 · unfinished 0 · lag≈\S+ (\S+ )?\(coarse\) · up /,
     );
     expect(text).toContain('stopping: finishing the batches in flight');
     expect(text).toMatch(/dynasync run eu-west-1: stopped after \S+/);
