@@ -34,6 +34,7 @@ export const ErrorCodes = {
   checkpointCorrupt: 'poller.checkpointCorrupt',
   pollerStreamGone: 'poller.streamGone',
   pollerDataTrimmed: 'poller.dataTrimmed',
+  pollerStatusCorrupt: 'poller.statusCorrupt',
   tableUnreachable: 'config.tableUnreachable',
   pipelineFilterFailed: 'pipeline.filterFailed',
   pipelineMaskFailed: 'pipeline.maskFailed',

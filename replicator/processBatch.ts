@@ -120,6 +120,11 @@ export const processBatch = async (
   const candidates: LetterCandidate[] = [];
   const unfinishedByPeer = new Map<string, { writes: number; cause: unknown }>();
   let newestAppliedMs: number | undefined;
+  const peers: Record<string, { applied: number; stale: number; newestAppliedVersionMs?: number }> = {};
+  const peerOf = (peer: string) => {
+    peers[peer] ??= { applied: 0, stale: 0 };
+    return peers[peer];
+  };
 
   for (const result of results) {
     counts.retried += Math.max(0, result.attempts - 1);
@@ -128,9 +133,21 @@ export const processBatch = async (
       case WriteOutcomes.applied:
         counts.applied += 1;
         newestAppliedMs = Math.max(newestAppliedMs ?? 0, result.write.change.record.createdAtMs);
+        {
+          const peer = peerOf(result.write.peer);
+          peer.applied += 1;
+          // A derived version's time is the stream time: no truer than the stream lag.
+          if (!result.write.change.derived) {
+            peer.newestAppliedVersionMs = Math.max(
+              peer.newestAppliedVersionMs ?? 0,
+              result.write.change.version.physicalMs,
+            );
+          }
+        }
         break;
       case WriteOutcomes.stale:
         counts.stale += 1;
+        peerOf(result.write.peer).stale += 1;
         break;
       case WriteOutcomes.unfinished: {
         counts.unfinished += 1;
@@ -263,5 +280,5 @@ export const processBatch = async (
     resumeAt: batchItemFailures[0]?.itemIdentifier,
     ...(deferredLetters === 0 ? {} : { deadLettersDeferred: deferredLetters }),
   });
-  return { batchItemFailures, counts, lagMs };
+  return { batchItemFailures, counts, lagMs, peers };
 };

@@ -154,4 +154,22 @@ export interface BatchResult extends BatchResponse {
   readonly counts: BatchCounts;
   /** Replication lag of the newest applied change: now minus its stream time, ms. */
   readonly lagMs: number | undefined;
+  /**
+   * Per peer: writes applied and stale, and the physical time (`_ds_v`, epoch ms) of the newest
+   * version applied there. Version times are the writers' clocks, exact to the millisecond, where
+   * stream times can be coarse (DynamoDB Local rounds them to whole minutes).
+   * @default absent (results built before peers were counted)
+   */
+  readonly peers?: Readonly<Record<string, PeerCounts>>;
+}
+
+/** What one batch did at one peer. */
+export interface PeerCounts {
+  readonly applied: number;
+  readonly stale: number;
+  /**
+   * Physical time of the newest writer-stamped version applied at the peer, epoch ms; absent when
+   * nothing stamped was applied (versions the replicator derives carry the stream time).
+   */
+  readonly newestAppliedVersionMs?: number;
 }

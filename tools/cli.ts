@@ -10,6 +10,7 @@ import { runDecrypt } from './decrypt.js';
 import { runDemo } from './demo/runDemo.js';
 import { addInitCommand } from './init/command.js';
 import { addMigrateCommand } from './migrate/command.js';
+import { addStatusCommand } from './status/command.js';
 import { addTablesCommand } from './tables/command.js';
 import { runTokenize } from './tokenize.js';
 import { addVerifyCommand } from './verify/command.js';
@@ -69,6 +70,7 @@ addTablesCommand(program);
 addVerifyCommand(program);
 addBackfillCommand(program);
 addMigrateCommand(program);
+addStatusCommand(program);
 
 program
   .command('decrypt')

@@ -3,10 +3,12 @@ export type { CheckpointStore, Checkpoints, ShardCheckpoint } from './Checkpoint
 export type { CheckedTable, KeyAttribute, TableProblem } from './checkTables.js';
 export { checkTables, TableProblems } from './checkTables.js';
 export { checkpointPath, FileCheckpointStore } from './FileCheckpointStore.js';
-export type { RunPollerOptions } from './runPoller.js';
-export { runPoller } from './runPoller.js';
+export type { LogFormat, RunPollerOptions } from './runPoller.js';
+export { LogFormats, resolveLogFormat, runPoller } from './runPoller.js';
 export type { RunUntilSignalOptions } from './runUntilSignal.js';
 export { runUntilSignal } from './runUntilSignal.js';
+export type { PollerStatus } from './StatusFile.js';
+export { readStatusFile, statusPath, writeStatusFile } from './StatusFile.js';
 export type { StreamPollerProps } from './StreamPoller.js';
 export { StreamPoller } from './StreamPoller.js';
 export type { RecordSource } from './toLambdaRecord.js';

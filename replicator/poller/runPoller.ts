@@ -1,16 +1,47 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { createDynamoClients, createStreamsClient } from '../clients.js';
 import { createPipelines } from '../createPipelines.js';
 import { createReplicator } from '../createReplicator.js';
 import { loadConfiguredMerge } from '../merge/loadMergeModule.js';
 import type { ReplicatorLogger } from '../processBatch.js';
 import type { BatchResult } from '../types.js';
+import { RunningTotals } from './_internals/BatchStats.js';
+import { formatLiveLine, formatSummary, isLocalEndpoint } from './_internals/formatTotals.js';
+import { LiveOutput } from './_internals/LiveOutput.js';
 import { assertRegionCanRun } from './assertRegionCanRun.js';
 import { checkTables } from './checkTables.js';
 import { FileCheckpointStore } from './FileCheckpointStore.js';
 import { type RunUntilSignalOptions, runUntilSignal } from './runUntilSignal.js';
+import { statusPath, toPollerStatus, writeStatusFile } from './StatusFile.js';
 import { StreamPoller } from './StreamPoller.js';
+
+/** How `dynasync run` reports: a live line and a summary on a terminal, or JSON log lines. */
+export const LogFormats = { pretty: 'pretty', json: 'json' } as const;
+export type LogFormat = (typeof LogFormats)[keyof typeof LogFormats];
+
+/**
+ * The log format to use: the one asked for, else `DYNASYNC_LOG_FORMAT`, else `pretty` on a
+ * terminal and `json` otherwise (pipes, files, log collectors).
+ */
+export const resolveLogFormat = (input: {
+  readonly asked?: string | undefined;
+  readonly env?: string | undefined;
+  readonly isTTY: boolean;
+}): LogFormat => {
+  const chosen = input.asked ?? (input.env === '' ? undefined : input.env);
+  if (chosen === LogFormats.pretty || chosen === LogFormats.json) return chosen;
+  if (chosen !== undefined) {
+    throw new DynasyncError(
+      ErrorCodes.configInvalidField,
+      `log format must be "pretty" or "json", not "${chosen}"`,
+      { payload: { path: 'logFormat' } },
+    );
+  }
+  return input.isTTY ? LogFormats.pretty : LogFormats.json;
+};
 
 /** Options of {@link runPoller}. */
 export interface RunPollerOptions {
@@ -24,6 +55,20 @@ export interface RunPollerOptions {
   readonly onBatch?: (result: BatchResult, shardId: string) => void;
   /** Signal handling. @default SIGINT and SIGTERM of this process */
   readonly signals?: RunUntilSignalOptions;
+  /**
+   * `pretty`: a live line with running totals and a summary when it stops; `json`: JSON log lines.
+   * @default {@link resolveLogFormat}: `DYNASYNC_LOG_FORMAT`, else pretty on a TTY, else json
+   */
+  readonly logFormat?: LogFormat;
+  /** Where the live line and summary go. @default process.stdout */
+  readonly stdout?: { write(text: string): unknown; readonly isTTY?: boolean };
+  /** The clock of the status file and the live line, epoch ms. @default Date.now */
+  readonly now?: () => number;
+  /**
+   * The status file `dynasync status` reads, rewritten at each stats interval and on stop; false for none.
+   * @default `<replicator.checkpointDir>/status-<region>.json`
+   */
+  readonly statusFile?: string | false;
 }
 
 /**
@@ -41,9 +86,48 @@ export const runPoller = async (options: RunPollerOptions): Promise<void> => {
   assertRegionCanRun(config, region);
   // A missing or broken conflict.module stops the start here, not at the first conflict.
   const merge = await loadConfiguredMerge(config);
-  const logger = options.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region } });
+  const now = options.now ?? Date.now;
+  const stdout = options.stdout ?? process.stdout;
+  const format =
+    options.logFormat ??
+    (options.logger === undefined
+      ? resolveLogFormat({ env: process.env.DYNASYNC_LOG_FORMAT, isTTY: stdout.isTTY === true })
+      : LogFormats.json);
+  const startedAtMs = now();
+  const coarseStreamTimes = isLocalEndpoint(config.regions[region]?.endpoint);
+  const totals = new RunningTotals(peersOf(config, region));
+  const view = { region, coarseStreamTimes, startedAtMs };
+  const live =
+    format === LogFormats.pretty
+      ? new LiveOutput(
+          (text) => stdout.write(text),
+          () => formatLiveLine(totals.snapshot(), { ...view, nowMs: now() }),
+        )
+      : undefined;
+  const logger =
+    live?.logger() ?? options.logger ?? new Logger({ serviceName: 'dynasync', persistentKeys: { region } });
+  const statsIntervalMs = options.statsIntervalMs ?? 10_000;
+  const status = statusWriter(options, logger, (state) =>
+    toPollerStatus({
+      region,
+      state,
+      startedAtMs,
+      nowMs: now(),
+      statsIntervalMs: statsIntervalMs > 0 ? statsIntervalMs : 10_000,
+      coarseStreamTimes,
+      totals: totals.snapshot(),
+    }),
+  );
+  const onBatch = (result: BatchResult, shardId: string): void => {
+    totals.add(result, now());
+    live?.refresh();
+    options.onBatch?.(result, shardId);
+  };
+
   const clients = createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
   const streamsClient = createStreamsClient(config, region);
+  let timer: NodeJS.Timeout | undefined;
+  let started = false;
   try {
     await checkTables(config, clients);
     const pipelines = await createPipelines(config, region);
@@ -63,11 +147,63 @@ export const runPoller = async (options: RunPollerOptions): Promise<void> => {
       checkpoints: FileCheckpointStore.forRegion(config, region),
       logger,
       ...(options.statsIntervalMs === undefined ? {} : { statsIntervalMs: options.statsIntervalMs }),
-      ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
+      onBatch,
     });
+    started = true;
+    status.write('running');
+    live?.refresh();
+    timer = setInterval(
+      () => {
+        status.write('running');
+        live?.refresh();
+      },
+      statsIntervalMs > 0 ? statsIntervalMs : 10_000,
+    );
+    timer.unref();
     await runUntilSignal(poller, { logger, ...options.signals });
   } finally {
+    clearInterval(timer);
+    if (started) {
+      status.write('stopped');
+      await status.settled();
+      const summary = totals.snapshot();
+      if (live === undefined) {
+        logger.info('replication summary', {
+          region,
+          uptimeMs: now() - startedAtMs,
+          ...summary,
+          streamLagCoarse: coarseStreamTimes,
+        });
+      } else {
+        live.end(formatSummary(summary, { ...view, nowMs: now() }));
+      }
+    }
     streamsClient.destroy();
     for (const client of Object.values(clients)) client.destroy();
   }
+};
+
+/** Serialised writes of the status file; a failed write is logged, never fatal. */
+const statusWriter = (
+  options: RunPollerOptions,
+  logger: ReplicatorLogger,
+  build: (state: 'running' | 'stopped') => Parameters<typeof writeStatusFile>[1],
+) => {
+  const path = options.statusFile ?? statusPath(options.config, options.region);
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    write(state: 'running' | 'stopped'): void {
+      if (path === false) return;
+      const document = build(state);
+      chain = chain
+        .then(() => writeStatusFile(path, document))
+        .catch((error: unknown) => {
+          logger.warn('status file not written', {
+            path,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        });
+    },
+    settled: (): Promise<void> => chain,
+  };
 };

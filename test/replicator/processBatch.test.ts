@@ -66,6 +66,35 @@ describe('processBatch', () => {
     for (const peer of peers) expect(Object.keys(peer.snapshot())).toHaveLength(2);
   });
 
+  it('counts applied and stale writes per peer, with the version time of the newest applied change', async () => {
+    // Prepare: us-east-1 already holds k1 at a newer version, so k1 is stale there.
+    const { peers, deps, deadline, clock } = setup();
+    const records = [put('k1', clock.ms - 500), put('k2', clock.ms - 300)];
+    peers[0]!.write(stamped({ pk: { S: 'k1' } }, version(clock.ms)));
+
+    // Act
+    const result = await processBatch(records, deadline, deps);
+
+    // Assess
+    expect(result.peers).toStrictEqual({
+      'us-east-1': { applied: 1, stale: 1, newestAppliedVersionMs: clock.ms - 300 },
+      'ap-south-1': { applied: 2, stale: 0, newestAppliedVersionMs: clock.ms - 300 },
+    });
+  });
+
+  it('leaves out the version time of versions it derived from stream times (one-way, unstamped)', async () => {
+    // Prepare
+    const { deps, deadline, clock } = setup({ context: { topology: 'one-way' }, peers: ['us-east-1'] });
+    const record = streamRecord({ newImage: { pk: { S: 'k1' } }, createdAt: (clock.ms - 60_000) / 1000 });
+
+    // Act
+    const result = await processBatch([record], deadline, deps);
+
+    // Assess
+    expect(result.counts.applied).toBe(1);
+    expect(result.peers).toStrictEqual({ 'us-east-1': { applied: 1, stale: 0 } });
+  });
+
   it('reports the first unfinished record when a write outlasts the deadline', async () => {
     // Prepare: k2 is throttled for ever at one peer.
     const { peers, deps, deadline } = setup();

@@ -1,0 +1,114 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { loadConfigFile } from '../../core/config/loadConfig.js';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { positive } from '../_shared/cliOptions.js';
+import { runStatus, statusRegions } from './runStatus.js';
+
+/** The parsed options of `dynasync status`. */
+export interface StatusCommandOptions {
+  readonly config: string;
+  readonly region?: string[];
+  readonly functionName?: string[];
+  /** Seconds. @default 60 */
+  readonly maxLag: number;
+  /** Seconds. @default 3 stats intervals of the poller, at least 30 */
+  readonly staleAfter?: number;
+  readonly json: boolean;
+  readonly watch: boolean;
+  /** Seconds between `--watch` rounds. @default 5 */
+  readonly interval: number;
+}
+
+/**
+ * `--function-name` values: `region=name` pairs, or one bare name when one region is inspected.
+ * @throws DynasyncError `config.invalidField` (exit 2) for a bare name with several regions, or an unknown region.
+ */
+export const parseFunctionNames = (
+  values: readonly string[] | undefined,
+  regions: readonly string[],
+): Record<string, string> => {
+  const names: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const split = value.indexOf('=');
+    if (split < 0) {
+      if (regions.length !== 1) {
+        throw badFunctionName(
+          `--function-name ${value}: give "<region>=<function>" when several regions are inspected (${regions.join(', ')})`,
+        );
+      }
+      names[regions[0]!] = value;
+      continue;
+    }
+    const region = value.slice(0, split);
+    const name = value.slice(split + 1);
+    if (!regions.includes(region) || name === '') {
+      throw badFunctionName(
+        `--function-name ${value}: expected "<region>=<function>" with one of ${regions.join(', ')}`,
+      );
+    }
+    names[region] = name;
+  }
+  return names;
+};
+
+const badFunctionName = (message: string): DynasyncError =>
+  new DynasyncError(ErrorCodes.configInvalidField, message, { payload: { path: '--function-name' } });
+
+const LOG_FORMATS = ['pretty', 'json'];
+
+/**
+ * Registers `dynasync status`, and `--log-format` on `dynasync run` (passed to it as
+ * `DYNASYNC_LOG_FORMAT`, which `runPoller` reads), on a commander program.
+ */
+export const addStatusCommand = (program: Command): void => {
+  const run = program.commands.find((command) => command.name() === 'run');
+  if (run !== undefined && !run.options.some((option) => option.long === '--log-format')) {
+    run
+      .option(
+        '--log-format <format>',
+        'pretty: a live line and a summary; json: JSON log lines (default: pretty on a terminal, else json)',
+        (value: string) => {
+          if (!LOG_FORMATS.includes(value)) throw new InvalidArgumentError('expected "pretty" or "json"');
+          return value;
+        },
+      )
+      .hook('preAction', (command) => {
+        const format = command.opts<{ logFormat?: string }>().logFormat;
+        if (format !== undefined) process.env.DYNASYNC_LOG_FORMAT = format;
+      });
+  }
+
+  program
+    .command('status')
+    .description(
+      'replication health per region and peer: lag from version times, totals, dead letters waiting, checkpoint and iterator age',
+    )
+    .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
+    .option('-r, --region <name...>', 'source regions to inspect (default: every region that ships)')
+    .option(
+      '--function-name <name...>',
+      'replicator Lambda per region ("<region>=<function>", or a bare name with one --region): read its IteratorAge',
+    )
+    .option('--max-lag <seconds>', 'largest healthy lag (and iterator age)', positive, 60)
+    .option(
+      '--stale-after <seconds>',
+      'a status file older than this is stale (default: 3 stats intervals, ≥ 30 s)',
+      positive,
+    )
+    .option('--json', 'print the report as JSON (one line per round with --watch)', false)
+    .option('--watch', 'refresh until Ctrl-C', false)
+    .option('--interval <seconds>', 'seconds between --watch rounds', positive, 5)
+    .action(async (options: StatusCommandOptions) => {
+      const config = loadConfigFile(options.config);
+      const regions = statusRegions(config, options.region);
+      process.exitCode = await runStatus({
+        config,
+        regions,
+        functionNames: parseFunctionNames(options.functionName, regions),
+        maxLagMs: options.maxLag * 1_000,
+        ...(options.staleAfter === undefined ? {} : { staleAfterMs: options.staleAfter * 1_000 }),
+        json: options.json,
+        ...(options.watch ? { watchIntervalMs: options.interval * 1_000 } : {}),
+      });
+    });
+};
