@@ -11,6 +11,12 @@ export interface RetryTransientOptions {
   readonly signal?: AbortSignal;
   /** Called before each retry, with the error and the delay (logs). */
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** The clock the budget is measured with (tests inject one). @default Date.now */
+  readonly now?: () => number;
+  /** Waits between attempts; resolves early when `signal` aborts. @default a timer */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source of the backoff. @default Math.random */
+  readonly random?: () => number;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -35,7 +41,9 @@ export const retryTransient = async <T>(
   call: () => Promise<T>,
   options: RetryTransientOptions = {},
 ): Promise<T> => {
-  const deadline = Date.now() + (options.budgetMs ?? 60_000);
+  const now = options.now ?? Date.now;
+  const wait = options.sleep ?? sleep;
+  const deadline = now() + (options.budgetMs ?? 60_000);
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await call();
@@ -44,11 +52,11 @@ export const retryTransient = async <T>(
       if (isConfigurationOutage(error)) throw error;
       const delayMs = Math.max(
         options.baseDelayMs ?? 200,
-        backoffDelay(attempt, options.baseDelayMs ?? 200, options.maxDelayMs ?? 5_000),
+        backoffDelay(attempt, options.baseDelayMs ?? 200, options.maxDelayMs ?? 5_000, options.random),
       );
-      if (Date.now() + delayMs > deadline) throw error;
+      if (now() + delayMs > deadline) throw error;
       options.onRetry?.(error, attempt + 1, delayMs);
-      await sleep(delayMs, options.signal);
+      await wait(delayMs, options.signal);
     }
   }
 };
