@@ -30,6 +30,7 @@ export const ErrorCodes = {
   checkpointCorrupt: 'poller.checkpointCorrupt',
   pollerStreamGone: 'poller.streamGone',
   pollerDataTrimmed: 'poller.dataTrimmed',
+  pollerInterrupted: 'poller.interrupted',
   tableUnreachable: 'config.tableUnreachable',
   pipelineFilterFailed: 'pipeline.filterFailed',
   pipelineMaskFailed: 'pipeline.maskFailed',
@@ -41,6 +42,9 @@ export const ErrorCodes = {
   pipelineDecryptFailed: 'pipeline.decryptFailed',
   pipelineModuleInvalid: 'pipeline.moduleInvalid',
   pipelineNotResolved: 'pipeline.notResolved',
+  cliUsage: 'cli.usage',
+  cliUnexpected: 'cli.unexpected',
+  cliInterrupted: 'cli.interrupted',
 } as const;
 
 /** A stable error code; see {@link ErrorCodes}. */

@@ -17,19 +17,21 @@ export interface RetryTransientOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Jitter source of the backoff. @default Math.random */
   readonly random?: () => number;
+  /** Transient errors that are not worth retrying here (thrown at once). @default none */
+  readonly isFinal?: (error: unknown) => boolean;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
@@ -49,7 +51,7 @@ export const retryTransient = async <T>(
       return await call();
     } catch (error) {
       if (classifyError(error) !== ErrorClasses.transient || options.signal?.aborted === true) throw error;
-      if (isConfigurationOutage(error)) throw error;
+      if (isConfigurationOutage(error) || options.isFinal?.(error) === true) throw error;
       const delayMs = Math.max(
         options.baseDelayMs ?? 200,
         backoffDelay(attempt, options.baseDelayMs ?? 200, options.maxDelayMs ?? 5_000, options.random),

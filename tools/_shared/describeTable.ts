@@ -1,5 +1,6 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { toolError } from './toolError.js';
 import { type RetryPolicy, withRetries } from './withRetries.js';
 
 /** What the tools need to know of a table. */
@@ -12,7 +13,9 @@ export interface TableInfo {
 
 /**
  * Describes a table (retrying transient failures) for a tool (`verify`, `backfill`, `migrate`).
- * @throws DynasyncError `config.tableUnreachable` naming the table, the region and what to check.
+ * `signal` aborts the request in flight and the retries (SIGINT/SIGTERM).
+ * @throws DynasyncError `config.tableUnreachable` naming the table, the region and what to check;
+ *   `<tool>.aborted` when `signal` fired.
  */
 export const describeTable = async (
   tool: string,
@@ -20,11 +23,17 @@ export const describeTable = async (
   region: string,
   tableName: string,
   retry: RetryPolicy,
+  signal?: AbortSignal,
 ): Promise<TableInfo> => {
   try {
     const { Table } = await withRetries(
-      () => client.send(new DescribeTableCommand({ TableName: tableName })),
+      () =>
+        client.send(
+          new DescribeTableCommand({ TableName: tableName }),
+          signal === undefined ? {} : { abortSignal: signal },
+        ),
       retry,
+      signal,
     );
     const schema = Table?.KeySchema ?? [];
     const hash = schema.find((element) => element.KeyType === 'HASH')?.AttributeName;
@@ -32,6 +41,13 @@ export const describeTable = async (
     if (hash === undefined) throw new Error('DescribeTable returned no key schema');
     return { keyNames: range === undefined ? [hash] : [hash, range], itemCount: Table?.ItemCount ?? 0 };
   } catch (cause) {
+    if (signal?.aborted === true)
+      throw toolError(
+        `${tool}.aborted`,
+        `${tool}: interrupted while describing table "${tableName}" of region ${region}`,
+        { region, table: tableName },
+        cause,
+      );
     const error = cause as Error;
     throw new DynasyncError(
       ErrorCodes.tableUnreachable,
