@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { retryTransient } from '../../replicator/_internals/retryTransient.js';
 import { awsError } from '../helpers/factories.js';
@@ -92,5 +93,55 @@ describe('retryTransient', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'InternalServerError' });
     expect(calls).toBe(1);
     expect(clock.delays).toEqual([]);
+  });
+
+  it('throws at once a transient error the caller marks final (a request timeout at start-up)', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const attempt = retryTransient(
+      async () => {
+        calls += 1;
+        throw awsError('TimeoutError');
+      },
+      { now: clock.now, sleep: clock.sleep, isFinal: (error) => (error as Error).name === 'TimeoutError' },
+    );
+
+    await expect(attempt).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(calls).toBe(1);
+  });
+
+  it('leaves no abort listener on the signal once a wait is over', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+
+    const result = await retryTransient(
+      async () => {
+        calls += 1;
+        if (calls < 4) throw awsError('ThrottlingException');
+        return getEventListeners(controller.signal, 'abort').length;
+      },
+      { baseDelayMs: 1, maxDelayMs: 1, random: () => 0, signal: controller.signal },
+    );
+
+    expect(calls).toBe(4);
+    expect(result, 'listeners left by three finished waits').toBe(0);
+  });
+
+  it('stops retrying once the signal has aborted', async () => {
+    const controller = new AbortController();
+    const clock = fakeClock();
+    let calls = 0;
+
+    const attempt = retryTransient(
+      async () => {
+        calls += 1;
+        if (calls === 2) controller.abort();
+        throw awsError('ThrottlingException');
+      },
+      { now: clock.now, sleep: clock.sleep, signal: controller.signal },
+    );
+
+    await expect(attempt).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(calls).toBe(2);
   });
 });
