@@ -6,10 +6,10 @@ describe('dynasync --help (in process)', () => {
     const program = createProgram();
     const helps = new Map<string, string>();
     for (const command of program.commands) {
-      let text = '';
-      command.configureOutput({ writeOut: (chunk) => void (text += chunk) });
+      const chunks: string[] = [];
+      command.configureOutput({ writeOut: (chunk) => chunks.push(chunk) });
       command.outputHelp();
-      helps.set(command.name(), text);
+      helps.set(command.name(), chunks.join(''));
     }
 
     expect([...helps.keys()].sort()).toEqual(
