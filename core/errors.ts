@@ -35,6 +35,7 @@ export const ErrorCodes = {
   pollerStreamGone: 'poller.streamGone',
   pollerDataTrimmed: 'poller.dataTrimmed',
   pollerStatusCorrupt: 'poller.statusCorrupt',
+  pollerInterrupted: 'poller.interrupted',
   tableUnreachable: 'config.tableUnreachable',
   pipelineFilterFailed: 'pipeline.filterFailed',
   pipelineMaskFailed: 'pipeline.maskFailed',
@@ -52,6 +53,9 @@ export const ErrorCodes = {
   tablesInvalidOption: 'tables.invalidOption',
   tablesNoKeySchema: 'tables.noKeySchema',
   tablesCreateFailed: 'tables.createFailed',
+  cliUsage: 'cli.usage',
+  cliUnexpected: 'cli.unexpected',
+  cliInterrupted: 'cli.interrupted',
 } as const;
 
 /** A stable error code; see {@link ErrorCodes}. */

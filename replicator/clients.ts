@@ -2,10 +2,11 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Config, RegionConfig } from '../core/config/types.js';
+import { DynasyncError, ErrorCodes } from '../core/errors.js';
 
 /** Options for the clients dynasync creates when none are injected. */
 export interface ClientOptions {
@@ -20,7 +21,58 @@ export interface ClientOptions {
   readonly roles?: Readonly<Record<string, string>>;
   /** How a role becomes credentials. @default STS AssumeRole, refreshed before expiry */
   readonly assumeRole?: (roleArn: string, sessionName: string) => AwsCredentialIdentityProvider;
+  /**
+   * AWS named profile (shared config and credentials files) whose credentials the clients use,
+   * and that assumed roles start from. The CLI's `--profile` sets `DYNASYNC_PROFILE`.
+   * @default `DYNASYNC_PROFILE`, else the SDK's default chain
+   */
+  readonly profile?: string;
+  /**
+   * Milliseconds one request may take, from sending it to the end of the answer, before it fails
+   * with a `TimeoutError` (an endpoint that accepts connections and never answers).
+   * @default `DYNASYNC_REQUEST_TIMEOUT_MS`, else 30000
+   */
+  readonly requestTimeoutMs?: number;
+  /** Milliseconds to open a connection. @default `DYNASYNC_CONNECT_TIMEOUT_MS`, else 5000 */
+  readonly connectionTimeoutMs?: number;
 }
+
+/** Environment variables of the client settings; see {@link ClientOptions}. */
+export const ClientEnv = {
+  profile: 'DYNASYNC_PROFILE',
+  requestTimeoutMs: 'DYNASYNC_REQUEST_TIMEOUT_MS',
+  connectionTimeoutMs: 'DYNASYNC_CONNECT_TIMEOUT_MS',
+} as const;
+
+/** Default request timeout of dynasync's clients. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Default connection timeout of dynasync's clients. */
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+
+const millisFromEnv = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new DynasyncError(
+      ErrorCodes.configInvalidField,
+      `${name} must be a whole number of milliseconds > 0, not "${text}"`,
+      { payload: { path: name } },
+    );
+  return value;
+};
+
+/** The request and connection timeouts of the options, else of the environment, else the defaults. */
+export const clientTimeouts = (
+  options: Pick<ClientOptions, 'requestTimeoutMs' | 'connectionTimeoutMs'> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { readonly requestTimeoutMs: number; readonly connectionTimeoutMs: number } => ({
+  requestTimeoutMs:
+    options.requestTimeoutMs ?? millisFromEnv(env, ClientEnv.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
+  connectionTimeoutMs:
+    options.connectionTimeoutMs ??
+    millisFromEnv(env, ClientEnv.connectionTimeoutMs, DEFAULT_CONNECTION_TIMEOUT_MS),
+});
 
 /** Environment variable with the roles to assume per peer region (JSON), set by the CDK app. */
 export const PEER_ROLES_ENV = 'DYNASYNC_PEER_ROLES';
@@ -40,13 +92,22 @@ export const peerRolesFromEnv = (env: NodeJS.ProcessEnv = process.env): Record<s
   return parsed as Record<string, string>;
 };
 
-const defaultAssumeRole = (roleArn: string, sessionName: string): AwsCredentialIdentityProvider =>
-  fromTemporaryCredentials({ params: { RoleArn: roleArn, RoleSessionName: sessionName } });
+const assumeRoleFrom =
+  (profile: string | undefined) =>
+  (roleArn: string, sessionName: string): AwsCredentialIdentityProvider =>
+    fromTemporaryCredentials({
+      params: { RoleArn: roleArn, RoleSessionName: sessionName },
+      ...(profile === undefined ? {} : { masterCredentials: fromIni({ profile }) }),
+    });
 
 const isLocal = (endpoint: string | undefined): boolean =>
   endpoint !== undefined && /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?/.test(endpoint);
 
-/** SDK client settings for one region of the config (endpoint override, keep-alive sockets). */
+/**
+ * SDK client settings for one region of the config: endpoint override, keep-alive sockets,
+ * credentials (local, named profile or assumed role) and timeouts that fail a call which gets no
+ * answer (`throwOnRequestTimeout`: without it the SDK only logs a warning and waits forever).
+ */
 export const clientConfigFor = (
   name: string,
   region: RegionConfig,
@@ -55,6 +116,9 @@ export const clientConfigFor = (
   const maxSockets = options.maxSockets ?? 64;
   const local = isLocal(region.endpoint);
   const role = options.roles?.[name];
+  const profileText = options.profile ?? process.env[ClientEnv.profile];
+  const profile = profileText === undefined || profileText === '' ? undefined : profileText;
+  const { requestTimeoutMs, connectionTimeoutMs } = clientTimeouts(options);
   return {
     region: region.awsRegion ?? name,
     maxAttempts: options.maxAttempts ?? 1,
@@ -62,15 +126,20 @@ export const clientConfigFor = (
     // DynamoDB Local accepts any credentials; don't make the default chain probe for real ones.
     ...(local && process.env.AWS_ACCESS_KEY_ID === undefined
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+      : profile === undefined
+        ? {}
+        : { credentials: fromIni({ profile }) }),
     ...(role === undefined
       ? {}
-      : { credentials: (options.assumeRole ?? defaultAssumeRole)(role, `dynasync-${name}`.slice(0, 64)) }),
+      : {
+          credentials: (options.assumeRole ?? assumeRoleFrom(profile))(role, `dynasync-${name}`.slice(0, 64)),
+        }),
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-      connectionTimeout: 5_000,
-      requestTimeout: 30_000,
+      connectionTimeout: connectionTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      throwOnRequestTimeout: true,
     }),
   };
 };

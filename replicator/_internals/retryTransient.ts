@@ -11,19 +11,27 @@ export interface RetryTransientOptions {
   readonly signal?: AbortSignal;
   /** Called before each retry, with the error and the delay (logs). */
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** The clock the budget is measured with (tests inject one). @default Date.now */
+  readonly now?: () => number;
+  /** Waits between attempts; resolves early when `signal` aborts. @default a timer */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source of the backoff. @default Math.random */
+  readonly random?: () => number;
+  /** Transient errors that are not worth retrying here (thrown at once). @default none */
+  readonly isFinal?: (error: unknown) => boolean;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
@@ -35,20 +43,22 @@ export const retryTransient = async <T>(
   call: () => Promise<T>,
   options: RetryTransientOptions = {},
 ): Promise<T> => {
-  const deadline = Date.now() + (options.budgetMs ?? 60_000);
+  const now = options.now ?? Date.now;
+  const wait = options.sleep ?? sleep;
+  const deadline = now() + (options.budgetMs ?? 60_000);
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await call();
     } catch (error) {
       if (classifyError(error) !== ErrorClasses.transient || options.signal?.aborted === true) throw error;
-      if (isConfigurationOutage(error)) throw error;
+      if (isConfigurationOutage(error) || options.isFinal?.(error) === true) throw error;
       const delayMs = Math.max(
         options.baseDelayMs ?? 200,
-        backoffDelay(attempt, options.baseDelayMs ?? 200, options.maxDelayMs ?? 5_000),
+        backoffDelay(attempt, options.baseDelayMs ?? 200, options.maxDelayMs ?? 5_000, options.random),
       );
-      if (Date.now() + delayMs > deadline) throw error;
+      if (now() + delayMs > deadline) throw error;
       options.onRetry?.(error, attempt + 1, delayMs);
-      await sleep(delayMs, options.signal);
+      await wait(delayMs, options.signal);
     }
   }
 };

@@ -4,6 +4,7 @@ import { peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { retryTransient } from '../_internals/retryTransient.js';
+import { ClientEnv } from '../clients.js';
 import { errorMessage, errorName } from './_internals/awsErrors.js';
 
 /** One key attribute of a table. */
@@ -68,18 +69,45 @@ const sameKeys = (a: readonly KeyAttribute[], b: readonly KeyAttribute[]): boole
     (key, index) => key.name === b[index]?.name && key.type === b[index]?.type && key.role === b[index]?.role,
   );
 
+/** Options of {@link checkTables}. */
+export interface CheckTablesOptions {
+  /** Aborts the DescribeTable calls in flight and their retries (SIGINT/SIGTERM at start-up). */
+  readonly signal?: AbortSignal;
+  /** How long transient failures are retried. @default 60000 */
+  readonly retryBudgetMs?: number;
+}
+
 const describe = async (
   config: Config,
   region: string,
   client: DynamoDBClient,
+  options: CheckTablesOptions,
 ): Promise<TableDescription | undefined> => {
   const regionConfig = config.regions[region]!;
+  const { signal } = options;
   try {
-    const { Table } = await retryTransient(() =>
-      client.send(new DescribeTableCommand({ TableName: regionConfig.table })),
+    const { Table } = await retryTransient(
+      () =>
+        client.send(
+          new DescribeTableCommand({ TableName: regionConfig.table }),
+          signal === undefined ? {} : { abortSignal: signal },
+        ),
+      {
+        // A request that got no answer within the request timeout already waited long enough.
+        isFinal: (error) => errorName(error) === 'TimeoutError',
+        ...(signal === undefined ? {} : { signal }),
+        ...(options.retryBudgetMs === undefined ? {} : { budgetMs: options.retryBudgetMs }),
+      },
     );
     return Table;
   } catch (error) {
+    if (signal?.aborted === true)
+      throw new DynasyncError(
+        ErrorCodes.pollerInterrupted,
+        `interrupted while describing table "${regionConfig.table}" of region ${region} at start-up; nothing was replicated`,
+        { payload: { region, table: regionConfig.table }, cause: error },
+      );
+    const timedOut = errorName(error) === 'TimeoutError';
     if (errorName(error) === 'ResourceNotFoundException') return undefined;
     const where =
       regionConfig.endpoint === undefined
@@ -93,10 +121,12 @@ const describe = async (
     ].includes(errorName(error));
     throw new DynasyncError(
       ErrorCodes.tableUnreachable,
-      `cannot describe table "${regionConfig.table}" in ${where}: ${errorName(error)}: ${errorMessage(error)}. ` +
+      `cannot describe table "${regionConfig.table}" in ${where}: ${errorName(error)}: ${errorMessage(error).replace(/\.$/, '')}. ` +
         (credentials
           ? 'Check the credentials and that the caller may call dynamodb:DescribeTable'
-          : `Check regions.${region}.endpoint and the network; transient errors were retried for 60 s`),
+          : timedOut
+            ? `The endpoint accepted the connection but did not answer within the request timeout (${ClientEnv.requestTimeoutMs}); check regions.${region}.endpoint and the network`
+            : `Check regions.${region}.endpoint and the network; transient errors were retried for ${Math.round((options.retryBudgetMs ?? 60_000) / 1000)} s`),
       {
         payload: { region, table: regionConfig.table, path: `regions.${region}`, awsError: errorName(error) },
         cause: error,
@@ -118,7 +148,8 @@ const describe = async (
  * @throws DynasyncError `config.tableMismatch` naming each region, table and fix; payload
  *   `{ problems: [{ region, table, path, problem }] }`.
  * @throws DynasyncError `config.tableUnreachable` when a table cannot be described (credentials,
- *   endpoint, permissions).
+ *   endpoint, permissions, an endpoint that does not answer within the request timeout: not retried).
+ * @throws DynasyncError `poller.interrupted` when `options.signal` aborts the calls.
  * @example
  * const tables = await checkTables(config, createDynamoClients(config));
  * tables['eu-west-1']!.streamArn; // the stream `dynasync run` reads
@@ -126,13 +157,14 @@ const describe = async (
 export const checkTables = async (
   config: Config,
   clients: Readonly<Record<string, DynamoDBClient>>,
+  options: CheckTablesOptions = {},
 ): Promise<Readonly<Record<string, CheckedTable>>> => {
   const regions = Object.keys(config.regions);
   const descriptions = await Promise.all(
     regions.map((region) => {
       const client = clients[region];
       if (client === undefined) throw new Error(`checkTables: no DynamoDB client for region "${region}"`);
-      return describe(config, region, client);
+      return describe(config, region, client, options);
     }),
   );
   const findings: Finding[] = [];

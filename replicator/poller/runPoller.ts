@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
-import { createDynamoClients, createStreamsClient } from '../clients.js';
+import { type ClientOptions, createDynamoClients, createStreamsClient } from '../clients.js';
 import { createPipelines } from '../createPipelines.js';
 import { createReplicator } from '../createReplicator.js';
 import { loadConfiguredMerge } from '../merge/loadMergeModule.js';
@@ -14,7 +14,7 @@ import { LiveOutput } from './_internals/LiveOutput.js';
 import { assertRegionCanRun } from './assertRegionCanRun.js';
 import { checkTables } from './checkTables.js';
 import { FileCheckpointStore } from './FileCheckpointStore.js';
-import { type RunUntilSignalOptions, runUntilSignal } from './runUntilSignal.js';
+import { abortOnSignals, type RunUntilSignalOptions, runUntilSignal } from './runUntilSignal.js';
 import { statusPath, toPollerStatus, writeStatusFile } from './StatusFile.js';
 import { StreamPoller } from './StreamPoller.js';
 
@@ -69,6 +69,10 @@ export interface RunPollerOptions {
    * @default `<replicator.checkpointDir>/status-<region>.json`
    */
   readonly statusFile?: string | false;
+  /** Settings of the clients (profile, request and connection timeouts). @default {@link ClientOptions}' defaults */
+  readonly clientOptions?: Omit<ClientOptions, 'maxSockets'>;
+  /** How long the start-up table check retries transient failures. @default 60000 */
+  readonly startupRetryBudgetMs?: number;
 }
 
 /**
@@ -76,8 +80,11 @@ export interface RunPollerOptions {
  * `conflict.module` (when the config names one), checks every
  * region's table once (exists, `NEW_AND_OLD_IMAGES` stream, same key schema), then reads the
  * region's stream with a {@link StreamPoller} and a file checkpoint until SIGINT or SIGTERM.
+ * A signal during the table check aborts the calls in flight at once.
  * @throws DynasyncError `config.invalidField` (one-way replica, unknown region), `conflict.invalidMergeModule`,
- *   `config.tableMismatch`, `config.tableUnreachable`, `poller.checkpointCorrupt`, `poller.streamGone`.
+ *   `config.tableMismatch`, `config.tableUnreachable` (also: no answer within the request timeout),
+ *   `poller.interrupted` (a signal before the poller started), `poller.checkpointCorrupt`,
+ *   `poller.streamGone`.
  * @example
  * await runPoller({ config: loadConfigFile('dynasync.json'), region: 'eu-west-1' });
  */
@@ -124,13 +131,35 @@ export const runPoller = async (options: RunPollerOptions): Promise<void> => {
     options.onBatch?.(result, shardId);
   };
 
-  const clients = createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
-  const streamsClient = createStreamsClient(config, region);
+  const clients = createDynamoClients(config, {
+    ...options.clientOptions,
+    maxSockets: config.replicator.concurrency * 2,
+  });
+  const streamsClient = createStreamsClient(config, region, options.clientOptions);
   let timer: NodeJS.Timeout | undefined;
   let started = false;
   try {
-    await checkTables(config, clients);
-    const pipelines = await createPipelines(config, region);
+    // Until runUntilSignal takes the signals over (synchronously after this block), a signal aborts.
+    const startup = abortOnSignals(options.signals);
+    let pipelines: Awaited<ReturnType<typeof createPipelines>>;
+    try {
+      await checkTables(config, clients, {
+        signal: startup.signal,
+        ...(options.startupRetryBudgetMs === undefined
+          ? {}
+          : { retryBudgetMs: options.startupRetryBudgetMs }),
+      });
+      pipelines = await createPipelines(config, region);
+    } finally {
+      startup.dispose();
+    }
+    const received = startup.received();
+    if (received !== undefined)
+      throw new DynasyncError(
+        ErrorCodes.pollerInterrupted,
+        `interrupted by ${received} during start-up; nothing was replicated`,
+        { payload: { region, signal: received } },
+      );
     const poller = new StreamPoller({
       config,
       region,

@@ -52,3 +52,40 @@ export const runUntilSignal = async (
     for (const signal of signals) emitter.off(signal, onSignal);
   }
 };
+
+/** An abort signal fired by the first of `signals`; {@link dispose} removes the listeners. */
+export interface SignalAbort {
+  readonly signal: AbortSignal;
+  /** The signal that fired it, once one has. */
+  readonly received: () => NodeJS.Signals | undefined;
+  dispose(): void;
+}
+
+/**
+ * Aborts a signal on the first SIGINT or SIGTERM (or `options.signals` of `options.emitter`): for
+ * start-up work that must stop at once (DescribeTable in flight), before {@link runUntilSignal}
+ * takes the signals over. The abort reason is an `AbortError` naming the signal.
+ * @example
+ * const startup = abortOnSignals();
+ * try { await checkTables(config, clients, { signal: startup.signal }); } finally { startup.dispose(); }
+ */
+export const abortOnSignals = (
+  options: Pick<RunUntilSignalOptions, 'signals' | 'emitter'> = {},
+): SignalAbort => {
+  const emitter = options.emitter ?? process;
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    received ??= signal;
+    controller.abort(new DOMException(`received ${signal}`, 'AbortError'));
+  };
+  for (const signal of signals) emitter.on(signal, onSignal);
+  return {
+    signal: controller.signal,
+    received: () => received,
+    dispose: () => {
+      for (const signal of signals) emitter.off(signal, onSignal);
+    },
+  };
+};

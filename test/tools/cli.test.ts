@@ -1,57 +1,50 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/childRun.js';
+import { describe, expect, it } from 'vitest';
+import { createProgram } from '../../tools/program.js';
 
-const run = promisify(execFile);
-let dir: string;
+describe('dynasync --help (in process)', () => {
+  it('every command lists its exit codes 0 and 2 (and 1 where it has a finding)', () => {
+    const program = createProgram();
+    const helps = new Map<string, string>();
+    for (const command of program.commands) {
+      const chunks: string[] = [];
+      command.configureOutput({ writeOut: (chunk) => chunks.push(chunk) });
+      command.outputHelp();
+      helps.set(command.name(), chunks.join(''));
+    }
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dynasync-cli-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-describe('dynasync run', () => {
-  it('exits 2 naming conflict.module when the merge module is missing, without a stack trace', async () => {
-    // Prepare: nothing listens on the endpoints; the start must stop before it calls them.
-    const configFile = join(dir, 'dynasync.json');
-    await writeFile(
-      configFile,
-      JSON.stringify({
-        version: 1,
-        name: 'orders',
-        regions: {
-          'eu-west-1': { table: 'orders', endpoint: 'http://127.0.0.1:9' },
-          'us-east-1': { table: 'orders-us', endpoint: 'http://127.0.0.1:9' },
-        },
-        topology: { type: 'active-active' },
-        conflict: { strategy: 'merge', module: './merges/missing.mjs' },
-      }),
+    expect([...helps.keys()].sort()).toEqual(
+      [
+        'backfill',
+        'check-merge',
+        'decrypt',
+        'demo',
+        'migrate',
+        'redrive',
+        'run',
+        'tokenize',
+        'verify',
+      ].sort(),
     );
+    for (const [name, help] of helps) {
+      expect(help, name).toMatch(/Exit codes:\n\s+0 {2}\S/);
+      expect(help, name).toMatch(/\n\s+2 {2}\S/);
+    }
+    for (const name of ['verify', 'backfill', 'migrate', 'redrive', 'check-merge', 'demo'])
+      expect(helps.get(name), name).toMatch(/\n\s+1 {2}\S/);
+    expect(helps.get('run')).toMatch(/\n\s+130 {2}\S/);
+  });
 
-    // Act
-    // One process (no npx wrapper), so the timeout ends all of it if the start ever hangs again.
-    const args = ['--import', 'tsx', 'tools/cli.ts', 'run', '-c', configFile, '-r', 'eu-west-1'];
-    const exit = await run(process.execPath, args, {
-      cwd: REPO_ROOT,
-      timeout: 30_000,
-      killSignal: 'SIGKILL',
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
-    );
-
-    // Assess
-    expect(exit.code).toBe(2);
-    expect(exit.stderr).toContain(
-      `dynasync: conflict.module: cannot import merge module ${join(dir, 'merges', 'missing.mjs')}`,
-    );
-    expect(exit.stderr).toContain('(conflict.invalidMergeModule)');
-    expect(exit.stderr).not.toMatch(/^\s+at /m);
+  it('every command that reads a config defaults --config to ./dynasync.json, and those that reach AWS take --profile', () => {
+    const program = createProgram();
+    for (const name of ['run', 'redrive', 'verify', 'backfill', 'migrate', 'decrypt', 'tokenize']) {
+      const command = program.commands.find((candidate) => candidate.name() === name)!;
+      const config = command.options.find((option) => option.long === '--config');
+      expect(config?.defaultValue, name).toBe('./dynasync.json');
+      expect(config?.mandatory, name).toBe(false);
+      expect(
+        command.options.some((option) => option.long === '--profile'),
+        name,
+      ).toBe(true);
+    }
   });
 });

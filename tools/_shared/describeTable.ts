@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { localMissingTableHint } from '../../core/config/localEndpoint.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { toolError } from './toolError.js';
 import { type RetryPolicy, withRetries } from './withRetries.js';
 
 /** What the tools need to know of a table. */
@@ -89,7 +90,9 @@ export const findTable = async (
 /**
  * Describes a table (retrying transient failures) for a tool (`verify`, `backfill`, `migrate`).
  * A missing table on a local endpoint gets a hint about DynamoDB Local's `-sharedDb`.
- * @throws DynasyncError `config.tableUnreachable` naming the table, the region and what to check.
+ * `signal` aborts the request in flight and the retries (SIGINT/SIGTERM).
+ * @throws DynasyncError `config.tableUnreachable` naming the table, the region and what to check;
+ *   `<tool>.aborted` when `signal` fired.
  */
 export const describeTable = async (
   tool: string,
@@ -97,6 +100,7 @@ export const describeTable = async (
   region: string,
   tableName: string,
   retry: RetryPolicy,
+  signal?: AbortSignal,
 ): Promise<TableInfo> => {
   try {
     // A missing table is not retried: it will not appear by itself (the replicator's classification
@@ -104,12 +108,18 @@ export const describeTable = async (
     let missing: unknown;
     const { Table } = await withRetries(
       () =>
-        client.send(new DescribeTableCommand({ TableName: tableName })).catch((error: unknown) => {
-          if (!notFound(error)) throw error;
-          missing = error;
-          return { Table: undefined };
-        }),
+        client
+          .send(
+            new DescribeTableCommand({ TableName: tableName }),
+            signal === undefined ? {} : { abortSignal: signal },
+          )
+          .catch((error: unknown) => {
+            if (!notFound(error)) throw error;
+            missing = error;
+            return { Table: undefined };
+          }),
       retry,
+      signal,
     );
     if (missing !== undefined) throw missing;
     const schema = Table?.KeySchema ?? [];
@@ -118,6 +128,13 @@ export const describeTable = async (
     if (hash === undefined) throw new Error('DescribeTable returned no key schema');
     return { keyNames: range === undefined ? [hash] : [hash, range], itemCount: Table?.ItemCount ?? 0 };
   } catch (cause) {
+    if (signal?.aborted === true)
+      throw toolError(
+        `${tool}.aborted`,
+        `${tool}: interrupted while describing table "${tableName}" of region ${region}`,
+        { region, table: tableName },
+        cause,
+      );
     throw await unreachable(tool, client, region, tableName, cause);
   }
 };

@@ -239,8 +239,8 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
   setMaxListeners(0, run.signal);
   try {
     const [sourceInfo, targetInfo] = await Promise.all([
-      describeTable('backfill', sourceClient, from, sourceTable, retry),
-      describeTable('backfill', targetClient, to, targetTable, retry),
+      describeTable('backfill', sourceClient, from, sourceTable, retry, options.signal),
+      describeTable('backfill', targetClient, to, targetTable, retry, options.signal),
     ]);
 
     // ── The checkpoint: a new run, or the one to resume. ──

@@ -5,7 +5,15 @@ import type { Item } from '../../core/types.js';
 import { createKeyProvider } from '../../keys/createKeyProvider.js';
 import { decryptText } from '../../pipeline/maskingCrypto.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
-import { exitTwoOnUsageError, positive, positiveInt } from '../_shared/cliOptions.js';
+import {
+  applyProfile,
+  exitCodesHelp,
+  positive,
+  positiveInt,
+  regionPair,
+  withConfigOption,
+  withProfileOption,
+} from '../_shared/cliOptions.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { type BackfillOptions, backfill, type KeySealer } from './backfill.js';
@@ -148,13 +156,17 @@ export const runBackfillCommand = async (
  * 1 incomplete); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addBackfillCommand = (program: Command): Command =>
-  exitTwoOnUsageError(program.command('backfill'))
-    .description(
-      "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
-    )
-    .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
-    .requiredOption('--from <region>', 'the region whose table is copied')
-    .requiredOption('--to <region>', 'the region whose table is seeded')
+  withProfileOption(
+    withConfigOption(
+      program
+        .command('backfill')
+        .description(
+          "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
+        ),
+    ),
+  )
+    .option('--from <region>', "the region whose table is copied (default: a one-way topology's source)")
+    .option('--to <region>', "the region whose table is seeded (default: a one-way topology's only replica)")
     .option('--segments <n>', 'parallel scan segments', positiveInt)
     .option('--concurrency <n>', 'write requests in flight at most (halved on throttling)', positiveInt)
     .option('--max-rps <units>', 'read capacity units per second for the scan', positive)
@@ -172,6 +184,24 @@ export const addBackfillCommand = (program: Command): Command =>
     )
     .option('--no-fast-path', 'never use batch writes, even on an empty idle target')
     .option('--json', 'print the summary as JSON', false)
-    .action(async (options: BackfillCommandOptions) => {
-      process.exitCode = await runBackfillCommand(options);
-    });
+    .addHelpText(
+      'after',
+      exitCodesHelp({
+        0: 'every item was written or found stale',
+        1: 'the run finished, but some items were not written (skipped as unsafe, or rejected)',
+        2: 'usage, config or checkpoint error, tables unreachable, interrupted (progress is checkpointed)',
+      }),
+    )
+    .action(
+      async (
+        options: Omit<BackfillCommandOptions, 'from' | 'to'> & {
+          readonly from?: string;
+          readonly to?: string;
+          readonly profile?: string;
+        },
+      ) => {
+        applyProfile(options.profile);
+        const pair = regionPair('backfill', loadConfigFile(options.config), options);
+        process.exitCode = await runBackfillCommand({ ...options, ...pair });
+      },
+    );

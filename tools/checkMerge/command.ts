@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { exitCodesHelp } from '../_shared/cliOptions.js';
 import { checkMergeModule, formatCheckMergeReport } from './checkMergeModule.js';
 
 const integer = (value: string): number => {
@@ -20,6 +21,14 @@ export const addCheckMergeCommand = (program: Command): void => {
     .option('--runs <n>', 'generated cases per law', integer, 200)
     .option('--seed <n>', 'replay a run with this seed', integer)
     .option('--json', 'print the report as JSON', false)
+    .addHelpText(
+      'after',
+      exitCodesHelp({
+        0: 'every law holds',
+        1: 'a law breaks (the report shows the shrunk counterexample and the seed)',
+        2: 'usage error, or a module that cannot be imported or exports no merge',
+      }),
+    )
     .action(async (module: string, options: { runs: number; seed?: number; json: boolean }) => {
       const report = await checkMergeModule(module, {
         numRuns: options.runs,

@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
-import { nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
+import {
+  applyProfile,
+  exitCodesHelp,
+  nonNegative,
+  positive,
+  positiveInt,
+  withConfigOption,
+  withProfileOption,
+} from '../_shared/cliOptions.js';
 import { withInterrupts } from '../_shared/progressBar.js';
 import { formatBackfillReport } from '../backfill/formatReport.js';
 import { formatReport } from '../verify/formatReport.js';
@@ -79,12 +87,16 @@ export const runMigrateCommand = async (
 
 /** Registers `dynasync migrate` on the CLI program. */
 export const addMigrateCommand = (program: Command): Command =>
-  program
-    .command('migrate')
-    .description(
-      'sync a legacy table into a new model through your transform module (stream sync + backfill), then verify readiness for cutover',
-    )
-    .requiredOption('-c, --config <file>', 'the dynasync config file with a "migrate" section')
+  withProfileOption(
+    withConfigOption(
+      program
+        .command('migrate')
+        .description(
+          'sync a legacy table into a new model through your transform module (stream sync + backfill), then verify readiness for cutover',
+        ),
+      'the dynasync config file with a "migrate" section',
+    ),
+  )
     .option('--segments <n>', 'backfill: parallel scan segments', positiveInt)
     .option('--max-rps <units>', 'backfill: read capacity units per second', positive)
     .option('--max-wps <units>', 'backfill: write capacity units per second', positive)
@@ -93,6 +105,15 @@ export const addMigrateCommand = (program: Command): Command =>
     .option('--resume', "backfill: continue the checkpoint's run", false)
     .option('--follow', 'after the report, keep the stream sync running until SIGINT/SIGTERM', false)
     .option('--json', 'print the report as JSON', false)
-    .action(async (options: MigrateCommandOptions) => {
+    .addHelpText(
+      'after',
+      exitCodesHelp({
+        0: 'ready for cutover: backfill complete, stream sync clean, verify in sync',
+        1: 'not ready: drift, or items not written (the report says why)',
+        2: 'usage, config or transform module error, tables unreachable, interrupted',
+      }),
+    )
+    .action(async (options: MigrateCommandOptions & { readonly profile?: string }) => {
+      applyProfile(options.profile);
       process.exitCode = await runMigrateCommand(options);
     });

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
-import { positive } from '../_shared/cliOptions.js';
+import { DEFAULT_CONFIG_FILE, positive } from '../_shared/cliOptions.js';
 import { runStatus, statusRegions } from './runStatus.js';
 
 /** The parsed options of `dynasync status`. */
@@ -83,7 +83,7 @@ export const addStatusCommand = (program: Command): void => {
     .description(
       'replication health per region and peer: lag from version times, totals, dead letters waiting, checkpoint and iterator age',
     )
-    .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
+    .option('-c, --config <file>', 'the dynasync config file (JSON)', DEFAULT_CONFIG_FILE)
     .option('-r, --region <name...>', 'source regions to inspect (default: every region that ships)')
     .option(
       '--function-name <name...>',

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { DEFAULT_CONFIG_FILE } from '../_shared/cliOptions.js';
 import { createReadClients } from '../_shared/createReadClients.js';
 import { findTable } from '../_shared/describeTable.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
@@ -122,7 +123,7 @@ export const addTablesCommand = (program: Command): void => {
     .description(
       'create every missing table of the config; existing tables that fit are left alone, one that does not fit stops it (exit 2)',
     )
-    .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
+    .option('-c, --config <file>', 'the dynasync config file (JSON)', DEFAULT_CONFIG_FILE)
     .option(
       '--partition-key <name:type>',
       "partition key, e.g. pk:S (default: the config's deploy.table, else an existing table's key)",

@@ -8,7 +8,16 @@ import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { PRIVATE_FILE_MODE } from '../../core/privateFile.js';
 import { resolveKeyHasher } from '../../keys/keyHasher.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
-import { exitTwoOnUsageError, nonNegative, positive, positiveInt } from '../_shared/cliOptions.js';
+import {
+  applyProfile,
+  exitCodesHelp,
+  nonNegative,
+  positive,
+  positiveInt,
+  regionPair,
+  withConfigOption,
+  withProfileOption,
+} from '../_shared/cliOptions.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
@@ -218,13 +227,17 @@ export const runVerifyCommand = async (
  * 1 drift); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addVerifyCommand = (program: Command): Command =>
-  exitTwoOnUsageError(program.command('verify'))
-    .description(
-      'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
-    )
-    .requiredOption('-c, --config <file>', 'the dynasync config file (JSON)')
-    .requiredOption('--from <region>', 'the region whose table is the truth')
-    .requiredOption('--to <region>', 'the region whose table is checked')
+  withProfileOption(
+    withConfigOption(
+      program
+        .command('verify')
+        .description(
+          'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
+        ),
+    ),
+  )
+    .option('--from <region>', "the region whose table is the truth (default: a one-way topology's source)")
+    .option('--to <region>', "the region whose table is checked (default: a one-way topology's only replica)")
     .option('--segments <n>', 'parallel scan segments per table', positiveInt, 4)
     .option('--settle <seconds>', 'grace period before differences are re-read consistently', nonNegative, 5)
     .option('--settle-rounds <n>', 're-reads allowed for a key that keeps changing', positiveInt, 3)
@@ -234,12 +247,25 @@ export const addVerifyCommand = (program: Command): Command =>
     .option('--repair', "write the source's state for each difference (never over newer data)", false)
     .option('--dry-run', 'with --repair: only report what would be written', false)
     .option('--spill-dir <dir>', 'folder for the temporary partition files (default: the OS temp folder)')
-    .action(async (options: VerifyCommandOptions) => {
+    .addHelpText(
+      'after',
+      exitCodesHelp({
+        0: 'in sync (with --repair: every difference repaired)',
+        1: 'drift found (with --repair: some left, stale, failed or skipped; with --dry-run: any)',
+        2: 'usage or config error, a table unreachable, reads that kept failing, interrupted',
+      }),
+    )
+    .action(async (options: Partial<Pick<VerifyCommandOptions, 'from' | 'to'>> & VerifyCommandArgs) => {
       if (options.dryRun === true && options.repair !== true)
         throw verifyError(
           VerifyErrorCodes.invalidOption,
           'verify: --dry-run only applies to --repair; add --repair to see what a repair would write',
           { option: 'dry-run' },
         );
-      process.exitCode = await runVerifyCommand(options);
+      applyProfile(options.profile);
+      const pair = regionPair('verify', loadConfigFile(options.config), options);
+      process.exitCode = await runVerifyCommand({ ...options, ...pair });
     });
+
+/** What commander hands the action: the options, with `--from`/`--to` still optional. */
+type VerifyCommandArgs = Omit<VerifyCommandOptions, 'from' | 'to'> & { readonly profile?: string };

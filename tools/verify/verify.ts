@@ -323,8 +323,8 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   let spillerToStop: PageSpiller | undefined;
   try {
     const [sourceInfo, targetInfo] = await Promise.all([
-      describeTable('verify', sourceClient, from, sourceTable, retry),
-      describeTable('verify', targetClient, to, targetTable, retry),
+      describeTable('verify', sourceClient, from, sourceTable, retry, options.signal),
+      describeTable('verify', targetClient, to, targetTable, retry, options.signal),
     ]);
     const targetKeyNames = targetInfo.keyNames;
     const sourceKeyNames = sourceInfo.keyNames;
