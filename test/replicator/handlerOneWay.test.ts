@@ -23,7 +23,8 @@ describe('Lambda handler on a one-way source', () => {
     process.env.DYNASYNC_CONFIG = JSON.stringify({
       version: 1,
       name: 'orders',
-      regions: { 'eu-west-1': { table: 'orders' }, 'us-east-1': { table: 'orders-us' } },
+      // The source table is the one the record's eventSourceARN names (the handler refuses others).
+      regions: { 'eu-west-1': { table: 'Orders' }, 'us-east-1': { table: 'orders-us' } },
       topology: { type: 'one-way', from: 'eu-west-1', to: ['us-east-1'] },
       deadLetter: { type: 'file', dir },
     });

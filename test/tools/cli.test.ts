@@ -18,9 +18,12 @@ describe('dynasync --help (in process)', () => {
         'check-merge',
         'decrypt',
         'demo',
+        'init',
         'migrate',
         'redrive',
         'run',
+        'status',
+        'tables',
         'tokenize',
         'verify',
       ].sort(),
@@ -29,14 +32,14 @@ describe('dynasync --help (in process)', () => {
       expect(help, name).toMatch(/Exit codes:\n\s+0 {2}\S/);
       expect(help, name).toMatch(/\n\s+2 {2}\S/);
     }
-    for (const name of ['verify', 'backfill', 'migrate', 'redrive', 'check-merge', 'demo'])
+    for (const name of ['verify', 'backfill', 'migrate', 'redrive', 'check-merge', 'demo', 'status'])
       expect(helps.get(name), name).toMatch(/\n\s+1 {2}\S/);
     expect(helps.get('run')).toMatch(/\n\s+130 {2}\S/);
   });
 
   it('every command that reads a config defaults --config to ./dynasync.json, and those that reach AWS take --profile', () => {
     const program = createProgram();
-    for (const name of ['run', 'redrive', 'verify', 'backfill', 'migrate', 'decrypt', 'tokenize']) {
+    for (const name of ['run', 'redrive', 'verify', 'backfill', 'migrate', 'decrypt', 'tokenize', 'status']) {
       const command = program.commands.find((candidate) => candidate.name() === name)!;
       const config = command.options.find((option) => option.long === '--config');
       expect(config?.defaultValue, name).toBe('./dynasync.json');

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parseConfig } from '../../core/config/loadConfig.js';
 import { stripJsonComments } from '../../core/config/stripJsonComments.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { exitCodesHelp } from '../_shared/cliOptions.js';
 import { type InitOptions, planInit, renderConfig } from './renderConfig.js';
 
 /** The options of `dynasync init`, with where to write. */
@@ -57,6 +58,13 @@ export const addInitCommand = (program: Command): void => {
   program
     .command('init')
     .description('write a commented starter config for a topology (refuses to overwrite without --force)')
+    .addHelpText(
+      'after',
+      exitCodesHelp({
+        0: 'the config was written',
+        2: 'usage error, or the file exists (without --force)',
+      }),
+    )
     .requiredOption('--regions <a,b>', 'region names, comma-separated; one-way: the first is the source')
     .requiredOption('--table <name>', 'table name (suffixed -<region> where regions share an endpoint)')
     .option('--topology <type>', 'one-way or active-active', 'one-way')

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
-import { DEFAULT_CONFIG_FILE, positive } from '../_shared/cliOptions.js';
+import { applyProfile, DEFAULT_CONFIG_FILE, exitCodesHelp, positive } from '../_shared/cliOptions.js';
 import { runStatus, statusRegions } from './runStatus.js';
 
 /** The parsed options of `dynasync status`. */
@@ -83,6 +83,14 @@ export const addStatusCommand = (program: Command): void => {
     .description(
       'replication health per region and peer: lag from version times, totals, dead letters waiting, checkpoint and iterator age',
     )
+    .addHelpText(
+      'after',
+      exitCodesHelp({
+        0: 'healthy: every region and peer within --max-lag, no dead letters waiting, status files fresh',
+        1: 'unhealthy: lag or iterator age over --max-lag, dead letters waiting, a poller stopped or its status file stale, corrupt or missing',
+        2: 'usage, config or runtime error',
+      }),
+    )
     .option('-c, --config <file>', 'the dynasync config file (JSON)', DEFAULT_CONFIG_FILE)
     .option('-r, --region <name...>', 'source regions to inspect (default: every region that ships)')
     .option(
@@ -98,7 +106,12 @@ export const addStatusCommand = (program: Command): void => {
     .option('--json', 'print the report as JSON (one line per round with --watch)', false)
     .option('--watch', 'refresh until Ctrl-C', false)
     .option('--interval <seconds>', 'seconds between --watch rounds', positive, 5)
-    .action(async (options: StatusCommandOptions) => {
+    .option(
+      '--profile <name>',
+      'AWS named profile (shared config/credentials files) for every AWS call (default: the SDK default chain)',
+    )
+    .action(async (options: StatusCommandOptions & { readonly profile?: string }) => {
+      applyProfile(options.profile);
       const config = loadConfigFile(options.config);
       const regions = statusRegions(config, options.region);
       process.exitCode = await runStatus({

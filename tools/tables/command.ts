@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
-import { DEFAULT_CONFIG_FILE } from '../_shared/cliOptions.js';
+import { DEFAULT_CONFIG_FILE, exitCodesHelp } from '../_shared/cliOptions.js';
 import { createReadClients } from '../_shared/createReadClients.js';
 import { findTable } from '../_shared/describeTable.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
@@ -113,16 +113,23 @@ export const runTablesCreate = async (
   }
 };
 
+const TABLES_EXIT_CODES = exitCodesHelp({
+  0: 'every table exists and fits (created now or before)',
+  2: 'usage or config error, a table that does not fit its config, or a failed CreateTable',
+});
+
 /** Registers `dynasync tables create`. */
 export const addTablesCommand = (program: Command): void => {
   const tables = program
     .command('tables')
-    .description("create a config's tables (key schema, NEW_AND_OLD_IMAGES stream, TTL)");
+    .description("create a config's tables (key schema, NEW_AND_OLD_IMAGES stream, TTL)")
+    .addHelpText('after', TABLES_EXIT_CODES);
   tables
     .command('create')
     .description(
       'create every missing table of the config; existing tables that fit are left alone, one that does not fit stops it (exit 2)',
     )
+    .addHelpText('after', TABLES_EXIT_CODES)
     .option('-c, --config <file>', 'the dynasync config file (JSON)', DEFAULT_CONFIG_FILE)
     .option(
       '--partition-key <name:type>',
