@@ -51,11 +51,15 @@ done
 say "installed: $(du -sh node_modules | cut -f1) in node_modules"
 
 # --- the CLI --------------------------------------------------------------------------------------
-# TODO: switch to `npx dynasync --version` (and compare with package.json) once tools/cli.ts has it.
+expected_version=$(node -p "require('$repo/package.json').version")
+installed_version=$(npx --no-install dynasync --version) || fail "dynasync --version exited $?"
+[ "$installed_version" = "$expected_version" ] ||
+  fail "dynasync --version printed '$installed_version', package.json says '$expected_version'"
+say "dynasync --version: $installed_version"
 npx --no-install dynasync --help >"$work/help.txt" || fail "dynasync --help exited $?"
 grep -q 'verify' "$work/help.txt" || fail "dynasync --help lists no verify command"
 
-for command in run redrive verify backfill migrate decrypt check-merge tokenize demo; do
+for command in init tables status run redrive verify backfill migrate decrypt check-merge tokenize demo; do
   npx --no-install dynasync "$command" --help >/dev/null || fail "dynasync $command --help exited $?"
 done
 # check-merge runs for real: it needs fast-check, a runtime dependency.
