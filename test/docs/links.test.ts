@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../core/config/loadConfig.js';
 
 /**
  * The documentation's relative links resolve: every `[text](target)` of the pages below whose target is
@@ -183,6 +184,13 @@ describe('the repository documentation', () => {
     const linked = new Set(linksOf(text).map((link) => link.target));
     expect(sections.length).toBeGreaterThan(0);
     expect(sections.filter((heading) => !linked.has(`#${githubSlug(heading)}`))).toEqual([]);
+  });
+
+  it("the README's minimal config loads", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const json = /## A minimal config[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(json).toBeDefined();
+    expect(parseConfig(JSON.parse(json as string), 'README.md').topology.type).toBe('active-active');
   });
 
   it('keeps the two commands on the README first screen', () => {
