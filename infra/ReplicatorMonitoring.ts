@@ -72,7 +72,7 @@ export class ReplicatorMonitoring extends Construct {
     ): cloudwatch.Alarm => {
       const created = new cloudwatch.Alarm(this, alarmId, {
         alarmName: `${prefix}-${suffix}`,
-        alarmDescription: `dynasync ${deployment} (${direction}): ${what}. See "Deploying with the AWS CDK" in the README.`,
+        alarmDescription: `dynasync ${deployment} (${direction}): ${what}. See docs/deploy.md ("What each region's stack holds") and docs/operations.md in the dynasync repository.`,
         metric,
         threshold,
         comparisonOperator,

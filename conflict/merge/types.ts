@@ -68,7 +68,7 @@ export interface MergeContext {
 
 /**
  * A merge of two concurrent versions of one item: exact AttributeValue maps *without* dynasync metadata
- * (key attributes included). It must be commutative, associative and idempotent (see the README), or the
+ * (key attributes included). It must be commutative, associative and idempotent (see docs/conflicts.md, "User merges and their laws"), or the
  * regions can end up with different items; `dynasync check-merge` tests those laws.
  */
 export type MergeFunction = (local: Item, remote: Item, context: MergeContext) => Item;

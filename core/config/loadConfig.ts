@@ -27,7 +27,7 @@ const zodIssues = (error: z.ZodError): ConfigIssue[] =>
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
         path: formatPath([...issue.path, key]),
-        message: `unknown field "${key}": check the spelling against the config reference in the README`,
+        message: `unknown field "${key}": check the spelling against the config reference, docs/configuration.md`,
       }));
     }
     // A bad record key (a region name): zod reports "Invalid key in record"; keep the schema's hint.

@@ -110,7 +110,7 @@ describe('mergeItems (built-in merges)', () => {
   });
 });
 
-describe('the README worked example', () => {
+describe('the docs/conflicts.md worked example', () => {
   it('title, views and tags merge as documented', () => {
     const spec: MergeSpec = { attributes: { views: 'counter', tags: 'set' }, default: 'lww' };
     const base = write(

@@ -7,7 +7,7 @@ import { killAllRuns, type RunChild, startCli } from '../helpers/childRun.js';
 import { localClient, localEndpoint, uniqueTableName } from '../helpers/dynamo.js';
 
 /**
- * The README's local quickstart, command by command through the real CLI, in a fresh folder (as a
+ * The local quickstart (docs/quickstart.md), command by command through the real CLI, in a fresh folder (as a
  * user would run it): init, tables create (twice: idempotent), run, one plain write, verify.
  * One DynamoDB Local with -sharedDb (the test run's instance 0) holds both regions' tables.
  */
@@ -23,7 +23,7 @@ const finished = async (child: RunChild) => {
   return { code: exit.code, stdout: child.stdout(), stderr: child.stderr() };
 };
 
-describe('README quickstart (spawned CLI, DynamoDB Local)', () => {
+describe('docs/quickstart.md (spawned CLI, DynamoDB Local)', () => {
   it('init → tables create → run → write → verify: exit 0 at each step, the replica has the item', async () => {
     // Prepare
     const cwd = await mkdtemp(join(tmpdir(), 'dynasync-quickstart-'));

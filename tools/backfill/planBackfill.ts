@@ -61,7 +61,7 @@ export const BACKFILL_VERSION_MS = 0;
  *   The lowest version needs no clock at all. It is enough because a target version can only come
  *   from replication (or an earlier backfill), and when replication has written a key, the stream
  *   also carries every later change of it: the target converges to the source without the
- *   backfill's help. That is why replication must start *before* the backfill (README runbook).
+ *   backfill's help. That is why replication must start *before* the backfill (docs/backfill-and-migrate.md, "Runbook: seed a new region while live").
  * - Source tombstones are copied (so a late older change cannot resurrect the key in the new
  *   replica), but only with the identity transform: through a remapping transform their derived
  *   keys are unknown and they are skipped ({@link TOMBSTONE_NOT_TRANSFORMED}; absent is the same).

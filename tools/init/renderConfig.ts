@@ -146,7 +146,7 @@ export const renderConfig = (plan: InitPlan): string => {
   ].join(', ');
   return [
     `// dynasync config (${direction}), written by \`dynasync init\`.`,
-    '// Comments like this one are allowed. Every field is described in the README, "Configuration".',
+    '// Comments like this one are allowed. Every field is described in docs/configuration.md.',
     ...(local
       ? [
           '// Local endpoints: start DynamoDB Local with -sharedDb, or it keeps separate tables per access',

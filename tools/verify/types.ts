@@ -182,7 +182,7 @@ export interface VerifyReport {
     /** False in one-way: replicas carry versions derived from the source's stream, so `<prefix>v` is not compared. */
     readonly versionsCompared: boolean;
   };
-  /** How memory stayed bounded: see the README ("Verifying regions"). */
+  /** How memory stayed bounded: see docs/verify.md ("The method, and what it reads"). */
   readonly method: {
     readonly partitions: number;
     /** Partitions split again because they held more than `maxEntriesInMemory` entries. */

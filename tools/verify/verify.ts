@@ -247,7 +247,7 @@ const emptyRepairCounts = (): Record<RepairOutcome, number> => ({
 
 /**
  * Audits the target region's table against the source region's, with memory that does not grow with
- * the tables, and optionally repairs the drift. See the README, "Verifying regions", for the method.
+ * the tables, and optionally repairs the drift. See docs/verify.md, "The method, and what it reads".
  *
  * ```
  * scan source ─┐ (segments in parallel, eventually consistent, rate-limited)
