@@ -197,5 +197,12 @@ describe('the repository documentation', () => {
     const firstScreen = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').slice(0, 12).join('\n');
     expect(firstScreen).toContain('npm install && npm start');
     expect(firstScreen).toMatch(/^npm test\s/m);
+    // Exactly those two: the first code block holds nothing else a newcomer could try first.
+    const block = /```sh\n([\s\S]*?)```/.exec(firstScreen)?.[1] ?? '';
+    const commands = block
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, '').trim())
+      .filter((line) => line !== '');
+    expect(commands).toEqual(['npm install && npm start', 'npm test']);
   });
 });
