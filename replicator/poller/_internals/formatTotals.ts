@@ -34,6 +34,15 @@ export const formatLag = (lag: LagFigures): string => {
   return 'lag –';
 };
 
+/** What the live line and the summary of `dynasync run` say besides the totals. */
+export interface TotalsView {
+  readonly region: string;
+  /** Lag from stream times is only a rough figure (DynamoDB Local rounds them to whole minutes). */
+  readonly coarseStreamTimes: boolean;
+  readonly startedAtMs: number;
+  readonly nowMs: number;
+}
+
 /**
  * The one-line live view of `dynasync run` on a terminal.
  * @example
@@ -42,12 +51,7 @@ export const formatLag = (lag: LagFigures): string => {
  */
 export const formatLiveLine = (
   totals: TotalsSnapshot,
-  context: {
-    readonly region: string;
-    readonly coarseStreamTimes: boolean;
-    readonly startedAtMs: number;
-    readonly nowMs: number;
-  },
+  context: TotalsView,
 ): string =>
   [
     `${context.region} ▸ applied ${totals.applied}`,
@@ -61,12 +65,7 @@ export const formatLiveLine = (
 /** The lines `dynasync run` prints on a terminal when it stops. */
 export const formatSummary = (
   totals: TotalsSnapshot,
-  context: {
-    readonly region: string;
-    readonly coarseStreamTimes: boolean;
-    readonly startedAtMs: number;
-    readonly nowMs: number;
-  },
+  context: TotalsView,
 ): string[] => {
   const lines = [
     `dynasync run ${context.region}: stopped after ${formatDuration(context.nowMs - context.startedAtMs)}`,
