@@ -1,3 +1,6 @@
+// Types the signatures above name, owned by dynasync/core.
+export type { MetadataNames } from '../core/config/topology.js';
+export type { AttributeValue, Item } from '../core/types.js';
 export { HybridLogicalClock } from './HybridLogicalClock.js';
 export type { LwwDecision } from './lww.js';
 export { LwwDecisions, resolveLww } from './lww.js';

@@ -10,6 +10,9 @@
  * addDynasyncStacks(app, loadConfigFile('dynasync.json'));
  * app.synth();
  */
+
+// Types the signatures above name, owned by dynasync/core.
+export type { Config, DeployConfig } from '../core/config/types.js';
 export { addDynasyncStacks, type DynasyncStacksOptions } from './addDynasyncStacks.js';
 export {
   LambdaEnv,

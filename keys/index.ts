@@ -1,3 +1,6 @@
+// Types the signatures above name, owned by dynasync/core and dynasync/pipeline.
+export type { Config } from '../core/config/types.js';
+export type { KeyProvider, KeyRing } from '../pipeline/types.js';
 export type { KeyProviderSetup } from './createKeyProvider.js';
 export { createKeyProvider, KmsEnv } from './createKeyProvider.js';
 export type { KmsKeyProviderProps } from './KmsKeyProvider.js';

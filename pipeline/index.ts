@@ -1,3 +1,6 @@
+// Types the signatures above name, owned by dynasync/core.
+export type { Config, PipelineConfig, StageConfig } from '../core/config/types.js';
+export type { AttributeValue, Item } from '../core/types.js';
 export type { PathSegment, Rewrite } from './attributePath.js';
 export { parsePath, rewritePath, valuesAt } from './attributePath.js';
 export { compileFilter } from './compileFilter.js';

@@ -1,37 +1,48 @@
-export { buildPutInput } from './buildPutInput.js';
-export type { ErrorClass } from './classifyError.js';
-export { backoffDelay, classifyError, ErrorClasses } from './classifyError.js';
-export type { Classification, ClassifyContext } from './classifyRecord.js';
-export { classifyRecord, isTombstone, stampedItem, tombstoneItem } from './classifyRecord.js';
-export type { ClientOptions } from './clients.js';
-export { clientConfigFor, createDynamoClients, createStreamsClient } from './clients.js';
-export type { PipelinesSetup } from './createPipelines.js';
-export { assertPipelinesResolved, createPipelines } from './createPipelines.js';
+/**
+ * `dynasync`: what an application or an operator uses. The replicator's Lambda handler and the
+ * factories behind it, the client helpers that stamp writes, the one error type and its codes, and
+ * the types these take and return. The pure cores and the CDK constructs are subpaths
+ * (`dynasync/conflict`, `dynasync/pipeline`, `dynasync/core`, `dynasync/keys`, `dynasync/client`,
+ * `dynasync/cdk`); the replicator's internals (batch planning, record classification, the peer
+ * writers) are not exported. The reported surface of each entry point is kept in `etc/*.api.md`.
+ * @example
+ * import { createReplicator, isDynasyncError } from 'dynasync';
+ * import { loadConfigFile } from 'dynasync/core';
+ *
+ * const replicator = createReplicator({ config: loadConfigFile('dynasync.json'), region: 'eu-west-1' });
+ * try {
+ *   await replicator.process(records, Date.now() + 10_000);
+ * } catch (error) {
+ *   if (isDynasyncError(error)) console.error(error.code);
+ * }
+ */
+
+// The client helpers: writers that stamp versions so the replicator can order them.
+export type { DynasyncClientOptions } from '../client/DynasyncClient.js';
+export { DynasyncClient } from '../client/DynasyncClient.js';
+export type { DynasyncMergeClientOptions, MergeUpdateInput } from '../client/DynasyncMergeClient.js';
+export { DynasyncMergeClient } from '../client/DynasyncMergeClient.js';
+export { stampPut, stampUpdate, tombstonePut } from '../client/stampParams.js';
+export { HybridLogicalClock } from '../conflict/HybridLogicalClock.js';
+// Types the setup above names, owned by the subpaths.
+export type { MergeContext, MergeFunction, MergeNames, MergeSpec } from '../conflict/merge/types.js';
+export type { Version } from '../conflict/version.js';
+export type { MetadataNames } from '../core/config/topology.js';
+export type { Config } from '../core/config/types.js';
+// Errors and their stable codes.
+export type { ErrorCode, ErrorPayload } from '../core/errors.js';
+export { DynasyncError, ErrorCodes, isDynasyncError } from '../core/errors.js';
+export type { AttributeValue, Item, WireItem } from '../core/types.js';
+export type { Pipeline, PipelineContext } from '../pipeline/types.js';
+export type { SourceTable } from './checkSource.js';
 export type { Replicator, ReplicatorSetup } from './createReplicator.js';
-export { createReplicator, deadLetterPath } from './createReplicator.js';
-export { FileDeadLetterSink } from './deadLetter/FileDeadLetterSink.js';
-export { letterProtector, redactedRecord } from './deadLetter/protectLetter.js';
+export { createReplicator } from './createReplicator.js';
 export type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
-export { decodeRecord, describeRecord } from './decodeRecord.js';
+// The handler and its factories.
 export { createHandler, handler, REGION_ENV } from './handler.js';
-export type { ConflictAuditEntry, ConflictAuditSink, ConflictOutcome } from './merge/conflictAudit.js';
-export {
-  ConflictOutcomes,
-  conflictAuditEntry,
-  FileConflictAuditSink,
-} from './merge/conflictAudit.js';
-export type { MergeWriterSetup } from './merge/createMergeWriter.js';
-export { createMergeWriter } from './merge/createMergeWriter.js';
-export { loadMergeModule } from './merge/loadMergeModule.js';
-export type { MergePeerWriterOptions, MergeWriteResult } from './merge/MergePeerWriter.js';
-export { buildMergePutInput, MergePeerWriter } from './merge/MergePeerWriter.js';
-export type { PeerTarget, PeerWriterOptions } from './PeerWriter.js';
-export { PeerWriter } from './PeerWriter.js';
-export { pipeChange } from './pipeChange.js';
-export type { PlanContext } from './planBatch.js';
-export { planBatch } from './planBatch.js';
-export type { ProcessBatchDeps, ReplicatorLogger } from './processBatch.js';
-export { processBatch } from './processBatch.js';
+export type { ReplicatorMetrics } from './metrics.js';
+export type { ReplicatorLogger } from './processBatch.js';
+// What a batch takes and returns.
 export type {
   BatchCounts,
   BatchResponse,
@@ -39,13 +50,12 @@ export type {
   Change,
   DecodedRecord,
   EventName,
+  PeerCounts,
   PlannedWrite,
-  Rejection,
   SkipReason,
   StreamEvent,
   StreamRecord,
   WriteOutcome,
-  WritePlan,
   WriteResult,
 } from './types.js';
 export { EventNames, SkipReasons, WriteOutcomes } from './types.js';
