@@ -54,8 +54,8 @@ export interface SaturationOptions {
 }
 
 /**
- * True when the replication lag keeps growing: over the last `window` samples (one per dashboard
- * tick, oldest first) the least-squares slope is at least `slopeMsPerSample` and the latest sample is
+ * True when the replication lag keeps growing: over the last `window` measured samples (one per
+ * dashboard tick, oldest first; ticks without a sample, NaN, are skipped) the least-squares slope is at least `slopeMsPerSample` and the latest sample is
  * at least `floorMs`. A backlog that grows second after second means the writes arrive faster than
  * the local database can take them plus their replication; a short spike that recovers does not count.
  *
@@ -68,7 +68,9 @@ export const isSaturated = (lagsMs: readonly number[], options: SaturationOption
   const window = options.window ?? 5;
   const floorMs = options.floorMs ?? 1_000;
   const slopeLimit = options.slopeMsPerSample ?? 100;
-  const recent = lagsMs.slice(-window).filter((value) => Number.isFinite(value));
+  // Seconds without an applied change (NaN) are skipped, not counted as calm: a saturated database
+  // leaves such gaps, and they must not hide the growth around them.
+  const recent = lagsMs.filter((value) => Number.isFinite(value)).slice(-window);
   if (recent.length < window) return false;
   const last = recent[recent.length - 1]!;
   if (last < floorMs) return false;
