@@ -40,6 +40,11 @@ export interface LagBenchOptions {
   readonly batchSize?: number;
   /** Distinct keys written (uniform). @default 5000 */
   readonly keys?: number;
+  /**
+   * Prefix of the two tables (`<prefix>-source`, `<prefix>-peer`): each run of one process needs its
+   * own, as tables are created fresh. @default 'lag'
+   */
+  readonly tablePrefix?: string;
   readonly print?: Print;
 }
 
@@ -103,13 +108,15 @@ export const benchLag = async (options: LagBenchOptions): Promise<LagBenchResult
   const pollIntervalMs = options.pollIntervalMs ?? 50;
   const batchSize = options.batchSize ?? 100;
   const keyCount = options.keys ?? 5_000;
+  const sourceTable = `${options.tablePrefix ?? 'lag'}-source`;
+  const peerTable = `${options.tablePrefix ?? 'lag'}-peer`;
   const config = parseConfig(
     {
       version: 1,
-      name: 'bench-lag',
+      name: `bench-${options.tablePrefix ?? 'lag'}`,
       regions: {
-        [SOURCE]: { table: 'lag-source', endpoint: options.source.endpoint },
-        [PEER]: { table: 'lag-peer', endpoint: options.peer.endpoint },
+        [SOURCE]: { table: sourceTable, endpoint: options.source.endpoint },
+        [PEER]: { table: peerTable, endpoint: options.peer.endpoint },
       },
       // Active-active, so the replicator ships the client's own stamp (one-way derives versions from
       // the stream's time, whole seconds on DynamoDB Local). Only the source's poller runs.
@@ -152,9 +159,9 @@ export const benchLag = async (options: LagBenchOptions): Promise<LagBenchResult
   let poller: StreamPoller | undefined;
   try {
     await Promise.all([
-      createReplicatedTable(clients[SOURCE]!, 'lag-source', { partitionKey: { name: 'pk', type: 'S' } }),
+      createReplicatedTable(clients[SOURCE]!, sourceTable, { partitionKey: { name: 'pk', type: 'S' } }),
       // Nobody reads the peer's stream (its replicator does not run): no stream, see createPlainTable.
-      createPlainTable(clients[PEER]!, 'lag-peer'),
+      createPlainTable(clients[PEER]!, peerTable),
     ]);
     const timers = {
       stream: new CallTimer(),
@@ -252,7 +259,7 @@ export const benchLag = async (options: LagBenchOptions): Promise<LagBenchResult
       const item = { ...syntheticItem(pk, random), [SEQUENCE_ATTRIBUTE]: { N: String(sequence) } };
       const started = performance.now();
       const done: Promise<void> = client
-        .put({ TableName: 'lag-source', Item: item as PutItemCommandInput['Item'] })
+        .put({ TableName: sourceTable, Item: item as PutItemCommandInput['Item'] })
         .then(
           () => {
             acknowledgedAt.set(sequence, Date.now());

@@ -138,15 +138,36 @@ export const startLocalDynamo = async (
   return { endpoint, port, pid, stop };
 };
 
+/** What {@link probeLocalDynamo} measured. */
+export interface LocalDynamoProbe {
+  /** Conditional puts per second of the warm-up (cold JIT included): for a log line only. */
+  readonly warmupPutsPerSecond: number;
+  /**
+   * Conditional puts per second of the measured puts after the warm-up, 32 in flight: what this
+   * instance sustains. Run the probes of all instances at once to measure them "with all busy", as a
+   * workload that writes to all of them will find them. `NaN` when no puts were measured.
+   */
+  readonly capacityPutsPerSecond: number;
+}
+
 /**
- * Warms a fresh DynamoDB Local up: its JVM runs interpreted at first and writes several times slower
- * until the JIT has compiled its hot paths (measured: ~200 conditional puts/s at first, ~850/s after
- * ~12,000). `puts` conditional puts, 32 in flight, into a scratch table *without a stream* — DynamoDB
- * Local keeps every stream record, even of deleted tables, and slows down as they pile up — then the
- * table is dropped. Used by the demo and the benchmarks, so they show the steady state.
- * @returns the warm-up's puts per second (for a log line).
+ * Warms a fresh DynamoDB Local up, then measures what it sustains. Its JVM runs interpreted at first
+ * and writes several times slower until the JIT has compiled its hot paths (measured: ~200
+ * conditional puts/s at first, ~850/s after ~12,000). `warmupPuts` conditional puts, 32 in flight,
+ * into a scratch table *without a stream* — DynamoDB Local keeps every stream record, even of
+ * deleted tables, and slows down as they pile up — then `measuredPuts` more, timed on their own;
+ * then the table is dropped. Used by the demo and the benchmarks to pick their write rate.
+ *
+ * ```
+ * create table ─[warmupPuts: JIT warms, not measured]─[measuredPuts: timed → capacity]─ drop table
+ * ```
  */
-export const warmUpLocalDynamo = async (endpoint: string, puts = 8_000): Promise<number> => {
+export const probeLocalDynamo = async (
+  endpoint: string,
+  options: { readonly warmupPuts?: number; readonly measuredPuts?: number } = {},
+): Promise<LocalDynamoProbe> => {
+  const warmupPuts = options.warmupPuts ?? 8_000;
+  const measuredPuts = options.measuredPuts ?? 0;
   const { CreateTableCommand, DeleteTableCommand, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
   const { Agent } = await import('node:http');
   const { NodeHttpHandler } = await import('@smithy/node-http-handler');
@@ -157,19 +178,13 @@ export const warmUpLocalDynamo = async (endpoint: string, puts = 8_000): Promise
     requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 32 }) }),
   });
   const table = `dynasync-warmup-${process.pid}-${Date.now()}`;
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    let next = 0;
+  /** `count` conditional puts numbered from `first`, 32 in flight; returns puts per second. */
+  const putMany = async (first: number, count: number): Promise<number> => {
+    let next = first;
+    const end = first + count;
     const started = performance.now();
     const worker = async () => {
-      for (let i = next++; i < puts; i = next++) {
+      for (let i = next++; i < end; i = next++) {
         const v = String(i).padStart(10, '0');
         await client.send(
           new PutItemCommand({
@@ -183,9 +198,29 @@ export const warmUpLocalDynamo = async (endpoint: string, puts = 8_000): Promise
       }
     };
     await Promise.all(Array.from({ length: 32 }, worker));
-    return puts / ((performance.now() - started) / 1000);
+    return count / ((performance.now() - started) / 1000);
+  };
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const warmupPutsPerSecond = await putMany(0, warmupPuts);
+    const capacityPutsPerSecond = measuredPuts > 0 ? await putMany(warmupPuts, measuredPuts) : Number.NaN;
+    return { warmupPutsPerSecond, capacityPutsPerSecond };
   } finally {
     await client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
     client.destroy();
   }
 };
+
+/**
+ * Warms a fresh DynamoDB Local up (see {@link probeLocalDynamo}) without measuring it afterwards.
+ * @returns the warm-up's puts per second (for a log line).
+ */
+export const warmUpLocalDynamo = async (endpoint: string, puts = 8_000): Promise<number> =>
+  (await probeLocalDynamo(endpoint, { warmupPuts: puts })).warmupPutsPerSecond;

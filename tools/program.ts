@@ -195,7 +195,11 @@ export const createProgram = (): Command => {
     )
     .option('--seconds <n>', 'how long the workload runs', positiveInt, 20)
     .option('--keys <n>', 'distinct keys written', positiveInt, 500)
-    .option('--rate <n>', 'writes per second in each region', positiveInt, 100)
+    .option(
+      '--rate <n>',
+      'writes per second in each region (default: a quarter of the capacity measured during warm-up)',
+      positiveInt,
+    )
     .addHelpText(
       'after',
       exitCodesHelp({
@@ -204,7 +208,7 @@ export const createProgram = (): Command => {
         2: 'usage or runtime error (no Java for DynamoDB Local, …)',
       }),
     )
-    .action(async (options: { seconds: number; keys: number; rate: number }) => {
+    .action(async (options: { seconds: number; keys: number; rate?: number }) => {
       process.exitCode = await runDemo(options);
     });
   return program;

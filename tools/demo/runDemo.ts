@@ -13,11 +13,19 @@ import { FileCheckpointStore } from '../../replicator/poller/FileCheckpointStore
 import { StreamPoller } from '../../replicator/poller/StreamPoller.js';
 import { WriteOutcomes } from '../../replicator/types.js';
 import { compareTables } from '../compareTables.js';
-import { type LocalDynamo, startLocalDynamo, warmUpLocalDynamo } from '../localDynamo.js';
+import { type LocalDynamo, probeLocalDynamo, startLocalDynamo } from '../localDynamo.js';
 import { percentile } from '../percentile.js';
 import { createReplicatedTable } from '../tables.js';
 import { formatReport } from '../verify/formatReport.js';
 import { verify } from '../verify/verify.js';
+import {
+  chooseRate,
+  DEFAULT_CAPACITY_FRACTION,
+  demoLegend,
+  formatFailedWrites,
+  isSaturated,
+  saturationWarning,
+} from './pacing.js';
 import { runWorkload, type WorkloadCounts } from './workload.js';
 
 /** Options of {@link runDemo}. */
@@ -26,14 +34,19 @@ export interface DemoOptions {
   readonly seconds: number;
   /** Distinct keys written. @default 500 */
   readonly keys: number;
-  /** Writes per second in each region. @default 100 */
-  readonly rate: number;
+  /**
+   * Writes per second in each region. @default a quarter of what the local instances were measured
+   * to sustain during warm-up, split over the two requests each write costs an instance (see `chooseRate`)
+   */
+  readonly rate?: number;
   /** Where the dashboard goes. @default process.stdout */
   readonly print?: (line: string) => void;
 }
 
 const REGIONS = ['eu-west-1', 'us-east-1'] as const;
 const TABLE = 'demo-users';
+/** Seconds the workload runs before the lag summary and the saturation check start. */
+const WARMUP_SECONDS = 5;
 
 interface Tally {
   applied: number;
@@ -70,8 +83,26 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
     print('dynasync demo: two regions on DynamoDB Local, active-active, last-writer-wins');
     print('starting DynamoDB Local for eu-west-1 and us-east-1 ...');
     instances.push(...(await Promise.all(REGIONS.map(() => startLocalDynamo()))));
-    print('warming up their JVMs (a cold DynamoDB Local is several times slower for its first seconds) ...');
-    await Promise.all(instances.map((instance) => warmUpLocalDynamo(instance.endpoint, 6_000)));
+    print(
+      'warming up their JVMs (a cold DynamoDB Local is several times slower for its first seconds) and measuring them, both busy at once ...',
+    );
+    const probes = await Promise.all(
+      instances.map((instance) =>
+        probeLocalDynamo(instance.endpoint, { warmupPuts: 6_000, measuredPuts: 3_000 }),
+      ),
+    );
+    // The slower instance bounds the run: each one takes its region's writes and the other's replicated ones.
+    const capacity = Math.min(...probes.map((probe) => probe.capacityPutsPerSecond));
+    const ratePerRegion =
+      options.rate ?? chooseRate({ capacityPutsPerSecond: capacity, requestsPerWrite: 2 });
+    print(
+      `measured capacity: ${probes.map((probe, i) => `${REGIONS[i]} ${Math.round(probe.capacityPutsPerSecond)}`).join(', ')} conditional puts/s (both busy)`,
+    );
+    print(
+      options.rate === undefined
+        ? `rate: ${ratePerRegion} writes/s per region = ${DEFAULT_CAPACITY_FRACTION * 100}% of ${Math.round(capacity)} puts/s ÷ 2 (each instance serves its own writes and the other region's replicated ones); --rate overrides`
+        : `rate: ${ratePerRegion} writes/s per region (--rate), ${Math.round(((ratePerRegion * 2) / capacity) * 100)}% of the measured ${Math.round(capacity)} puts/s`,
+    );
     config = parseConfig(
       {
         version: 1,
@@ -98,6 +129,10 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
 
     const quiet = new Logger({ serviceName: 'dynasync', logLevel: 'ERROR' });
     const tallies = new Map<string, Tally>();
+    /** Lags of the changes written after the warm-up (by their stamp), for the summary. */
+    const allLags: number[] = [];
+    /** Changes stamped before this epoch ms belong to the warm-up. */
+    let measureFromMs = Number.POSITIVE_INFINITY;
     let lastActivity = Date.now();
     for (const region of REGIONS) {
       const tally: Tally = { applied: 0, stale: 0, deadLettered: 0, unfinished: 0, lags: [] };
@@ -110,7 +145,10 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
         onWriteResult: (result) => {
           if (result.outcome === WriteOutcomes.applied) {
             tally.applied += 1;
-            tally.lags.push(Date.now() - result.write.change.version.physicalMs);
+            const stampedAt = result.write.change.version.physicalMs;
+            const lag = Date.now() - stampedAt;
+            tally.lags.push(lag);
+            if (stampedAt >= measureFromMs) allLags.push(lag);
           } else if (result.outcome === WriteOutcomes.stale) {
             tally.stale += 1;
           }
@@ -146,9 +184,12 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
       }),
     }));
     const counts: WorkloadCounts = { puts: 0, updates: 0, deletes: 0, concurrent: 0, errors: 0 };
+    const failures = new Map<string, number>();
     print(
-      `workload: ${options.rate} writes/s per region for ${options.seconds} s over ${options.keys} keys (55% put, 30% update, 10% delete, 5% same key in both regions at once)`,
+      `workload: ${ratePerRegion} writes/s per region for ${WARMUP_SECONDS} s of warm-up, then ${options.seconds} s, over ${options.keys} keys (55% put, 30% update, 10% delete, 5% same key in both regions at once)`,
     );
+    print('');
+    for (const line of demoLegend()) print(line);
     print('');
     print(
       '  time  writes/s   eu-west-1→us-east-1   us-east-1→eu-west-1   stale   dead-lettered   lag p50   lag p99',
@@ -156,9 +197,17 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
     const started = Date.now();
     let previousWrites = 0;
     const previousApplied = new Map<string, number>(REGIONS.map((region) => [region, 0]));
+    /** Lag p50 of each dashboard second, for the saturation check. */
+    const lagSeries: number[] = [];
+    let saturatedAt: number | undefined;
+    /** Replication warms up too (stream reads, the replicator's code paths): its first seconds are not summarised. */
+    let measuring = false;
     const ticker = setInterval(() => {
       const writes = counts.puts + counts.updates + counts.deletes + counts.concurrent * 2;
       const lags = REGIONS.flatMap((region) => tallies.get(region)!.lags.splice(0));
+      if (measuring) {
+        lagSeries.push(percentile(lags, 50) ?? Number.NaN);
+      }
       const rate = (region: string) => {
         const applied = tallies.get(region)!.applied;
         const delta = applied - previousApplied.get(region)!;
@@ -168,21 +217,24 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
       const stale = REGIONS.reduce((sum, region) => sum + tallies.get(region)!.stale, 0);
       const dead = REGIONS.reduce((sum, region) => sum + tallies.get(region)!.deadLettered, 0);
       print(
-        `  ${String(Math.round((Date.now() - started) / 1000)).padStart(3)}s  ${String(writes - previousWrites).padStart(8)}   ${rate(REGIONS[0]).padStart(19)}   ${rate(REGIONS[1]).padStart(19)}   ${String(stale).padStart(5)}   ${String(dead).padStart(13)}   ${format(percentile(lags, 50))}   ${format(percentile(lags, 99))}`,
+        `  ${String(Math.round((Date.now() - started) / 1000)).padStart(3)}s  ${String(writes - previousWrites).padStart(8)}   ${rate(REGIONS[0]).padStart(19)}   ${rate(REGIONS[1]).padStart(19)}   ${String(stale).padStart(5)}   ${String(dead).padStart(13)}   ${format(percentile(lags, 50))}   ${format(percentile(lags, 99))}${measuring ? '' : '   (warm-up)'}`,
       );
       previousWrites = writes;
+      if (saturatedAt === undefined && isSaturated(lagSeries)) {
+        saturatedAt = Math.round((Date.now() - started) / 1000);
+        print(`  ${saturationWarning(ratePerRegion, capacity)}`);
+      }
     }, 1_000);
     try {
-      await runWorkload(
-        {
-          regions: writers,
-          keys: options.keys,
-          ratePerRegion: options.rate,
-          durationMs: options.seconds * 1_000,
-          signal: abort.signal,
-        },
-        counts,
-      );
+      const workload = (durationMs: number) =>
+        runWorkload(
+          { regions: writers, keys: options.keys, ratePerRegion, failures, durationMs, signal: abort.signal },
+          counts,
+        );
+      await workload(WARMUP_SECONDS * 1_000);
+      measuring = true;
+      measureFromMs = Date.now();
+      await workload(options.seconds * 1_000);
       print('workload done; waiting for the replicators to drain ...');
       const deadline = Date.now() + 60_000;
       let comparison = await compareTables(
@@ -208,8 +260,14 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
       const total = counts.puts + counts.updates + counts.deletes + counts.concurrent * 2;
       print('');
       print(
-        `writes: ${total} (${counts.puts} puts, ${counts.updates} updates, ${counts.deletes} deletes, ${counts.concurrent} concurrent pairs; ${counts.errors} failed)`,
+        `writes: ${total} (${counts.puts} puts, ${counts.updates} updates, ${counts.deletes} deletes, ${counts.concurrent} concurrent pairs; ${formatFailedWrites(failures)})`,
       );
+      const summary = (value: number | undefined) => (value === undefined ? '-' : `${Math.round(value)} ms`);
+      print(
+        `lag of the changes written after warm-up: p50 ${summary(percentile(allLags, 50))}, p99 ${summary(percentile(allLags, 99))}, max ${allLags.length === 0 ? '-' : `${Math.max(...allLags)} ms`} (${allLags.length} applied changes; healthy: p99 under 1000 ms)`,
+      );
+      if (saturatedAt !== undefined)
+        print(`${saturationWarning(ratePerRegion, capacity)} (from ${saturatedAt} s on)`);
       for (const region of REGIONS) {
         const tally = tallies.get(region)!;
         print(

@@ -1,4 +1,5 @@
 import type { DynasyncClient } from '../../client/DynasyncClient.js';
+import { failedWriteReason } from './pacing.js';
 
 /** What the demo workload did, by kind of operation. */
 export interface WorkloadCounts {
@@ -25,6 +26,8 @@ export interface WorkloadOptions {
   readonly durationMs: number;
   readonly signal?: AbortSignal;
   readonly random?: () => number;
+  /** Counts failed writes by reason (see `failedWriteReason`): an error code or name, never a message. */
+  readonly failures?: Map<string, number>;
 }
 
 const TIERS = ['free', 'pro', 'team', 'enterprise'] as const;
@@ -53,8 +56,10 @@ export const runWorkload = async (options: WorkloadOptions, counts: WorkloadCoun
   const track = (operation: Promise<unknown>) => {
     const settled: Promise<void> = operation.then(
       () => undefined,
-      () => {
+      (error: unknown) => {
         counts.errors += 1;
+        const reason = failedWriteReason(error);
+        options.failures?.set(reason, (options.failures.get(reason) ?? 0) + 1);
       },
     );
     inFlight.add(settled);

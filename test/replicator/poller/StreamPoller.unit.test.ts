@@ -253,6 +253,39 @@ describe('StreamPoller (in-memory stream)', () => {
     expect(batches.filter((shardId) => shardId === 'parent')).toHaveLength(3);
   });
 
+  it('reads and processes the next batches while a checkpoint save is still running, and saves the last position on stop', async () => {
+    // Prepare: the start-up save completes; every later save hangs until released (a slow fsync).
+    const sequences = seqs('1', 6);
+    const stream = fakeStream([{ id: 's', sequences, closed: false }]);
+    const { replicator, processed } = fakeReplicator();
+    let saved: Checkpoints = { shards: {} };
+    let saves = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const store: CheckpointStore = {
+      load: async () => saved,
+      save: async (checkpoints) => {
+        saves += 1;
+        if (saves > 1) await released;
+        saved = structuredClone(checkpoints);
+      },
+    };
+    const { poller: instance } = poller(stream, replicator, store);
+
+    // Act: three batches of two (batchSize 2) while the first batch's save has not finished
+    await instance.start();
+    await vi.waitFor(() => expect(processed).toHaveLength(6), { timeout: 5_000 });
+    const savedWhileHanging = structuredClone(saved);
+    release();
+    await instance.stop();
+
+    // Assess
+    expect(savedWhileHanging.shards.s).toBeUndefined();
+    expect(saved.shards.s).toEqual({ sequenceNumber: sequences[5], finished: false });
+  });
+
   it('resumes after the checkpoint, treats a parent missing from the stream as finished, and skips finished shards', async () => {
     // Prepare
     const done = seqs('1', 2);
