@@ -32,6 +32,8 @@ export type { PlanContext } from './planBatch.js';
 export { planBatch } from './planBatch.js';
 export type { ProcessBatchDeps, ReplicatorLogger } from './processBatch.js';
 export { processBatch } from './processBatch.js';
+export type { ReplicatorTracing, TraceSpan } from './tracing.js';
+export { powertoolsTracing } from './tracing.js';
 export type {
   BatchCounts,
   BatchResponse,
