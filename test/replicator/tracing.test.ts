@@ -1,5 +1,7 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../../core/config/loadConfig.js';
+import { createReplicator } from '../../replicator/createReplicator.js';
 import { processBatch } from '../../replicator/processBatch.js';
 import { BATCH_SEGMENT, noTracing, peerSegmentName, powertoolsTracing } from '../../replicator/tracing.js';
 import type { StreamRecord } from '../../replicator/types.js';
@@ -136,6 +138,38 @@ describe('processBatch tracing', () => {
     // Assess
     await expect(run).rejects.toThrow('bug');
     expect(tracing.all().map((span) => span.closedAt === undefined)).toStrictEqual([false, false, false]);
+  });
+});
+
+describe('createReplicator tracing', () => {
+  it('hands its tracing to every batch it processes', async () => {
+    // Prepare
+    const clock = new ManualClock();
+    const peer = new FakeTable({ region: 'us-east-1' });
+    const tracing = new FakeTracing();
+    const replicator = createReplicator({
+      config: parseConfig({
+        version: 1,
+        name: 'orders',
+        regions: { 'eu-west-1': { table: 'orders' }, 'us-east-1': { table: 'Orders' } },
+        topology: { type: 'one-way', from: 'eu-west-1', to: ['us-east-1'] },
+      }),
+      region: 'eu-west-1',
+      clients: { 'us-east-1': peer.target.client },
+      deadLetters: new MemoryDeadLetterSink(),
+      logger: silentLogger,
+      now: clock.now,
+      tracing,
+    });
+
+    // Act: the writer's clock is the real one; a deadline days away never runs out.
+    await replicator.process([put('k1', clock.ms - 100)], Date.now() + 1_000_000_000);
+
+    // Assess
+    expect(tracing.all().map((span) => [span.name, span.annotations.applied])).toStrictEqual([
+      [BATCH_SEGMENT, 1],
+      [peerSegmentName('us-east-1'), 1],
+    ]);
   });
 });
 
