@@ -8,7 +8,7 @@ import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { replicatorRoleNameFor, stackNameFor } from './constants.js';
 import { MaskingKey } from './MaskingKey.js';
 import { ReplicatedTable } from './ReplicatedTable.js';
-import { Replicator } from './Replicator.js';
+import { Replicator, type ReplicatorFunctionOptions } from './Replicator.js';
 import { resolveDeploy, sourcesOf } from './resolveDeploy.js';
 
 /** The parts of a synthesised template {@link DynasyncRegionStack} adds to. */
@@ -33,6 +33,11 @@ export interface DynasyncRegionStackProps extends StackProps {
   readonly maskingKeyPrimary?: MaskingKey;
   /** The replicator's Lambda entry file. @default `replicator/handler.ts` of this repository */
   readonly replicatorEntry?: string;
+  /**
+   * Memory, reserved concurrency and tracing of the replicator function, over the config's `deploy.lambda`.
+   * @default each from `deploy.lambda` (512 MB, unreserved, tracing on)
+   */
+  readonly replicatorFunction?: ReplicatorFunctionOptions;
   /**
    * ARN of the operator's role that may decrypt with this region's keys: the token key material
    * (`dynasync decrypt`, `dynasync tokenize`) and the dead letters (`dynasync redrive --source sqs`).
@@ -132,6 +137,7 @@ export class DynasyncRegionStack extends Stack {
         region,
         table: this.table.table,
         ...(this.maskingKey === undefined ? {} : { maskingKey: this.maskingKey }),
+        ...props.replicatorFunction,
         ...(props.replicatorEntry === undefined ? {} : { entry: props.replicatorEntry }),
         ...(props.readerRoleArn === undefined ? {} : { readerRoleArn: props.readerRoleArn }),
         ...(regionDeploy?.alarmTopicArn === undefined

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -45,8 +45,34 @@ export interface PeerTarget {
   readonly writerRoleArn?: string;
 }
 
+/**
+ * Settings of the replicator function that a CDK user may set over the config's `deploy.lambda`
+ * (what `dynasync deploy` reads). Every one falls back to the config, then to the documented default.
+ */
+export interface ReplicatorFunctionOptions {
+  /**
+   * Memory of the function, MB (128 to 10240); Lambda gives CPU in proportion, and bills GB-seconds.
+   * @default `deploy.lambda.memoryMb`, 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Concurrent executions reserved for the function, and its ceiling (1 to 10000). Each stream shard
+   * runs up to `deploy.eventSource.parallelizationFactor` batches at once, so fewer than shards ×
+   * factor throttles replication (throttled batches are retried; records age).
+   * @default `deploy.lambda.reservedConcurrency`; unset there: unreserved, from the account's pool
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * X-Ray active tracing: a subsegment per batch (`## dynasync.batch`) and per peer (`peer <region>`),
+   * annotated with counts. The role gets `xray:PutTraceSegments` and `xray:PutTelemetryRecords`.
+   * Off, the function runs with `POWERTOOLS_TRACE_ENABLED=false` and records nothing.
+   * @default `deploy.lambda.tracing`, true
+   */
+  readonly tracing?: boolean;
+}
+
 /** Properties of a {@link Replicator}. */
-export interface ReplicatorProps {
+export interface ReplicatorProps extends ReplicatorFunctionOptions {
   /** The validated config (`loadConfigFile`): passed to the function, and the source of every setting. */
   readonly config: Config;
   /** Key of `config.regions` whose stream this replicator reads. */
@@ -150,6 +176,21 @@ export class Replicator extends Construct {
       );
     }
     const deploy = resolveDeploy(config);
+    const memorySize = props.memorySize ?? deploy.lambda.memoryMb;
+    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
+      throw invalid('memorySize', `${memorySize} MB: Lambda takes a whole number of MB from 128 to 10240`);
+    }
+    const reservedConcurrency = props.reservedConcurrency ?? deploy.lambda.reservedConcurrency;
+    if (
+      reservedConcurrency !== undefined &&
+      (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1 || reservedConcurrency > 10_000)
+    ) {
+      throw invalid(
+        'reservedConcurrency',
+        `${reservedConcurrency}: reserve a whole number of executions from 1 to 10000, or leave it unset (unreserved); 0 would stop replication`,
+      );
+    }
+    const tracing = props.tracing ?? deploy.lambda.tracing;
     const peers = props.peers ?? peerTargetsOf(this, config, region);
     if (peers.length === 0) {
       throw invalid(
@@ -229,6 +270,7 @@ export class Replicator extends Construct {
       [LambdaEnv.sourceAccount]: Stack.of(this).account,
       [LambdaEnv.deadLetterQueueUrl]: this.deadLetterQueue.queue.queueUrl,
       NODE_OPTIONS: '--enable-source-maps',
+      ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }),
       ...(Object.keys(peerRoles).length === 0 ? {} : { [LambdaEnv.peerRoles]: JSON.stringify(peerRoles) }),
       ...(props.maskingKey === undefined
         ? {}
@@ -253,8 +295,10 @@ export class Replicator extends Construct {
       description: `dynasync ${config.name}: replicates ${region} to ${peers.map((peer) => peer.region).join(', ')}`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: deploy.lambda.memoryMb,
+      memorySize,
       timeout: Duration.seconds(deploy.lambda.timeoutSeconds),
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      ...(reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: reservedConcurrency }),
       role: this.role,
       logGroup,
       environment,
@@ -301,6 +345,19 @@ export class Replicator extends Construct {
               forceDockerBundling: false,
             },
           });
+
+    if (tracing) {
+      // Tracing.ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*" to the role.
+      const policy = this.role.node.tryFindChild('DefaultPolicy');
+      if (policy !== undefined) {
+        Validations.of(policy).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+            'permissions, so AWS documents "*" as their only resource; the statement grants nothing else.',
+        });
+      }
+    }
 
     // Read this table's stream (what the event source mapping does with the function's role).
     props.table.grantStream(

@@ -3,12 +3,15 @@ import type { Config } from '../core/config/types.js';
 import { stackNameFor } from './constants.js';
 import { DynasyncRegionStack, type DynasyncRegionStackProps } from './DynasyncRegionStack.js';
 import type { MaskingKey } from './MaskingKey.js';
+import type { ReplicatorFunctionOptions } from './Replicator.js';
 import { resolveDeploy } from './resolveDeploy.js';
 
 /** Options of {@link addDynasyncStacks}. */
 export interface DynasyncStacksOptions {
   /** The replicator's Lambda entry file. @default `replicator/handler.ts` of this repository */
   readonly replicatorEntry?: string;
+  /** Memory, reserved concurrency and tracing of every region's replicator function; see {@link ReplicatorFunctionOptions}. @default each from `deploy.lambda` */
+  readonly replicatorFunction?: ReplicatorFunctionOptions;
   /** ARN of the operator's role that may decrypt with every region's keys; see {@link DynasyncRegionStackProps.readerRoleArn}. @default none */
   readonly readerRoleArn?: string;
 }
@@ -39,6 +42,7 @@ export const addDynasyncStacks = (
       region,
       ...(primary === undefined ? {} : { maskingKeyPrimary: primary }),
       ...(options.replicatorEntry === undefined ? {} : { replicatorEntry: options.replicatorEntry }),
+      ...(options.replicatorFunction === undefined ? {} : { replicatorFunction: options.replicatorFunction }),
       ...(options.readerRoleArn === undefined ? {} : { readerRoleArn: options.readerRoleArn }),
     });
     if (region === deploy.kmsPrimaryRegion) primary = stack.maskingKey;

@@ -27,7 +27,13 @@ export { DynasyncRegionStack, type DynasyncRegionStackProps } from './DynasyncRe
 export { echoFilterPatterns, type FilterPattern } from './echoFilter.js';
 export { MaskingKey, type MaskingKeyProps } from './MaskingKey.js';
 export { type KeyAttribute, ReplicatedTable, type ReplicatedTableProps } from './ReplicatedTable.js';
-export { type PeerTarget, peerTargetsOf, Replicator, type ReplicatorProps } from './Replicator.js';
+export {
+  type PeerTarget,
+  peerTargetsOf,
+  Replicator,
+  type ReplicatorFunctionOptions,
+  type ReplicatorProps,
+} from './Replicator.js';
 export { ReplicatorMonitoring, type ReplicatorMonitoringProps } from './ReplicatorMonitoring.js';
 export { prebundledReplicatorDir } from './replicatorCode.js';
 export {

@@ -15,6 +15,7 @@ import { createMergeWriter } from './merge/createMergeWriter.js';
 import { PeerWriter, type PeerWriterOptions } from './PeerWriter.js';
 import type { PlanContext } from './planBatch.js';
 import { processBatch, type ReplicatorLogger } from './processBatch.js';
+import type { ReplicatorTracing } from './tracing.js';
 import type { BatchResult, StreamRecord, WriteResult } from './types.js';
 
 /** Options of {@link createReplicator}; everything not given is built from the config. */
@@ -52,6 +53,11 @@ export interface ReplicatorSetup {
    * @default imported on first use, so a broken module shows only at the first conflict
    */
   readonly merge?: MergeFunction;
+  /**
+   * X-Ray subsegments per batch and per peer (`powertoolsTracing(tracer)`; the Lambda handler sets it).
+   * @default no tracing
+   */
+  readonly tracing?: ReplicatorTracing;
 }
 
 /** A configured replicator for one region: call `process` with each stream batch. */
@@ -143,6 +149,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
     configVersion: config.configVersion,
     ...(setup.now === undefined ? {} : { now: setup.now }),
     ...(setup.onWriteResult === undefined ? {} : { onWriteResult: setup.onWriteResult }),
+    ...(setup.tracing === undefined ? {} : { tracing: setup.tracing }),
     ...(setup.pipelines === undefined ? {} : { protectLetter: letterProtector(setup.pipelines) }),
   };
   return {

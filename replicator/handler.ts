@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import type { MergeFunction } from '../conflict/merge/types.js';
 import { loadConfigFromEnv } from '../core/config/loadConfig.js';
@@ -10,6 +11,7 @@ import { createReplicator, type Replicator } from './createReplicator.js';
 import { loadConfiguredMerge } from './merge/loadMergeModule.js';
 import { emfMetrics, type ReplicatorMetrics } from './metrics.js';
 import type { ReplicatorLogger } from './processBatch.js';
+import { powertoolsTracing } from './tracing.js';
 import type { BatchResponse, StreamEvent, StreamRecord } from './types.js';
 
 /** Environment variable naming the region whose stream the function reads. @default AWS_REGION */
@@ -96,6 +98,9 @@ const fromEnvironment = (): Replicator => {
       config,
       region,
       clients,
+      // Active X-Ray tracing (deploy.lambda.tracing) gives the function a segment; with it off the CDK
+      // sets POWERTOOLS_TRACE_ENABLED=false and the tracer records nothing.
+      tracing: powertoolsTracing(new Tracer({ serviceName: 'dynasync' })),
       onDeadLetterOversize: () => metrics.oversize(),
       // Only this region's table: a mapping to another table, region or account is refused record by record.
       source: sourceTableOf(config, region, sourceAccountFromEnv()),

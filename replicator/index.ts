@@ -42,6 +42,9 @@ export type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
 export { createHandler, handler, REGION_ENV } from './handler.js';
 export type { ReplicatorMetrics } from './metrics.js';
 export type { ReplicatorLogger } from './processBatch.js';
+// Tracing of each batch and peer write (X-Ray through Powertools in Lambda).
+export type { ReplicatorTracing, TraceSpan } from './tracing.js';
+export { powertoolsTracing } from './tracing.js';
 // What a batch takes and returns.
 export type {
   BatchCounts,

@@ -8,8 +8,16 @@ import { isConflictResult, storedItemOf } from './merge/mergeResults.js';
 import type { PeerWriter } from './PeerWriter.js';
 import { type PlanContext, planBatch } from './planBatch.js';
 import {
+  BATCH_SEGMENT,
+  noTracing,
+  peerSegmentName,
+  type ReplicatorTracing,
+  type TraceSpan,
+} from './tracing.js';
+import {
   type BatchCounts,
   type BatchResult,
+  type PlannedWrite,
   SkipReasons,
   type StreamRecord,
   WriteOutcomes,
@@ -34,6 +42,12 @@ export interface ProcessBatchDeps {
   readonly now?: () => number;
   /** Applied to every letter before it is stored: strips clear values for masking peers (`letterProtector`). @default as it is */
   readonly protectLetter?: (letter: DeadLetter) => DeadLetter;
+  /**
+   * X-Ray subsegments: one per batch (`## dynasync.batch`, annotated with the batch's counts) and one
+   * per peer written to (`peer <region>`, annotated with its writes' outcomes). Counts only, never values.
+   * @default no tracing
+   */
+  readonly tracing?: ReplicatorTracing;
 }
 
 /**
@@ -104,7 +118,102 @@ interface LetterCandidate {
  * redelivery: #2 applied  #3 bad → letter  #4 stale                               →  batchItemFailures: []
  * ```
  */
-export const processBatch = async (
+export const processBatch = (
+  records: readonly StreamRecord[],
+  deadlineMs: number,
+  deps: ProcessBatchDeps,
+): Promise<BatchResult> =>
+  (deps.tracing ?? noTracing).trace(BATCH_SEGMENT, async (span) => {
+    const result = await processUntraced(records, deadlineMs, deps);
+    annotateCounts(span, result.counts);
+    return result;
+  });
+
+/** The batch's counts on its subsegment (X-Ray indexes annotations: filter traces by `deadLettered > 0`). */
+const annotateCounts = (span: TraceSpan, counts: BatchCounts): void => {
+  span.annotate('records', counts.records);
+  span.annotate('changes', counts.changes);
+  span.annotate('applied', counts.applied);
+  span.annotate('stale', counts.stale);
+  span.annotate('deadLettered', counts.deadLettered);
+  span.annotate('unfinished', counts.unfinished);
+  span.annotate('retried', counts.retried);
+  span.annotate('malformed', counts.malformed ?? 0);
+  span.annotate('echoes', counts.skipped.echo);
+  if (counts.conflicts !== undefined) span.annotate('conflicts', counts.conflicts);
+};
+
+/** What one batch's writes to one peer came to, while they run. */
+interface PeerTrace {
+  readonly span: TraceSpan;
+  writes: number;
+  remaining: number;
+  applied: number;
+  stale: number;
+  permanent: number;
+  unfinished: number;
+  retried: number;
+}
+
+const closePeerTrace = (trace: PeerTrace): void => {
+  trace.span.annotate('writes', trace.writes);
+  trace.span.annotate('applied', trace.applied);
+  trace.span.annotate('stale', trace.stale);
+  trace.span.annotate('permanent', trace.permanent);
+  trace.span.annotate('unfinished', trace.unfinished);
+  trace.span.annotate('retried', trace.retried);
+  trace.span.close();
+};
+
+/**
+ * Sends the plan's writes (all peers at once, as the writer bounds them) with one subsegment per
+ * peer, opened before the first write and closed when the peer's last write ends.
+ */
+const sendTraced = async (
+  writes: readonly PlannedWrite[],
+  deadlineMs: number,
+  deps: ProcessBatchDeps,
+): Promise<WriteResult[]> => {
+  const tracing = deps.tracing ?? noTracing;
+  const traces = new Map<string, PeerTrace>();
+  for (const write of writes) {
+    let trace = traces.get(write.peer);
+    if (trace === undefined) {
+      const span = tracing.open(peerSegmentName(write.peer));
+      span.annotate('peer', write.peer);
+      trace = {
+        span,
+        writes: 0,
+        remaining: 0,
+        applied: 0,
+        stale: 0,
+        permanent: 0,
+        unfinished: 0,
+        retried: 0,
+      };
+      traces.set(write.peer, trace);
+    }
+    trace.writes += 1;
+    trace.remaining += 1;
+  }
+  const onResult = (result: WriteResult): void => {
+    deps.onWriteResult?.(result);
+    const trace = traces.get(result.write.peer);
+    if (trace === undefined) return;
+    trace[result.outcome] += 1;
+    trace.retried += Math.max(0, result.attempts - 1);
+    trace.remaining -= 1;
+    if (trace.remaining === 0) closePeerTrace(trace);
+  };
+  try {
+    return await deps.writer.sendAll(writes, deadlineMs, onResult);
+  } finally {
+    // A writer that threw (a bug, a missing client) leaves spans open: close them with what they saw.
+    for (const trace of traces.values()) if (trace.remaining > 0) closePeerTrace(trace);
+  }
+};
+
+const processUntraced = async (
   records: readonly StreamRecord[],
   deadlineMs: number,
   deps: ProcessBatchDeps,
@@ -115,7 +224,7 @@ export const processBatch = async (
   for (const { reason } of plan.skipped) counts.skipped[reason] += 1;
   counts.changes = new Set(plan.writes.map((write) => write.change.keyId)).size;
 
-  const results: WriteResult[] = await deps.writer.sendAll(plan.writes, deadlineMs, deps.onWriteResult);
+  const results: WriteResult[] = await sendTraced(plan.writes, deadlineMs, deps);
   const unfinished = new Set<number>();
   const candidates: LetterCandidate[] = [];
   const unfinishedByPeer = new Map<string, { writes: number; cause: unknown }>();

@@ -159,6 +159,18 @@ const deployLambdaSchema = z.strictObject({
       message: `logRetentionDays must be one of CloudWatch Logs' retentions: ${logRetentionDays.join(', ')}`,
     })
     .default(30),
+  /**
+   * X-Ray active tracing of the replicator: a subsegment per batch and per peer, annotated with counts.
+   * @default true
+   */
+  tracing: z.boolean().default(true),
+  /**
+   * Concurrent executions reserved for the replicator (and its ceiling). Each shard runs up to
+   * `eventSource.parallelizationFactor` batches at once: fewer than shards × factor throttles
+   * replication (batches are retried, records age).
+   * @default unset: unreserved, from the account's pool
+   */
+  reservedConcurrency: z.number().int().min(1).max(10_000).optional(),
 });
 
 const deployEventSourceSchema = z.strictObject({

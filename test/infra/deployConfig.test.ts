@@ -32,7 +32,7 @@ describe('the deploy section', () => {
     expect(config.deploy).toBeUndefined();
     expect(resolveDeploy(config)).toEqual({
       table: { mode: 'import' },
-      lambda: { memoryMb: 512, timeoutSeconds: 60, logRetentionDays: 30 },
+      lambda: { memoryMb: 512, timeoutSeconds: 60, logRetentionDays: 30, tracing: true },
       eventSource: {
         batchSize: 250,
         maxBatchingWindowSeconds: 0,
@@ -95,7 +95,7 @@ describe('the deploy section', () => {
       paths({
         deploy: {
           eventSource: { parallelizationFactor: 11, maxRecordAgeSeconds: 30, retryAttempts: -2 },
-          lambda: { memoryMb: 64, logRetentionDays: 2 },
+          lambda: { memoryMb: 64, logRetentionDays: 2, reservedConcurrency: 0 },
           alarms: { periodSeconds: 45 },
           table: { mode: 'create' },
           regions: { 'eu-west-1': { account: '1234', writerRoleArn: 'role/x', streamArn: 'stream' } },
@@ -108,6 +108,7 @@ describe('the deploy section', () => {
         'deploy.eventSource.retryAttempts',
         'deploy.lambda.memoryMb',
         'deploy.lambda.logRetentionDays',
+        'deploy.lambda.reservedConcurrency',
         'deploy.alarms.periodSeconds',
         'deploy.table.partitionKey',
         'deploy.regions.eu-west-1.account',

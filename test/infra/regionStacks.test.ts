@@ -272,7 +272,7 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
   });
 
   describe('least privilege', () => {
-    it('gives the replicator exactly: its stream, PutItem on the peer table, send to its queue, decrypt the token key, its logs', () => {
+    it('gives the replicator exactly: its stream, PutItem on the peer table, send to its queue, decrypt the token key, its logs, X-Ray traces', () => {
       const table = only(eu, 'AWS::DynamoDB::Table').id;
       const queue = only(eu, 'AWS::SQS::Queue');
       const queueKey = (queue.resource.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })[
@@ -292,6 +292,12 @@ describe('the example config: active-active eu-west-1 <-> us-east-1, created tab
           Effect: 'Allow',
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           Resource: getAtt(logGroup, 'Arn'),
+        },
+        {
+          // X-Ray active tracing (deploy.lambda.tracing): these two actions take no resource.
+          Effect: 'Allow',
+          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          Resource: '*',
         },
         {
           Effect: 'Allow',
