@@ -14,6 +14,7 @@ import {
   withConfigOption,
   withProfileOption,
 } from '../_shared/cliOptions.js';
+import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { type BackfillOptions, backfill, type KeySealer } from './backfill.js';
@@ -53,6 +54,11 @@ export interface BackfillCommandOptions {
 
 /** Where the command writes, and what it may be given instead of creating it. */
 export interface BackfillCommandIo {
+  /**
+   * Colour the summary. @default on when the summary goes to `process.stdout` and
+   * {@link colourEnabled} says so (a terminal, `NO_COLOR` / `FORCE_COLOR`); never with `--json`
+   */
+  readonly colour?: boolean;
   /** @default process.stdout */
   readonly print?: (text: string) => void;
   /** The bar only appears when it is a TTY. @default process.stderr */
@@ -87,6 +93,10 @@ export const runBackfillCommand = async (
   io: BackfillCommandIo = {},
 ): Promise<number> => {
   const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const paint = painter(
+    options.json !== true &&
+      (io.colour ?? (io.print === undefined && colourEnabled({ isTTY: process.stdout.isTTY }))),
+  );
   const config = loadConfigFile(options.config);
   // Source items go through the target's pipeline, as the replicator would write them.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
@@ -101,7 +111,7 @@ export const runBackfillCommand = async (
       : undefined;
   const bar = terminalProgressBar(
     io.progressStream ?? process.stderr,
-    'backfill [{bar}] {percentage}% | {value}/{total} items | {speed} items/s | ETA {eta_formatted} | {phase}',
+    'backfill [{bar}] {percentage}% {value}/{total} | {speed}/s | {eta} | {phase}',
   );
   const started = performance.now();
   let report: BackfillReport;
@@ -147,7 +157,7 @@ export const runBackfillCommand = async (
     bar?.stop();
   }
   if (options.json === true) print(JSON.stringify(report, null, 2));
-  else for (const line of formatBackfillReport(report)) print(line);
+  else for (const line of formatBackfillReport(report, paint)) print(line);
   return backfillExitCodeOf(report);
 };
 

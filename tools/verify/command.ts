@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { encodeItem } from '../../core/codec.js';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
@@ -18,7 +17,9 @@ import {
   withConfigOption,
   withProfileOption,
 } from '../_shared/cliOptions.js';
+import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
+import { terminalProgressBar } from '../_shared/progressBar.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
 import type { Difference, VerifyProgress, VerifyReport } from './types.js';
@@ -61,6 +62,11 @@ export interface VerifyCommandOptions {
 
 /** Where the command writes, and what it may be given instead of creating it. */
 export interface VerifyCommandIo {
+  /**
+   * Colour the summary. @default on when the summary goes to `process.stdout` and
+   * {@link colourEnabled} says so (a terminal, `NO_COLOR` / `FORCE_COLOR`); never with `--json`
+   */
+  readonly colour?: boolean;
   /** The summary (text or JSON). @default process.stdout */
   readonly print?: (text: string) => void;
   /** The progress bar's stream; the bar only appears when it is a TTY. @default process.stderr */
@@ -85,23 +91,14 @@ export const exitCodeOf = (report: VerifyReport): number => {
 };
 
 /** Renders progress events as one bar on a terminal: items/s and ETA while scanning, then the phase. */
-const progressBar = (stream: NodeJS.WritableStream) => {
-  const bar = new cliProgress.SingleBar(
-    {
-      stream,
-      format:
-        'verify [{bar}] {percentage}% | {value}/{total} items | {speed} items/s | ETA {eta_formatted} | {phase}',
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 50,
-      fps: 5,
-    },
-    cliProgress.Presets.shades_classic,
+const progressBar = (stream: NodeJS.WritableStream & { readonly isTTY?: boolean }) => {
+  const bar = terminalProgressBar(
+    stream,
+    'verify [{bar}] {percentage}% {value}/{total} | {speed}/s | {eta} | {phase}',
   );
   const started = performance.now();
   let total = 0;
   let value = 0;
-  let active = false;
   return {
     update(event: VerifyProgress): void {
       if (event.phase === 'scan') {
@@ -117,17 +114,10 @@ const progressBar = (stream: NodeJS.WritableStream) => {
             : event.phase === 'settle'
               ? `round ${event.round}: ${event.candidates} keys differ, re-reading in ${Math.ceil(event.waitMs / 1000)} s`
               : `round ${event.round}: re-read ${event.done}/${event.candidates}`;
-      const payload = { speed: Math.round(value / Math.max(seconds, 0.001)), phase };
-      if (!active) {
-        bar.start(total, value, payload);
-        active = true;
-      }
-      bar.setTotal(total);
-      bar.update(value, payload);
+      bar?.update(value, total, { speed: Math.round(value / Math.max(seconds, 0.001)), phase });
     },
     stop(): void {
-      if (active) bar.stop();
-      active = false;
+      bar?.stop();
     },
   };
 };
@@ -143,6 +133,10 @@ export const runVerifyCommand = async (
   io: VerifyCommandIo = {},
 ): Promise<number> => {
   const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const paint = painter(
+    options.json !== true &&
+      (io.colour ?? (io.print === undefined && colourEnabled({ isTTY: process.stdout.isTTY }))),
+  );
   const config = loadConfigFile(options.config);
   // Source items go through the target's pipeline first, so a masked or remapped replica is
   // compared with what the replicator would have written.
@@ -218,7 +212,7 @@ export const runVerifyCommand = async (
   }
   if (partial !== undefined && options.output !== undefined) await rename(partial, options.output);
   if (options.json === true) print(JSON.stringify(report, null, 2));
-  else for (const line of formatReport(report)) print(line);
+  else for (const line of formatReport(report, paint)) print(line);
   return exitCodeOf(report);
 };
 
