@@ -7,11 +7,14 @@ import { decryptText } from '../../pipeline/maskingCrypto.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import {
   applyProfile,
+  type EndpointOverride,
   exitCodesHelp,
   positive,
   positiveInt,
   regionPair,
   withConfigOption,
+  withEndpointOption,
+  withEndpoints,
   withProfileOption,
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
@@ -34,6 +37,8 @@ export const BackfillExitCodes = {
 /** The parsed options of `dynasync backfill`. */
 export interface BackfillCommandOptions {
   readonly config: string;
+  /** `--endpoint-url <region>=<url>`: endpoint overrides for this run. @default none */
+  readonly endpointUrl?: readonly EndpointOverride[];
   readonly from: string;
   readonly to: string;
   readonly segments?: number;
@@ -97,7 +102,7 @@ export const runBackfillCommand = async (
     options.json !== true &&
       (io.colour ?? (io.print === undefined && colourEnabled({ isTTY: process.stdout.isTTY }))),
   );
-  const config = loadConfigFile(options.config);
+  const config = withEndpoints('backfill', loadConfigFile(options.config), options.endpointUrl);
   // Source items go through the target's pipeline, as the replicator would write them.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
   // A masking peer's source keys are personal data: the checkpoint keeps them sealed under the masking key.
@@ -166,13 +171,15 @@ export const runBackfillCommand = async (
  * 1 incomplete); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addBackfillCommand = (program: Command): Command =>
-  withProfileOption(
-    withConfigOption(
-      program
-        .command('backfill')
-        .description(
-          "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
-        ),
+  withEndpointOption(
+    withProfileOption(
+      withConfigOption(
+        program
+          .command('backfill')
+          .description(
+            "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
+          ),
+      ),
     ),
   )
     .option('--from <region>', "the region whose table is copied (default: a one-way topology's source)")

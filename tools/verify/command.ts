@@ -9,12 +9,15 @@ import { resolveKeyHasher } from '../../keys/keyHasher.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import {
   applyProfile,
+  type EndpointOverride,
   exitCodesHelp,
   nonNegative,
   positive,
   positiveInt,
   regionPair,
   withConfigOption,
+  withEndpointOption,
+  withEndpoints,
   withProfileOption,
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
@@ -41,6 +44,8 @@ export const VerifyExitCodes = {
 /** The parsed options of `dynasync verify`. */
 export interface VerifyCommandOptions {
   readonly config: string;
+  /** `--endpoint-url <region>=<url>`: endpoint overrides for this run. @default none */
+  readonly endpointUrl?: readonly EndpointOverride[];
   readonly from: string;
   readonly to: string;
   /** @default 4 */
@@ -137,7 +142,7 @@ export const runVerifyCommand = async (
     options.json !== true &&
       (io.colour ?? (io.print === undefined && colourEnabled({ isTTY: process.stdout.isTTY }))),
   );
-  const config = loadConfigFile(options.config);
+  const config = withEndpoints('verify', loadConfigFile(options.config), options.endpointUrl);
   // Source items go through the target's pipeline first, so a masked or remapped replica is
   // compared with what the replicator would have written.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
@@ -221,13 +226,15 @@ export const runVerifyCommand = async (
  * 1 drift); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addVerifyCommand = (program: Command): Command =>
-  withProfileOption(
-    withConfigOption(
-      program
-        .command('verify')
-        .description(
-          'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
-        ),
+  withEndpointOption(
+    withProfileOption(
+      withConfigOption(
+        program
+          .command('verify')
+          .description(
+            'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
+          ),
+      ),
     ),
   )
     .option('--from <region>', "the region whose table is the truth (default: a one-way topology's source)")
