@@ -21,7 +21,7 @@ const issuePaths = (run: () => unknown): string[] => {
     run();
   } catch (error) {
     if (isDynasyncError(error))
-      return (error.payload?.issues as Array<{ path: string }>).map((issue) => issue.path);
+      return ((error.payload?.issues ?? []) as Array<{ path: string }>).map((issue) => issue.path);
     throw error;
   }
   throw new Error('expected the config to be rejected');
