@@ -118,11 +118,13 @@ describe('dynasync verify (command)', () => {
     const report = JSON.parse(printed.join('\n')) as VerifyReport;
     expect(report.counts).toEqual({ missing: 1, extra: 0, different: 1, settled: 0 });
     expect(terminal.text).toMatch(/\d+\/s \| ETA /);
+    const esc = String.fromCharCode(27);
+    const ANSI_CONTROL = new RegExp(`${esc}\\[[0-9;?]*[A-Za-z]|${esc}[78]`, 'g');
     // Every frame the bar draws fits 80 columns, and an unknown ETA is never NFs/LLs.
     const frames = terminal.text
       .split('\u001b[1G')
       .slice(1)
-      .map((frame) => frame.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b[78]/g, '').replace(/[\r\n]+/g, ''));
+      .map((frame) => frame.replace(ANSI_CONTROL, '').replace(/[\r\n]+/g, ''));
     expect(frames.length).toBeGreaterThan(0);
     for (const frame of frames) expect(frame.length).toBeLessThan(80);
     expect(terminal.text).not.toMatch(/NFs|LLs/);
