@@ -2,6 +2,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { Config } from '../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import type { KeyProvider } from '../pipeline/types.js';
+import { accountCredentials } from '../replicator/clients.js';
 import { KmsKeyProvider } from './KmsKeyProvider.js';
 import { DEFAULT_KEY_ENV, LocalKeyProvider } from './LocalKeyProvider.js';
 
@@ -45,8 +46,12 @@ export const createKeyProvider = (
       { payload: { path: 'keys' } },
     );
   const awsRegion = keys.region ?? config.regions[region]?.awsRegion ?? region;
+  const regionConfig = config.regions[region];
+  const credentials = regionConfig === undefined ? undefined : accountCredentials(region, regionConfig);
   return new KmsKeyProvider({
-    client: setup.kmsClient ?? new KMSClient({ region: awsRegion }),
+    client:
+      setup.kmsClient ??
+      new KMSClient({ region: awsRegion, ...(credentials === undefined ? {} : { credentials }) }),
     keyId,
     dataKeyCiphertext,
     encryptionContext: keys.encryptionContext ?? { purpose: 'dynasync-token-key', deployment: config.name },

@@ -5,6 +5,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { isLocalEndpoint } from '../core/config/localEndpoint.js';
 import type { Config, RegionConfig } from '../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 
@@ -19,8 +20,16 @@ export interface ClientOptions {
    * The Lambda gets them from `DYNASYNC_PEER_ROLES`. @default none: the ambient credentials everywhere
    */
   readonly roles?: Readonly<Record<string, string>>;
-  /** How a role becomes credentials. @default STS AssumeRole, refreshed before expiry */
-  readonly assumeRole?: (roleArn: string, sessionName: string) => AwsCredentialIdentityProvider;
+  /**
+   * How a role becomes credentials (`roles`, or a region's `roleArn` with its `externalId`), starting
+   * from `profile`'s credentials when one applies. @default STS AssumeRole, refreshed before expiry
+   */
+  readonly assumeRole?: (
+    roleArn: string,
+    sessionName: string,
+    externalId?: string,
+    profile?: string,
+  ) => AwsCredentialIdentityProvider;
   /**
    * AWS named profile (shared config and credentials files) whose credentials the clients use,
    * and that assumed roles start from. The CLI's `--profile` sets `DYNASYNC_PROFILE`.
@@ -92,17 +101,70 @@ export const peerRolesFromEnv = (env: NodeJS.ProcessEnv = process.env): Record<s
   return parsed as Record<string, string>;
 };
 
-const assumeRoleFrom =
-  (profile: string | undefined) =>
-  (roleArn: string, sessionName: string): AwsCredentialIdentityProvider =>
-    fromTemporaryCredentials({
-      params: { RoleArn: roleArn, RoleSessionName: sessionName },
-      ...(profile === undefined ? {} : { masterCredentials: fromIni({ profile }) }),
-    });
+/** STS AssumeRole credentials of a role, refreshed before expiry, from a named profile's credentials when given. */
+export const assumeRoleCredentials = (
+  roleArn: string,
+  sessionName: string,
+  externalId?: string,
+  profile?: string,
+): AwsCredentialIdentityProvider =>
+  fromTemporaryCredentials({
+    params: {
+      RoleArn: roleArn,
+      RoleSessionName: sessionName,
+      ...(externalId === undefined ? {} : { ExternalId: externalId }),
+    },
+    ...(profile === undefined ? {} : { masterCredentials: fromIni({ profile }) }),
+  });
 
-const isLocal = (endpoint: string | undefined): boolean =>
-  endpoint !== undefined && /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?/.test(endpoint);
+/**
+ * The credentials a region's account settings ask for: a role to assume (`options.roles[name]`, the
+ * Lambda's `DYNASYNC_PEER_ROLES`, else the region's `roleArn` + `externalId`; session
+ * `dynasync-<region>`, starting from the region's `profile`, else `--profile`), else the region's
+ * own `profile`; `undefined` when it names neither. The SQS and KMS clients of a region use this
+ * (`undefined`: the SDK's default chain, which `--profile` sets through `AWS_PROFILE`).
+ */
+export const accountCredentials = (
+  name: string,
+  region: RegionConfig,
+  options: Pick<ClientOptions, 'roles' | 'assumeRole' | 'profile'> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): AwsCredentialIdentityProvider | undefined => {
+  const globalText = options.profile ?? env[ClientEnv.profile];
+  const global = globalText === undefined || globalText === '' ? undefined : globalText;
+  const peerRole = options.roles?.[name];
+  const role = peerRole ?? region.roleArn;
+  if (role !== undefined)
+    return (options.assumeRole ?? assumeRoleCredentials)(
+      role,
+      `dynasync-${name}`.slice(0, 64),
+      peerRole === undefined ? region.externalId : undefined,
+      region.profile ?? global,
+    );
+  return region.profile === undefined ? undefined : fromIni({ profile: region.profile });
+};
 
+/**
+ * The credentials of one region's DynamoDB and Streams clients, in this order:
+ * 1. {@link accountCredentials}: a role to assume, else the region's own `profile`;
+ * 2. a local endpoint (DynamoDB Local) without `AWS_ACCESS_KEY_ID`: dummy keys, so the default chain
+ *    does not probe for real ones (a `--profile` meant for the AWS regions does not apply to it);
+ * 3. `options.profile`, else `DYNASYNC_PROFILE` (`--profile`);
+ * 4. `undefined`: the SDK's default chain.
+ */
+export const regionCredentials = (
+  name: string,
+  region: RegionConfig,
+  options: Pick<ClientOptions, 'roles' | 'assumeRole' | 'profile'> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): AwsCredentialIdentityProvider | { accessKeyId: string; secretAccessKey: string } | undefined => {
+  const account = accountCredentials(name, region, options, env);
+  if (account !== undefined) return account;
+  if (isLocalEndpoint(region.endpoint) && env.AWS_ACCESS_KEY_ID === undefined)
+    return { accessKeyId: 'local', secretAccessKey: 'local' };
+  const globalText = options.profile ?? env[ClientEnv.profile];
+  return globalText === undefined || globalText === '' ? undefined : fromIni({ profile: globalText });
+};
 /**
  * SDK client settings for one region of the config: endpoint override, keep-alive sockets,
  * credentials (local, named profile or assumed role) and timeouts that fail a call which gets no
@@ -114,26 +176,13 @@ export const clientConfigFor = (
   options: ClientOptions = {},
 ): DynamoDBClientConfig => {
   const maxSockets = options.maxSockets ?? 64;
-  const local = isLocal(region.endpoint);
-  const role = options.roles?.[name];
-  const profileText = options.profile ?? process.env[ClientEnv.profile];
-  const profile = profileText === undefined || profileText === '' ? undefined : profileText;
+  const credentials = regionCredentials(name, region, options);
   const { requestTimeoutMs, connectionTimeoutMs } = clientTimeouts(options);
   return {
     region: region.awsRegion ?? name,
     maxAttempts: options.maxAttempts ?? 1,
     ...(region.endpoint === undefined ? {} : { endpoint: region.endpoint }),
-    // DynamoDB Local accepts any credentials; don't make the default chain probe for real ones.
-    ...(local && process.env.AWS_ACCESS_KEY_ID === undefined
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : profile === undefined
-        ? {}
-        : { credentials: fromIni({ profile }) }),
-    ...(role === undefined
-      ? {}
-      : {
-          credentials: (options.assumeRole ?? assumeRoleFrom(profile))(role, `dynasync-${name}`.slice(0, 64)),
-        }),
+    ...(credentials === undefined ? {} : { credentials }),
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),

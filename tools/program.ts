@@ -4,10 +4,13 @@ import { runPoller } from '../replicator/poller/runPoller.js';
 import { redrive, redriveExitCodeOf } from '../replicator/redrive/redrive.js';
 import {
   applyProfile,
+  collectEndpoint,
+  type EndpointOverride,
   exitCodesHelp,
   positiveInt,
   regionOption,
   withConfigOption,
+  withEndpoints,
   withProfileOption,
 } from './_shared/cliOptions.js';
 import { packageVersion } from './_shared/packageVersion.js';
@@ -53,6 +56,11 @@ export const createProgram = (): Command => {
     ),
   )
     .option('-r, --region <name>', 'the region whose stream to read (default: the one-way source)')
+    .option(
+      '--endpoint-url <region=url>',
+      "endpoint of one region for this run, overriding its config's endpoint (repeatable)",
+      collectEndpoint,
+    )
     .option('--stats-interval <seconds>', 'seconds between stats lines', positiveInt, 10)
     .addHelpText(
       'after',
@@ -62,12 +70,20 @@ export const createProgram = (): Command => {
         130: 'a second signal while stopping: exited at once (batches in flight are read again on the next start)',
       }),
     )
-    .action(async (options: { config: string; region?: string; statsInterval: number; profile?: string }) => {
-      applyProfile(options.profile);
-      const config = loadConfigFile(options.config);
-      const region = regionOption('run', config, options.region, 'source');
-      await runPoller({ config, region, statsIntervalMs: options.statsInterval * 1_000 });
-    });
+    .action(
+      async (options: {
+        config: string;
+        region?: string;
+        statsInterval: number;
+        profile?: string;
+        endpointUrl?: EndpointOverride[];
+      }) => {
+        applyProfile(options.profile);
+        const config = withEndpoints('run', loadConfigFile(options.config), options.endpointUrl);
+        const region = regionOption('run', config, options.region, 'source');
+        await runPoller({ config, region, statsIntervalMs: options.statsInterval * 1_000 });
+      },
+    );
 
   withProfileOption(
     withConfigOption(
@@ -83,6 +99,11 @@ export const createProgram = (): Command => {
       'the source region whose dead letters to replay (default: the one-way source)',
     )
     .option('--source <kind>', "where the letters are: file or sqs (default: the config's deadLetter.type)")
+    .option(
+      '--endpoint-url <region=url>',
+      "endpoint of one region for this run, overriding its config's endpoint (repeatable)",
+      collectEndpoint,
+    )
     .option('--dry-run', 'only list what would happen', false)
     .option('--json', 'print the report as JSON', false)
     .addHelpText(
@@ -101,9 +122,10 @@ export const createProgram = (): Command => {
         dryRun: boolean;
         json: boolean;
         profile?: string;
+        endpointUrl?: EndpointOverride[];
       }) => {
         applyProfile(options.profile);
-        const config = loadConfigFile(options.config);
+        const config = withEndpoints('redrive', loadConfigFile(options.config), options.endpointUrl);
         const print = (line: string) => process.stdout.write(`${line}\n`);
         const report = await redrive({
           config,

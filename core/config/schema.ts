@@ -16,14 +16,45 @@ const tableName = z
     'a DynamoDB table name is 3-255 characters of a-z, A-Z, 0-9, "_", "-" and "."',
   );
 
-const regionSchema = z.strictObject({
-  /** Name of the table in this region. */
-  table: tableName,
-  /** Endpoint override, e.g. `http://127.0.0.1:8001` for DynamoDB Local. @default the AWS endpoint */
-  endpoint: z.url({ message: 'endpoint must be a URL such as "http://127.0.0.1:8001"' }).optional(),
-  /** AWS region to sign requests for, when the region's key is not an AWS region name. @default the region's key */
-  awsRegion: z.string().min(1).optional(),
-});
+const regionSchema = z
+  .strictObject({
+    /** Name of the table in this region. */
+    table: tableName,
+    /** Endpoint override, e.g. `http://127.0.0.1:8001` for DynamoDB Local. @default the AWS endpoint */
+    endpoint: z.url({ message: 'endpoint must be a URL such as "http://127.0.0.1:8001"' }).optional(),
+    /** AWS region to sign requests for, when the region's key is not an AWS region name. @default the region's key */
+    awsRegion: z.string().min(1).optional(),
+    /**
+     * AWS named profile (shared config/credentials files) of this region's clients (DynamoDB, Streams,
+     * SQS), so one machine reaches two accounts; wins over `--profile`, and an assumed `roleArn` starts
+     * from it. @default `--profile`, else the SDK's default chain
+     */
+    profile: z.string().min(1, 'profile is the name of an AWS named profile, like "prod"').optional(),
+    /**
+     * Role this region's clients assume (STS AssumeRole, session `dynasync-<region>`), for a table in
+     * another account. @default none: the profile's or the ambient credentials
+     */
+    roleArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+        'roleArn must be an IAM role ARN such as "arn:aws:iam::123456789012:role/dynasync"',
+      )
+      .optional(),
+    /** External ID the role's trust policy requires (only with `roleArn`). @default none */
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, 'externalId is 2-1224 characters of letters, digits and +=,.@:/-')
+      .optional(),
+  })
+  .superRefine((region, context) => {
+    if (region.externalId !== undefined && region.roleArn === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['externalId'],
+        message: 'externalId is only used with roleArn: add the role to assume, or remove externalId',
+      });
+  });
 
 const topologySchema = z.discriminatedUnion(
   'type',

@@ -3,13 +3,14 @@ import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { mergeNamesFor } from '../../conflict/merge/types.js';
 import { compareVersions, tryDecodeVersion } from '../../conflict/version.js';
+import { localEndpointFlags } from '../../core/config/localEndpoint.js';
 import { metadataNames, peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes, isDynasyncError } from '../../core/errors.js';
 import { createKeyProvider } from '../../keys/createKeyProvider.js';
 import { decryptText } from '../../pipeline/maskingCrypto.js';
 import type { KeyProvider, Pipeline } from '../../pipeline/types.js';
-import { createDynamoClients } from '../clients.js';
+import { accountCredentials, createDynamoClients } from '../clients.js';
 import { createPipelines } from '../createPipelines.js';
 import { deadLetterPath, deadLetterQueueUrl } from '../deadLetter/createDeadLetterSink.js';
 import { protectMessage } from '../deadLetter/protectLetter.js';
@@ -66,9 +67,15 @@ const openSource = (options: RedriveOptions): DeadLetterSource => {
       throw invalidOption('source', '--source file needs deadLetter.type "file" in the config');
     return new FileDeadLetterSource(deadLetterPath(config, region));
   }
-  const awsRegion = config.regions[region]?.awsRegion ?? region;
+  const regionConfig = config.regions[region];
+  const credentials = regionConfig === undefined ? undefined : accountCredentials(region, regionConfig);
   return new SqsDeadLetterSource({
-    client: options.sqsClient ?? new SQSClient({ region: awsRegion }),
+    client:
+      options.sqsClient ??
+      new SQSClient({
+        region: regionConfig?.awsRegion ?? region,
+        ...(credentials === undefined ? {} : { credentials }),
+      }),
     queueUrl: deadLetterQueueUrl(config, region),
   });
 };
@@ -281,7 +288,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
       } else {
         report.onFailureBatches += 1;
         print(
-          `onFailure   ${item.where}: Lambda gave up on ${item.batchSize} record${item.batchSize === 1 ? '' : 's'} of shard ${item.shardId} (sequence ${item.startSequenceNumber} … ${item.endSequenceNumber}${item.condition === undefined ? '' : `, ${item.condition}`}); they may be missing from the peers, and the record holds positions only: run "dynasync verify --from ${region} --to <peer> --repair" for each peer (or "dynasync backfill --from ${region} --to <peer> --resume" to seed one)`,
+          `onFailure   ${item.where}: Lambda gave up on ${item.batchSize} record${item.batchSize === 1 ? '' : 's'} of shard ${item.shardId} (sequence ${item.startSequenceNumber} … ${item.endSequenceNumber}${item.condition === undefined ? '' : `, ${item.condition}`}); they may be missing from the peers, and the record holds positions only: run "dynasync verify --from ${region} --to <peer> --repair${localEndpointFlags(config.regions)}" for each peer (or "dynasync backfill --from ${region} --to <peer> --resume${localEndpointFlags(config.regions)}" to seed one)`,
         );
       }
     }

@@ -133,3 +133,59 @@ export const regionOption = (
     );
   return fallback;
 };
+
+/** One `--endpoint-url <region>=<url>`, parsed. */
+export interface EndpointOverride {
+  readonly region: string;
+  readonly url: string;
+}
+
+/**
+ * Commander collector of the repeatable `--endpoint-url <region>=<url>`.
+ * @throws InvalidArgumentError (exit 2, one line) without `=` or with a URL that is not http(s).
+ */
+export const collectEndpoint = (
+  value: string,
+  previous: readonly EndpointOverride[] = [],
+): EndpointOverride[] => {
+  const at = value.indexOf('=');
+  const region = at < 0 ? '' : value.slice(0, at);
+  const url = at < 0 ? '' : value.slice(at + 1);
+  if (region === '' || !/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url))
+    throw new InvalidArgumentError(
+      `expected <region>=<url>, like eu-west-1=http://127.0.0.1:8000, not "${value}"`,
+    );
+  return [...previous, { region, url }];
+};
+
+/** `--endpoint-url <region>=<url>` (repeatable): overrides `regions.<region>.endpoint` for this run. */
+export const withEndpointOption = (command: Command): Command =>
+  command.option(
+    '--endpoint-url <region=url>',
+    "endpoint of one region for this run, overriding its config's endpoint (repeatable)",
+    collectEndpoint,
+  );
+
+/**
+ * The config with each `--endpoint-url` override applied (a new object; the last one of a region wins).
+ * @throws DynasyncError `cli.usage` for a region the config does not have.
+ */
+export const withEndpoints = (
+  command: string,
+  config: Config,
+  overrides: readonly EndpointOverride[] | undefined,
+): Config => {
+  if (overrides === undefined || overrides.length === 0) return config;
+  const regions = { ...config.regions };
+  for (const { region, url } of overrides) {
+    const current = regions[region];
+    if (current === undefined)
+      throw usageError(
+        command,
+        `--endpoint-url names region "${region}", which is not in the config (${Object.keys(config.regions).join(', ')})`,
+        'endpoint-url',
+      );
+    regions[region] = { ...current, endpoint: url };
+  }
+  return { ...config, regions };
+};

@@ -7,13 +7,17 @@ import { decryptText } from '../../pipeline/maskingCrypto.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import {
   applyProfile,
+  type EndpointOverride,
   exitCodesHelp,
   positive,
   positiveInt,
   regionPair,
   withConfigOption,
+  withEndpointOption,
+  withEndpoints,
   withProfileOption,
 } from '../_shared/cliOptions.js';
+import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { type BackfillOptions, backfill, type KeySealer } from './backfill.js';
@@ -33,6 +37,8 @@ export const BackfillExitCodes = {
 /** The parsed options of `dynasync backfill`. */
 export interface BackfillCommandOptions {
   readonly config: string;
+  /** `--endpoint-url <region>=<url>`: endpoint overrides for this run. @default none */
+  readonly endpointUrl?: readonly EndpointOverride[];
   readonly from: string;
   readonly to: string;
   readonly segments?: number;
@@ -53,6 +59,11 @@ export interface BackfillCommandOptions {
 
 /** Where the command writes, and what it may be given instead of creating it. */
 export interface BackfillCommandIo {
+  /**
+   * Colour the summary. @default on when the summary goes to `process.stdout` and
+   * {@link colourEnabled} says so (a terminal, `NO_COLOR` / `FORCE_COLOR`); never with `--json`
+   */
+  readonly colour?: boolean;
   /** @default process.stdout */
   readonly print?: (text: string) => void;
   /** The bar only appears when it is a TTY. @default process.stderr */
@@ -87,7 +98,11 @@ export const runBackfillCommand = async (
   io: BackfillCommandIo = {},
 ): Promise<number> => {
   const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
-  const config = loadConfigFile(options.config);
+  const paint = painter(
+    options.json !== true &&
+      (io.colour ?? (io.print === undefined && colourEnabled({ isTTY: process.stdout.isTTY }))),
+  );
+  const config = withEndpoints('backfill', loadConfigFile(options.config), options.endpointUrl);
   // Source items go through the target's pipeline, as the replicator would write them.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
   // A masking peer's source keys are personal data: the checkpoint keeps them sealed under the masking key.
@@ -101,7 +116,7 @@ export const runBackfillCommand = async (
       : undefined;
   const bar = terminalProgressBar(
     io.progressStream ?? process.stderr,
-    'backfill [{bar}] {percentage}% | {value}/{total} items | {speed} items/s | ETA {eta_formatted} | {phase}',
+    'backfill [{bar}] {percentage}% {value}/{total} | {speed}/s | {eta} | {phase}',
   );
   const started = performance.now();
   let report: BackfillReport;
@@ -147,7 +162,7 @@ export const runBackfillCommand = async (
     bar?.stop();
   }
   if (options.json === true) print(JSON.stringify(report, null, 2));
-  else for (const line of formatBackfillReport(report)) print(line);
+  else for (const line of formatBackfillReport(report, paint)) print(line);
   return backfillExitCodeOf(report);
 };
 
@@ -156,13 +171,15 @@ export const runBackfillCommand = async (
  * 1 incomplete); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addBackfillCommand = (program: Command): Command =>
-  withProfileOption(
-    withConfigOption(
-      program
-        .command('backfill')
-        .description(
-          "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
-        ),
+  withEndpointOption(
+    withProfileOption(
+      withConfigOption(
+        program
+          .command('backfill')
+          .description(
+            "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
+          ),
+      ),
     ),
   )
     .option('--from <region>', "the region whose table is copied (default: a one-way topology's source)")

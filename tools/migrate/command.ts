@@ -9,9 +9,12 @@ import {
   withConfigOption,
   withProfileOption,
 } from '../_shared/cliOptions.js';
+import { colourEnabled, type Paint, painter, plain } from '../_shared/colour.js';
 import { withInterrupts } from '../_shared/progressBar.js';
 import { formatBackfillReport } from '../backfill/formatReport.js';
 import { formatReport } from '../verify/formatReport.js';
+import { followReporter } from './followReporter.js';
+import type { StreamSyncStats } from './MigrateApplier.js';
 import { type MigrateReport, migrate } from './migrate.js';
 
 /** Exit codes of `dynasync migrate`. */
@@ -40,16 +43,26 @@ export interface MigrateCommandOptions {
   readonly json?: boolean;
 }
 
+/** Where `dynasync migrate` writes. */
+export interface MigrateCommandIo {
+  /** The report (text or JSON) and the follow summary. @default process.stdout */
+  readonly print?: (text: string) => void;
+  /** Colour the report. @default as verify's: stdout on a terminal, `NO_COLOR` / `FORCE_COLOR`; never with `--json` */
+  readonly colour?: boolean;
+  /** The live counts of `--follow`: a line redrawn on a TTY, a JSON line every 30 s otherwise. @default process.stderr */
+  readonly liveStream?: NodeJS.WritableStream & { readonly isTTY?: boolean };
+}
+
 /** The summary of a migration run for a terminal: readiness first, then the backfill's and verify's tables. */
-export const formatMigrateReport = (report: MigrateReport): string[] => [
+export const formatMigrateReport = (report: MigrateReport, paint: Paint = plain): string[] => [
   `dynasync migrate ${report.source.table} (${report.source.region}) → ${report.target.table} (${report.target.region})`,
   '',
-  `  cutover      ${report.ready ? 'READY: the new table holds transform(legacy), verified' : `NOT READY: ${report.reasons.join('; ')}`}`,
+  `  cutover      ${report.ready ? paint('READY: the new table holds transform(legacy), verified', 'green') : paint(`NOT READY: ${report.reasons.join('; ')}`, 'red')}`,
   `  stream sync  ${report.stream.records} records: ${report.stream.puts} derived puts, ${report.stream.deletes} obsolete derived items tombstoned; ${report.stream.applied} applied, ${report.stream.stale} stale, ${report.stream.failed} failed`,
   '',
-  ...formatBackfillReport(report.backfill),
+  ...formatBackfillReport(report.backfill, paint),
   '',
-  ...formatReport(report.verify),
+  ...formatReport(report.verify, paint),
 ];
 
 /**
@@ -59,13 +72,28 @@ export const formatMigrateReport = (report: MigrateReport): string[] => [
  */
 export const runMigrateCommand = async (
   options: MigrateCommandOptions,
-  print: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
+  io: MigrateCommandIo = {},
 ): Promise<number> => {
+  const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const config = loadConfigFile(options.config);
-  const show = (report: MigrateReport) => {
+  const paint = painter(
+    options.json !== true &&
+      (io.colour ?? (io.print === undefined && colourEnabled({ isTTY: process.stdout.isTTY }))),
+  );
+  const live = io.liveStream ?? process.stderr;
+  let follow:
+    | { readonly reporter: ReturnType<typeof followReporter>; readonly timer: NodeJS.Timeout }
+    | undefined;
+  const show = (report: MigrateReport, liveStats: () => StreamSyncStats) => {
     if (options.json === true) print(JSON.stringify(report, null, 2));
-    else for (const line of formatMigrateReport(report)) print(line);
-    if (options.follow === true) print('stream sync running until SIGINT/SIGTERM (cutover) ...');
+    else for (const line of formatMigrateReport(report, paint)) print(line);
+    if (options.follow !== true) return;
+    if (options.json !== true) print('stream sync running until SIGINT/SIGTERM (cutover) ...');
+    const tty = live.isTTY === true && options.json !== true;
+    const reporter = followReporter({ stats: liveStats, tty, write: (text) => live.write(text) });
+    const timer = setInterval(() => reporter.tick(), tty ? 1_000 : 30_000);
+    timer.unref();
+    follow = { reporter, timer };
   };
   const report = await withInterrupts(undefined, (signal) =>
     migrate({
@@ -82,6 +110,12 @@ export const runMigrateCommand = async (
       ...(options.follow === true ? { keepSyncingUntil: signal } : { signal }),
     }),
   );
+  if (follow !== undefined) {
+    clearInterval(follow.timer);
+    const summary = follow.reporter.stop();
+    if (options.json === true) print(JSON.stringify({ event: 'migrate.followStopped', summary }));
+    else for (const line of summary) print(line);
+  }
   return report.ready ? MigrateExitCodes.ready : MigrateExitCodes.notReady;
 };
 

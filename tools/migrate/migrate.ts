@@ -42,8 +42,11 @@ export interface MigrateOptions {
    * @default stop the sync once the report is made (its stream checkpoint is saved; the next run resumes it)
    */
   readonly keepSyncingUntil?: AbortSignal;
-  /** Called with the report as soon as it is made (before waiting for `keepSyncingUntil`). */
-  readonly onReport?: (report: MigrateReport) => void;
+  /**
+   * Called with the report as soon as it is made (before waiting for `keepSyncingUntil`), and a
+   * reader of the stream sync's live counts (they go on growing while it follows).
+   */
+  readonly onReport?: (report: MigrateReport, liveStats: () => StreamSyncStats) => void;
   readonly signal?: AbortSignal;
   readonly logger?: ReplicatorLogger;
   /** DynamoDB clients for `migrate-source` and `migrate-target`. @default created from the config */
@@ -183,7 +186,7 @@ export const migrate = async (options: MigrateOptions): Promise<MigrateReport> =
       verify: verifyReport,
       durationMs: Math.round(performance.now() - started),
     };
-    options.onReport?.(report);
+    options.onReport?.(report, () => ({ ...applier.stats }));
     const until = options.keepSyncingUntil;
     if (until !== undefined && !until.aborted)
       await new Promise<void>((resolve) => until.addEventListener('abort', () => resolve(), { once: true }));

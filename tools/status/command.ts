@@ -1,7 +1,15 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
-import { applyProfile, DEFAULT_CONFIG_FILE, exitCodesHelp, positive } from '../_shared/cliOptions.js';
+import {
+  applyProfile,
+  DEFAULT_CONFIG_FILE,
+  type EndpointOverride,
+  exitCodesHelp,
+  positive,
+  withEndpointOption,
+  withEndpoints,
+} from '../_shared/cliOptions.js';
 import { runStatus, statusRegions } from './runStatus.js';
 
 /** The parsed options of `dynasync status`. */
@@ -17,6 +25,8 @@ export interface StatusCommandOptions {
   readonly watch: boolean;
   /** Seconds between `--watch` rounds. @default 5 */
   readonly interval: number;
+  /** `--endpoint-url <region>=<url>`: endpoint overrides for this run. @default none */
+  readonly endpointUrl?: readonly EndpointOverride[];
 }
 
 /**
@@ -78,8 +88,7 @@ export const addStatusCommand = (program: Command): void => {
       });
   }
 
-  program
-    .command('status')
+  withEndpointOption(program.command('status'))
     .description(
       'replication health per region and peer: lag from version times, totals, dead letters waiting, checkpoint and iterator age',
     )
@@ -112,7 +121,7 @@ export const addStatusCommand = (program: Command): void => {
     )
     .action(async (options: StatusCommandOptions & { readonly profile?: string }) => {
       applyProfile(options.profile);
-      const config = loadConfigFile(options.config);
+      const config = withEndpoints('status', loadConfigFile(options.config), options.endpointUrl);
       const regions = statusRegions(config, options.region);
       process.exitCode = await runStatus({
         config,

@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { accountCredentials } from '../../replicator/clients.js';
 import { collectRegion, type StatusClients } from './collectStatus.js';
 import { deriveReport } from './deriveHealth.js';
 import { formatStatus } from './formatStatus.js';
@@ -119,7 +120,16 @@ export const runStatus = async (options: RunStatusOptions, io: RunStatusIo = {})
   };
   const awsRegion = (region: string) => options.config.regions[region]?.awsRegion ?? region;
   const clients: StatusClients = {
-    sqs: io.clients?.sqs ?? memo((region) => new SQSClient({ region: awsRegion(region) })),
+    sqs:
+      io.clients?.sqs ??
+      memo((region) => {
+        const regionConfig = options.config.regions[region];
+        const credentials = regionConfig === undefined ? undefined : accountCredentials(region, regionConfig);
+        return new SQSClient({
+          region: awsRegion(region),
+          ...(credentials === undefined ? {} : { credentials }),
+        });
+      }),
     cloudWatch:
       io.clients?.cloudWatch ?? memo((region) => new CloudWatchClient({ region: awsRegion(region) })),
   };

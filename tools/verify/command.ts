@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { encodeItem } from '../../core/codec.js';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
@@ -10,15 +9,20 @@ import { resolveKeyHasher } from '../../keys/keyHasher.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import {
   applyProfile,
+  type EndpointOverride,
   exitCodesHelp,
   nonNegative,
   positive,
   positiveInt,
   regionPair,
   withConfigOption,
+  withEndpointOption,
+  withEndpoints,
   withProfileOption,
 } from '../_shared/cliOptions.js';
+import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
+import { terminalProgressBar } from '../_shared/progressBar.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
 import type { Difference, VerifyProgress, VerifyReport } from './types.js';
@@ -40,6 +44,8 @@ export const VerifyExitCodes = {
 /** The parsed options of `dynasync verify`. */
 export interface VerifyCommandOptions {
   readonly config: string;
+  /** `--endpoint-url <region>=<url>`: endpoint overrides for this run. @default none */
+  readonly endpointUrl?: readonly EndpointOverride[];
   readonly from: string;
   readonly to: string;
   /** @default 4 */
@@ -61,6 +67,11 @@ export interface VerifyCommandOptions {
 
 /** Where the command writes, and what it may be given instead of creating it. */
 export interface VerifyCommandIo {
+  /**
+   * Colour the summary. @default on when the summary goes to `process.stdout` and
+   * {@link colourEnabled} says so (a terminal, `NO_COLOR` / `FORCE_COLOR`); never with `--json`
+   */
+  readonly colour?: boolean;
   /** The summary (text or JSON). @default process.stdout */
   readonly print?: (text: string) => void;
   /** The progress bar's stream; the bar only appears when it is a TTY. @default process.stderr */
@@ -85,23 +96,14 @@ export const exitCodeOf = (report: VerifyReport): number => {
 };
 
 /** Renders progress events as one bar on a terminal: items/s and ETA while scanning, then the phase. */
-const progressBar = (stream: NodeJS.WritableStream) => {
-  const bar = new cliProgress.SingleBar(
-    {
-      stream,
-      format:
-        'verify [{bar}] {percentage}% | {value}/{total} items | {speed} items/s | ETA {eta_formatted} | {phase}',
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 50,
-      fps: 5,
-    },
-    cliProgress.Presets.shades_classic,
+const progressBar = (stream: NodeJS.WritableStream & { readonly isTTY?: boolean }) => {
+  const bar = terminalProgressBar(
+    stream,
+    'verify [{bar}] {percentage}% {value}/{total} | {speed}/s | {eta} | {phase}',
   );
   const started = performance.now();
   let total = 0;
   let value = 0;
-  let active = false;
   return {
     update(event: VerifyProgress): void {
       if (event.phase === 'scan') {
@@ -117,17 +119,10 @@ const progressBar = (stream: NodeJS.WritableStream) => {
             : event.phase === 'settle'
               ? `round ${event.round}: ${event.candidates} keys differ, re-reading in ${Math.ceil(event.waitMs / 1000)} s`
               : `round ${event.round}: re-read ${event.done}/${event.candidates}`;
-      const payload = { speed: Math.round(value / Math.max(seconds, 0.001)), phase };
-      if (!active) {
-        bar.start(total, value, payload);
-        active = true;
-      }
-      bar.setTotal(total);
-      bar.update(value, payload);
+      bar?.update(value, total, { speed: Math.round(value / Math.max(seconds, 0.001)), phase });
     },
     stop(): void {
-      if (active) bar.stop();
-      active = false;
+      bar?.stop();
     },
   };
 };
@@ -143,7 +138,11 @@ export const runVerifyCommand = async (
   io: VerifyCommandIo = {},
 ): Promise<number> => {
   const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
-  const config = loadConfigFile(options.config);
+  const paint = painter(
+    options.json !== true &&
+      (io.colour ?? (io.print === undefined && colourEnabled({ isTTY: process.stdout.isTTY }))),
+  );
+  const config = withEndpoints('verify', loadConfigFile(options.config), options.endpointUrl);
   // Source items go through the target's pipeline first, so a masked or remapped replica is
   // compared with what the replicator would have written.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
@@ -218,7 +217,7 @@ export const runVerifyCommand = async (
   }
   if (partial !== undefined && options.output !== undefined) await rename(partial, options.output);
   if (options.json === true) print(JSON.stringify(report, null, 2));
-  else for (const line of formatReport(report)) print(line);
+  else for (const line of formatReport(report, paint)) print(line);
   return exitCodeOf(report);
 };
 
@@ -227,13 +226,15 @@ export const runVerifyCommand = async (
  * 1 drift); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addVerifyCommand = (program: Command): Command =>
-  withProfileOption(
-    withConfigOption(
-      program
-        .command('verify')
-        .description(
-          'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
-        ),
+  withEndpointOption(
+    withProfileOption(
+      withConfigOption(
+        program
+          .command('verify')
+          .description(
+            'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
+          ),
+      ),
     ),
   )
     .option('--from <region>', "the region whose table is the truth (default: a one-way topology's source)")

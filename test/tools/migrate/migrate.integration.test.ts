@@ -189,7 +189,7 @@ describe('dynasync migrate: the migrate-orders example, cross-region, under live
     const lines: string[] = [];
     const code = await runMigrateCommand(
       { config: configFile, resume: true, settle: 1, json: true },
-      (text) => lines.push(text),
+      { print: (text) => lines.push(text) },
     );
     const second = JSON.parse(lines.join('\n')) as MigrateReport;
     expect(second.reasons).toEqual([]);

@@ -117,7 +117,17 @@ describe('dynasync verify (command)', () => {
     expect(differences).toHaveLength(2);
     const report = JSON.parse(printed.join('\n')) as VerifyReport;
     expect(report.counts).toEqual({ missing: 1, extra: 0, different: 1, settled: 0 });
-    expect(terminal.text).toContain('items/s');
+    expect(terminal.text).toMatch(/\d+\/s \| ETA /);
+    const esc = String.fromCharCode(27);
+    const ANSI_CONTROL = new RegExp(`${esc}\\[[0-9;?]*[A-Za-z]|${esc}[78]`, 'g');
+    // Every frame the bar draws fits 80 columns, and an unknown ETA is never NFs/LLs.
+    const frames = terminal.text
+      .split('\u001b[1G')
+      .slice(1)
+      .map((frame) => frame.replace(ANSI_CONTROL, '').replace(/[\r\n]+/g, ''));
+    expect(frames.length).toBeGreaterThan(0);
+    for (const frame of frames) expect(frame.length).toBeLessThan(80);
+    expect(terminal.text).not.toMatch(/NFs|LLs/);
     // Values never leave the tables: not in the output file, the summary or the progress bar.
     for (const text of [lines.join('\n'), printed.join('\n'), terminal.text]) {
       expect(text).not.toContain('value-');
