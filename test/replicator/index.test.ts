@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as root from '../../replicator/index.js';
 
 describe('the root export', () => {
-  it('names the handler, its factories, the client helpers and the errors', () => {
+  it('names the handler, its factories and tracing, the client helpers and the errors', () => {
     expect(Object.keys(root).sort()).toEqual(
       [
         'DynasyncClient',
@@ -23,6 +23,7 @@ describe('the root export', () => {
         'createReplicator',
         'handler',
         'isDynasyncError',
+        'powertoolsTracing',
         'stampPut',
         'stampUpdate',
         'tombstonePut',

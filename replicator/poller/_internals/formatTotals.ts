@@ -49,10 +49,7 @@ export interface TotalsView {
  * formatLiveLine(totals, { region: 'eu-west-1', coarseStreamTimes: false, startedAtMs, nowMs })
  * // "eu-west-1 ▸ applied 120 · stale 3 · dead-lettered 0 · unfinished 0 · lag 85ms · up 2m 10s"
  */
-export const formatLiveLine = (
-  totals: TotalsSnapshot,
-  context: TotalsView,
-): string =>
+export const formatLiveLine = (totals: TotalsSnapshot, context: TotalsView): string =>
   [
     `${context.region} ▸ applied ${totals.applied}`,
     `stale ${totals.stale}`,
@@ -63,10 +60,7 @@ export const formatLiveLine = (
   ].join(' · ');
 
 /** The lines `dynasync run` prints on a terminal when it stops. */
-export const formatSummary = (
-  totals: TotalsSnapshot,
-  context: TotalsView,
-): string[] => {
+export const formatSummary = (totals: TotalsSnapshot, context: TotalsView): string[] => {
   const lines = [
     `dynasync run ${context.region}: stopped after ${formatDuration(context.nowMs - context.startedAtMs)}`,
     `  records read   ${totals.records} in ${totals.batches} batches (${totals.skipped} skipped)`,
