@@ -148,7 +148,9 @@ describe('one-way pair with a masking pipeline (DynamoDB Local)', () => {
     expect(us).toHaveLength(ITEMS);
     const text = JSON.stringify([us, ap]);
     expect(text).not.toContain('@example.com');
-    expect(text).not.toContain('7946');
+    // A clear phone number, not the digits alone: the derived versions end in the stream's sequence
+    // number, which on a busy DynamoDB Local instance can contain "7946" too.
+    expect(text).not.toMatch(/7946 \d{4}/);
     // ... tokens are equal across regions, and an email's token is its key's token source
     const tokens = (items: typeof us) => new Set(items.map((item) => item.email!.S));
     expect(tokens(us)).toEqual(tokens(ap));
