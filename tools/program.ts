@@ -4,12 +4,12 @@ import { runPoller } from '../replicator/poller/runPoller.js';
 import { redrive, redriveExitCodeOf } from '../replicator/redrive/redrive.js';
 import {
   applyProfile,
-  collectEndpoint,
   type EndpointOverride,
   exitCodesHelp,
   positiveInt,
   regionOption,
   withConfigOption,
+  withEndpointOption,
   withEndpoints,
   withProfileOption,
 } from './_shared/cliOptions.js';
@@ -46,21 +46,18 @@ export const createProgram = (): Command => {
       })}\n\nCommands that read a config take --config (default ./dynasync.json) and, in a one-way topology, default\n--from/--to/--region from it; "dynasync <command> --help" lists its exit codes.`,
     );
 
-  withProfileOption(
-    withConfigOption(
-      program
-        .command('run')
-        .description(
-          "replicate one region's stream to its peers outside Lambda (a stream poller with checkpoints)",
-        ),
+  withEndpointOption(
+    withProfileOption(
+      withConfigOption(
+        program
+          .command('run')
+          .description(
+            "replicate one region's stream to its peers outside Lambda (a stream poller with checkpoints)",
+          ),
+      ),
     ),
   )
     .option('-r, --region <name>', 'the region whose stream to read (default: the one-way source)')
-    .option(
-      '--endpoint-url <region=url>',
-      "endpoint of one region for this run, overriding its config's endpoint (repeatable)",
-      collectEndpoint,
-    )
     .option('--stats-interval <seconds>', 'seconds between stats lines', positiveInt, 10)
     .addHelpText(
       'after',
@@ -85,13 +82,15 @@ export const createProgram = (): Command => {
       },
     );
 
-  withProfileOption(
-    withConfigOption(
-      program
-        .command('redrive')
-        .description(
-          "replay a region's dead letters through the current config; stale letters never overwrite newer data",
-        ),
+  withEndpointOption(
+    withProfileOption(
+      withConfigOption(
+        program
+          .command('redrive')
+          .description(
+            "replay a region's dead letters through the current config; stale letters never overwrite newer data",
+          ),
+      ),
     ),
   )
     .option(
@@ -99,11 +98,6 @@ export const createProgram = (): Command => {
       'the source region whose dead letters to replay (default: the one-way source)',
     )
     .option('--source <kind>', "where the letters are: file or sqs (default: the config's deadLetter.type)")
-    .option(
-      '--endpoint-url <region=url>',
-      "endpoint of one region for this run, overriding its config's endpoint (repeatable)",
-      collectEndpoint,
-    )
     .option('--dry-run', 'only list what would happen', false)
     .option('--json', 'print the report as JSON', false)
     .addHelpText(

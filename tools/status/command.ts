@@ -9,6 +9,7 @@ import {
   positive,
   withEndpointOption,
   withEndpoints,
+  withProfileOption,
 } from '../_shared/cliOptions.js';
 import { runStatus, statusRegions } from './runStatus.js';
 
@@ -88,7 +89,7 @@ export const addStatusCommand = (program: Command): void => {
       });
   }
 
-  withEndpointOption(program.command('status'))
+  withProfileOption(withEndpointOption(program.command('status')))
     .description(
       'replication health per region and peer: lag from version times, totals, dead letters waiting, checkpoint and iterator age',
     )
@@ -115,10 +116,6 @@ export const addStatusCommand = (program: Command): void => {
     .option('--json', 'print the report as JSON (one line per round with --watch)', false)
     .option('--watch', 'refresh until Ctrl-C', false)
     .option('--interval <seconds>', 'seconds between --watch rounds', positive, 5)
-    .option(
-      '--profile <name>',
-      'AWS named profile (shared config/credentials files) for every AWS call (default: the SDK default chain)',
-    )
     .action(async (options: StatusCommandOptions & { readonly profile?: string }) => {
       applyProfile(options.profile);
       const config = withEndpoints('status', loadConfigFile(options.config), options.endpointUrl);
