@@ -1,6 +1,6 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { loadConfigFile } from '../core/config/loadConfig.js';
-import { runPoller } from '../replicator/poller/runPoller.js';
+import { type LogFormat, LogFormats, runPoller } from '../replicator/poller/runPoller.js';
 import { redrive, redriveExitCodeOf } from '../replicator/redrive/redrive.js';
 import {
   applyProfile,
@@ -59,6 +59,15 @@ export const createProgram = (): Command => {
   )
     .option('-r, --region <name>', 'the region whose stream to read (default: the one-way source)')
     .option('--stats-interval <seconds>', 'seconds between stats lines', positiveInt, 10)
+    .option(
+      '--log-format <format>',
+      'pretty: a live line and a summary; json: JSON log lines (default: pretty on a terminal, else json)',
+      (value: string) => {
+        if (value !== LogFormats.pretty && value !== LogFormats.json)
+          throw new InvalidArgumentError('expected "pretty" or "json"');
+        return value;
+      },
+    )
     .addHelpText(
       'after',
       exitCodesHelp({
@@ -72,13 +81,19 @@ export const createProgram = (): Command => {
         config: string;
         region?: string;
         statsInterval: number;
+        logFormat?: LogFormat;
         profile?: string;
         endpointUrl?: EndpointOverride[];
       }) => {
         applyProfile(options.profile);
         const config = withEndpoints('run', loadConfigFile(options.config), options.endpointUrl);
         const region = regionOption('run', config, options.region, 'source');
-        await runPoller({ config, region, statsIntervalMs: options.statsInterval * 1_000 });
+        await runPoller({
+          config,
+          region,
+          statsIntervalMs: options.statsInterval * 1_000,
+          ...(options.logFormat === undefined ? {} : { logFormat: options.logFormat }),
+        });
       },
     );
 

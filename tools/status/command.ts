@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import {
@@ -65,30 +65,8 @@ export const parseFunctionNames = (
 const badFunctionName = (message: string): DynasyncError =>
   new DynasyncError(ErrorCodes.configInvalidField, message, { payload: { path: '--function-name' } });
 
-const LOG_FORMATS = ['pretty', 'json'];
-
-/**
- * Registers `dynasync status`, and `--log-format` on `dynasync run` (passed to it as
- * `DYNASYNC_LOG_FORMAT`, which `runPoller` reads), on a commander program.
- */
+/** Registers `dynasync status` on a commander program. */
 export const addStatusCommand = (program: Command): void => {
-  const run = program.commands.find((command) => command.name() === 'run');
-  if (run !== undefined && !run.options.some((option) => option.long === '--log-format')) {
-    run
-      .option(
-        '--log-format <format>',
-        'pretty: a live line and a summary; json: JSON log lines (default: pretty on a terminal, else json)',
-        (value: string) => {
-          if (!LOG_FORMATS.includes(value)) throw new InvalidArgumentError('expected "pretty" or "json"');
-          return value;
-        },
-      )
-      .hook('preAction', (command) => {
-        const format = command.opts<{ logFormat?: string }>().logFormat;
-        if (format !== undefined) process.env.DYNASYNC_LOG_FORMAT = format;
-      });
-  }
-
   withProfileOption(withEndpointOption(program.command('status')))
     .description(
       'replication health per region and peer: lag from version times, totals, dead letters waiting, checkpoint and iterator age',
