@@ -1,5 +1,5 @@
 import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
-import { localMissingTableHint } from '../../core/config/localEndpoint.js';
+import { localEndpointFlags, localMissingTableHint } from '../../core/config/localEndpoint.js';
 import { peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
@@ -179,7 +179,7 @@ export const checkTables = async (
         table,
         path,
         problem: TableProblems.missing,
-        message: `table "${table}" does not exist; create it with the same key schema as the other regions (and a NEW_AND_OLD_IMAGES stream), e.g. \`dynasync tables create --config FILE\`, or fix ${path}${localMissingTableHint(config.regions[region]!.endpoint)}`,
+        message: `table "${table}" does not exist; create it with the same key schema as the other regions (and a NEW_AND_OLD_IMAGES stream), e.g. \`dynasync tables create --config FILE${localEndpointFlags(config.regions)}\`, or fix ${path}${localMissingTableHint(config.regions[region]!.endpoint)}`,
       });
       return;
     }

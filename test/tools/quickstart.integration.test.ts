@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllRuns, type RunChild, startCli } from '../helpers/childRun.js';
 import { localClient, localEndpoint, uniqueTableName } from '../helpers/dynamo.js';
@@ -90,6 +90,41 @@ describe('docs/quickstart.md (spawned CLI, DynamoDB Local)', () => {
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/IN SYNC/);
     expect(stopped.code).toBe(0);
+  });
+
+  it('tables create takes --endpoint-url, overriding the endpoints of the config file for this run', async () => {
+    // Prepare: a config whose endpoints answer nothing (port 9 is discard; nothing listens there)
+    const cwd = await mkdtemp(join(tmpdir(), 'dynasync-quickstart-'));
+    cleanups.push(() => rm(cwd, { recursive: true, force: true }));
+    const table = uniqueTableName('orders');
+    const cli = (...args: string[]) => finished(startCli({ args, cwd }));
+    await cli(
+      'init',
+      '--regions',
+      'eu-west-1,us-east-1',
+      '--table',
+      table,
+      '--endpoint-url',
+      'http://127.0.0.1:9',
+    );
+    const client = localClient(0);
+    cleanups.push(async () => client.destroy());
+
+    // Act
+    const create = await cli(
+      'tables',
+      'create',
+      '--endpoint-url',
+      `eu-west-1=${localEndpoint(0)}`,
+      '--endpoint-url',
+      `us-east-1=${localEndpoint(0)}`,
+    );
+
+    // Assess
+    expect(create.code, create.stderr).toBe(0);
+    expect(create.stdout).toContain(`eu-west-1: table "${table}-eu-west-1" created`);
+    const described = await client.send(new DescribeTableCommand({ TableName: `${table}-us-east-1` }));
+    expect(described.Table?.TableStatus).toBe('ACTIVE');
   });
 
   it('a second init refuses to overwrite, and tables create of a table that does not fit exits 2 with one line', async () => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { localEndpointFlags } from '../../core/config/localEndpoint.js';
 import type { Config } from '../../core/config/types.js';
 import { isDynasyncError } from '../../core/errors.js';
 import { deadLetterPath } from '../../replicator/deadLetter/createDeadLetterSink.js';
@@ -154,6 +155,7 @@ export const collectRegion = async (input: {
     checkpointPath: checkpoint,
     checkpointSavedAt: savedAtOf(checkpointText),
     deadLetters,
+    endpointFlags: localEndpointFlags(config.regions),
     ...(input.functionName === undefined ? {} : { functionName: input.functionName, iteratorAgeMs }),
   };
 };

@@ -78,7 +78,7 @@ export const deriveRegionHealth = (
   if (deadLetters.source !== 'none' && deadLetters.waiting > 0) {
     problem(
       StatusProblems.deadLetters,
-      `${deadLetters.waiting} dead letter(s) waiting: look at them, then \`dynasync redrive -r ${region}\``,
+      `${deadLetters.waiting} dead letter(s) waiting: look at them, then \`dynasync redrive -r ${region}${readings.endpointFlags ?? ''}\``,
     );
   }
 

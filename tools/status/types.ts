@@ -27,6 +27,11 @@ export interface RegionReadings {
   readonly functionName?: string;
   /** Newest CloudWatch `IteratorAge` (Maximum, ms); null when CloudWatch has no datapoint in the window. */
   readonly iteratorAgeMs?: number | null;
+  /**
+   * `--endpoint-url` flags of the config's local endpoints, for suggested commands (see
+   * `localEndpointFlags`); empty or absent for AWS endpoints.
+   */
+  readonly endpointFlags?: string;
 }
 
 /** Limits of a healthy region. */

@@ -3,7 +3,13 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
-import { DEFAULT_CONFIG_FILE, exitCodesHelp } from '../_shared/cliOptions.js';
+import {
+  DEFAULT_CONFIG_FILE,
+  type EndpointOverride,
+  exitCodesHelp,
+  withEndpointOption,
+  withEndpoints,
+} from '../_shared/cliOptions.js';
 import { createReadClients } from '../_shared/createReadClients.js';
 import { findTable } from '../_shared/describeTable.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
@@ -124,7 +130,7 @@ export const addTablesCommand = (program: Command): void => {
     .command('tables')
     .description("create a config's tables (key schema, NEW_AND_OLD_IMAGES stream, TTL)")
     .addHelpText('after', TABLES_EXIT_CODES);
-  tables
+  const create = tables
     .command('create')
     .description(
       'create every missing table of the config; existing tables that fit are left alone, one that does not fit stops it (exit 2)',
@@ -135,13 +141,20 @@ export const addTablesCommand = (program: Command): void => {
       '--partition-key <name:type>',
       "partition key, e.g. pk:S (default: the config's deploy.table, else an existing table's key)",
     )
-    .option('--sort-key <name:type>', 'sort key, e.g. sk:N (default: none)')
-    .action(async (options: { config: string; partitionKey?: string; sortKey?: string }) => {
-      const config = loadConfigFile(options.config);
+    .option('--sort-key <name:type>', 'sort key, e.g. sk:N (default: none)');
+  withEndpointOption(create).action(
+    async (options: {
+      config: string;
+      partitionKey?: string;
+      sortKey?: string;
+      endpointUrl?: EndpointOverride[];
+    }) => {
+      const config = withEndpoints('tables create', loadConfigFile(options.config), options.endpointUrl);
       await runTablesCreate(config, {
         ...(options.partitionKey === undefined ? {} : { partitionKey: options.partitionKey }),
         ...(options.sortKey === undefined ? {} : { sortKey: options.sortKey }),
       });
       process.exitCode = 0;
-    });
+    },
+  );
 };

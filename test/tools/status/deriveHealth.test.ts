@@ -60,6 +60,17 @@ describe('deriveRegionHealth', () => {
     expect(codes(deriveRegionHealth(sqs, LIMITS, NOW))).toStrictEqual([StatusProblems.deadLetters]);
   });
 
+  it('suggests a redrive command that reaches the same local endpoints', () => {
+    const local = readings({
+      deadLetters: { source: 'file', path: '/d', waiting: 1, unreadableLines: 0 },
+      endpointFlags: ' --endpoint-url eu-west-1=http://127.0.0.1:8001',
+    });
+    const [problem] = deriveRegionHealth(local, LIMITS, NOW).problems;
+    expect(problem?.message).toContain(
+      '`dynasync redrive -r eu-west-1 --endpoint-url eu-west-1=http://127.0.0.1:8001`',
+    );
+  });
+
   it('calls a running status file stale after 3 stats intervals (at least 30 s), or after --stale-after', () => {
     const at = (ageMs: number) => readings({ status: pollerStatus({ updatedAt: iso(NOW - ageMs) }) });
     expect(deriveRegionHealth(at(30_000), LIMITS, NOW).healthy).toBe(true);

@@ -176,5 +176,9 @@ describe('dynasync tables create (DynamoDB Local)', () => {
     expect(described.message).toMatch(/-sharedDb/);
     expect(checked.code).toBe(ErrorCodes.configTableMismatch);
     expect(checked.message).toMatch(/does not exist.*-sharedDb/);
+    // The suggested command reaches the same DynamoDB Local instances.
+    expect(checked.message).toContain(
+      `dynasync tables create --config FILE --endpoint-url eu-west-1=${localEndpoint(0)} --endpoint-url us-east-1=${localEndpoint(1)}`,
+    );
   });
 });
