@@ -37,6 +37,7 @@ describe('Lambda handler init', () => {
     });
     process.env.DYNASYNC_REGION = 'eu-west-1';
     delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const { handler, init } = await import('../../replicator/handler.js');
     const context = { getRemainingTimeInMillis: () => 10_000 };
 
