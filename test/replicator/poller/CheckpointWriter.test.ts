@@ -25,8 +25,12 @@ const gatedStore = () => {
     },
   };
   const releaseNext = async (): Promise<void> => {
-    while (gates.length === 0) await new Promise((resolve) => setImmediate(resolve));
-    gates.shift()!();
+    // A few turns of the event loop for the save to reach the store; counted, never timed.
+    for (let turn = 0; gates.length === 0 && turn < 50; turn += 1)
+      await new Promise((resolve) => setImmediate(resolve));
+    const gate = gates.shift();
+    if (gate === undefined) throw new Error('gatedStore: no save is waiting');
+    gate();
   };
   return { store, saves, releaseNext, overlaps: () => overlaps, failNextSave: () => (failNext = true) };
 };
