@@ -3,6 +3,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import type { MergeFunction } from '../conflict/merge/types.js';
 import { loadConfigFromEnv } from '../core/config/loadConfig.js';
+import type { Config } from '../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { sourceTableOf } from './checkSource.js';
 import { createDynamoClients, peerRolesFromEnv } from './clients.js';
@@ -73,58 +74,33 @@ export const createHandler =
     return { batchItemFailures: result.batchItemFailures };
   };
 
-let cached: Replicator | undefined;
-let pipelinesReady: ReturnType<typeof createPipelines> | undefined;
-let pipelines: Awaited<ReturnType<typeof createPipelines>> | undefined;
-let cachedMetrics: ReplicatorMetrics | undefined;
-let cachedMargin = 1_500;
-let merge: MergeFunction | undefined;
-let startupChecked = false;
+/** What one cold start builds, once: the replicator of this region and what the handler needs around it. */
+export interface HandlerRuntime {
+  readonly config: Config;
+  readonly region: string;
+  readonly replicator: Replicator;
+  readonly metrics: ReplicatorMetrics;
+  /** The Lambda handler over this replicator (see {@link createHandler}). */
+  readonly handle: ReturnType<typeof createHandler>;
+}
 
-const fromEnvironment = (): Replicator => {
-  if (cached === undefined) {
-    const config = loadConfigFromEnv();
-    const region = process.env[REGION_ENV] ?? process.env.AWS_REGION;
-    if (region === undefined)
-      throw new Error(`set ${REGION_ENV} to the region whose stream this function reads`);
-    cachedMargin = config.replicator.timeBudgetMarginMs;
-    const metrics = emfMetrics(config.name, region);
-    cachedMetrics = metrics;
-    const clients = createDynamoClients(config, {
-      maxSockets: config.replicator.concurrency * 2,
-      roles: peerRolesFromEnv(),
-    });
-    cached = createReplicator({
-      config,
-      region,
-      clients,
-      // Active X-Ray tracing (deploy.lambda.tracing) gives the function a segment; with it off the CDK
-      // sets POWERTOOLS_TRACE_ENABLED=false and the tracer records nothing.
-      tracing: powertoolsTracing(new Tracer({ serviceName: 'dynasync' })),
-      onDeadLetterOversize: () => metrics.oversize(),
-      // Only this region's table: a mapping to another table, region or account is refused record by record.
-      source: sourceTableOf(config, region, sourceAccountFromEnv()),
-      ...(pipelines === undefined ? {} : { pipelines }),
-      ...(merge === undefined ? {} : { merge }),
-    });
-  }
-  return cached;
-};
+/** The start-up checks' result: the config (read once per cold start), the region and the merge module. */
+interface StartupChecked {
+  readonly config: Config;
+  readonly region: string;
+  readonly merge: MergeFunction | undefined;
+}
 
-/** Resolves the peers' pipelines once per cold start (KMS decrypts the data key here); a failure is retried next time. */
-const resolvePipelines = async (): Promise<void> => {
-  if (pipelines !== undefined) return;
-  const config = loadConfigFromEnv();
-  const region = process.env[REGION_ENV] ?? process.env.AWS_REGION;
-  if (region === undefined)
-    throw new Error(`set ${REGION_ENV} to the region whose stream this function reads`);
-  pipelinesReady ??= createPipelines(config, region);
-  try {
-    pipelines = await pipelinesReady;
-  } catch (error) {
-    pipelinesReady = undefined;
-    throw error;
-  }
+/** Memoises an async step per module instance; a failure is forgotten, so the next call tries again. */
+const once = <T>(step: () => Promise<T>): (() => Promise<T>) => {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= step().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
 };
 
 /**
@@ -133,25 +109,60 @@ const resolvePipelines = async (): Promise<void> => {
  * at the first conflict). Once they pass they are not run again.
  * @throws DynasyncError `config.invalidField`, `conflict.invalidMergeModule` (naming `conflict.module`)
  */
-const checkStartup = async (): Promise<void> => {
-  if (startupChecked) return;
+const checkStartup = once(async (): Promise<StartupChecked> => {
   const config = loadConfigFromEnv();
-  if ((process.env[REGION_ENV] ?? process.env.AWS_REGION) === undefined)
+  const region = process.env[REGION_ENV] ?? process.env.AWS_REGION;
+  if (region === undefined)
     throw new Error(`set ${REGION_ENV} to the region whose stream this function reads`);
-  merge = await loadConfiguredMerge(config);
-  startupChecked = true;
-};
+  return { config, region, merge: await loadConfiguredMerge(config) };
+});
 
-/** The Lambda entry point: config from `DYNASYNC_CONFIG`, region from `DYNASYNC_REGION`; clients built on first use. */
+/**
+ * Builds the runtime once per cold start: the start-up checks, then the peers' pipelines (KMS
+ * decrypts the data key here), the clients, metrics, tracer, logger and the replicator. A failure
+ * is not memoised: the next invocation tries again (a start-up check that passed is not re-run).
+ *
+ * ```
+ * cold start ──► checkStartup (config once, region, merge) ──► pipelines ──► clients, replicator
+ * invocation 1 ─────────────────────────────────────────────────────────────────────► handle
+ * invocation 2 ──► handle (all memoised)
+ * ```
+ */
+export const init = once(async (): Promise<HandlerRuntime> => {
+  const { config, region, merge } = await checkStartup();
+  const pipelines = await createPipelines(config, region);
+  const metrics = emfMetrics(config.name, region);
+  const clients = createDynamoClients(config, {
+    maxSockets: config.replicator.concurrency * 2,
+    roles: peerRolesFromEnv(),
+  });
+  const replicator = createReplicator({
+    config,
+    region,
+    clients,
+    logger: new Logger({ serviceName: 'dynasync', persistentKeys: { region } }),
+    // Active X-Ray tracing (deploy.lambda.tracing) gives the function a segment; with it off the CDK
+    // sets POWERTOOLS_TRACE_ENABLED=false and the tracer records nothing.
+    tracing: powertoolsTracing(new Tracer({ serviceName: 'dynasync' })),
+    onDeadLetterOversize: () => metrics.oversize(),
+    // Only this region's table: a mapping to another table, region or account is refused record by record.
+    source: sourceTableOf(config, region, sourceAccountFromEnv()),
+    pipelines,
+    ...(merge === undefined ? {} : { merge }),
+  });
+  const handle = createHandler(
+    () => replicator,
+    config.replicator.timeBudgetMarginMs,
+    () => metrics,
+  );
+  return { config, region, replicator, metrics, handle };
+});
+
+/** The Lambda entry point: config from `DYNASYNC_CONFIG`, region from `DYNASYNC_REGION`; everything built once, on first use. */
 export const handler = async (
   event: StreamEvent,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
-): Promise<BatchResponse> => {
-  await checkStartup();
-  await resolvePipelines();
-  fromEnvironment();
-  return createHandler(fromEnvironment, cachedMargin, () => cachedMetrics!)(event, context);
-};
+): Promise<BatchResponse> => (await init()).handle(event, context);
 
 // In Lambda the start-up checks run in the function's init: a bad config or a missing or throwing
 // conflict.module fails the init with its DynasyncError (code and config field in the function's

@@ -1,26 +1,20 @@
-import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
-import {
-  type _Record,
-  DescribeStreamCommand,
-  type DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type Shard,
-  type StreamDescription,
-} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Config } from '../../core/config/types.js';
-import { DynasyncError, ErrorCodes, isDynasyncError } from '../../core/errors.js';
-import { retryTransient } from '../_internals/retryTransient.js';
-import { backoffDelay } from '../classifyError.js';
+import { ErrorCodes, isDynasyncError } from '../../core/errors.js';
 import type { Replicator } from '../createReplicator.js';
 import type { ReplicatorLogger } from '../processBatch.js';
 import type { BatchResult } from '../types.js';
-import { errorMessage, errorName, StreamErrors } from './_internals/awsErrors.js';
+import { errorMessage } from './_internals/awsErrors.js';
 import { BatchStats } from './_internals/BatchStats.js';
-import { linkedSignal } from './_internals/linkedSignal.js';
+import { CheckpointWriter } from './_internals/CheckpointWriter.js';
+import { findStreamArn } from './_internals/findStreamArn.js';
+import { ShardDiscovery } from './_internals/ShardDiscovery.js';
+import { ShardPositions } from './_internals/ShardPositions.js';
+import { ShardReader, type ShardReaderContext } from './_internals/ShardReader.js';
+import { StreamCalls } from './_internals/StreamCalls.js';
 import { sleep } from './_internals/sleep.js';
-import type { CheckpointStore, Checkpoints, ShardCheckpoint } from './CheckpointStore.js';
-import { type RecordSource, toLambdaRecord } from './toLambdaRecord.js';
+import type { CheckpointStore } from './CheckpointStore.js';
 
 /** Options of {@link StreamPoller}. */
 export interface StreamPollerProps {
@@ -51,19 +45,6 @@ export interface StreamPollerProps {
 }
 
 type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
-
-/** Where a shard iterator starts. */
-type Position =
-  | { readonly type: 'TRIM_HORIZON' | 'LATEST' }
-  | { readonly type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; readonly sequenceNumber: string };
-
-interface ShardState {
-  sequenceNumber: string | undefined;
-  finished: boolean;
-}
-
-const describePosition = (position: Position): string =>
-  'sequenceNumber' in position ? `${position.type} ${position.sequenceNumber}` : position.type;
 
 /**
  * Reads one region's DynamoDB stream and feeds it to the replicator, outside Lambda
@@ -99,22 +80,18 @@ export class StreamPoller {
   private phase: Phase = 'new';
   private readonly abort = new AbortController();
   private readonly stats = new BatchStats();
-  private readonly positions = new Map<string, ShardState>();
+  private readonly calls: StreamCalls;
+  private readonly positions: ShardPositions;
+  private readonly checkpoints: CheckpointWriter;
   private readonly loops = new Map<string, Promise<void>>();
-  /** Shards that existed when the stream was first read: they start at `startingPosition`. */
-  private readonly initialShards = new Set<string>();
-  private shards = new Map<string, Shard>();
   private streamArn: string | undefined;
-  private source: RecordSource | undefined;
+  /** Set once the stream is found; the readers share it. */
+  private readers: ShardReaderContext | undefined;
+  private shards: ShardDiscovery | undefined;
   private startup: Promise<void> | undefined;
   private discovery: Promise<void> | undefined;
-  private discoveryRequested = false;
-  private wakeDiscovery: (() => void) | undefined;
-  private disabledWarned = false;
   private statsTimer: NodeJS.Timeout | undefined;
   private lastStatsAt = Date.now();
-  private queuedSave: Promise<void> | undefined;
-  private lastSave: Promise<void> = Promise.resolve();
   private resolveStopped!: () => void;
   private rejectStopped!: (error: unknown) => void;
 
@@ -124,6 +101,22 @@ export class StreamPoller {
         `StreamPoller: region "${props.region}" is not in the config (${Object.keys(props.config.regions).join(', ')})`,
       );
     }
+    this.calls = new StreamCalls({
+      signal: this.abort.signal,
+      region: props.region,
+      logger: props.logger,
+      pollIntervalMs: props.config.replicator.pollIntervalMs,
+      ...(props.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: props.requestTimeoutMs }),
+      ...(props.retryBaseDelayMs === undefined ? {} : { retryBaseDelayMs: props.retryBaseDelayMs }),
+      ...(props.retryMaxDelayMs === undefined ? {} : { retryMaxDelayMs: props.retryMaxDelayMs }),
+    });
+    this.positions = new ShardPositions(props.config.replicator.startingPosition);
+    this.checkpoints = new CheckpointWriter({
+      store: props.checkpoints,
+      snapshot: () => this.positions.snapshot(this.streamArn),
+      logger: props.logger,
+      region: props.region,
+    });
     this.stopped = new Promise<void>((resolve, reject) => {
       this.resolveStopped = resolve;
       this.rejectStopped = reject;
@@ -163,79 +156,45 @@ export class StreamPoller {
     return this.stopped;
   }
 
-  /** Runs one API call, aborted on stop or when it takes longer than `requestTimeoutMs`. */
-  private async call<T>(send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const link = linkedSignal(this.abort.signal, this.props.requestTimeoutMs ?? 30_000);
-    try {
-      return await send(link.signal);
-    } finally {
-      link.dispose();
-    }
-  }
-
-  /** {@link call}, retried while it fails transiently (a throttled DescribeTable must not stop start-up). */
-  private callRetrying<T>(send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    return retryTransient(() => this.call(send), {
-      signal: this.abort.signal,
-      onRetry: (error, attempt, delayMs) =>
-        this.props.logger.warn('stream call failed; retrying', {
-          region: this.props.region,
-          awsError: errorName(error),
-          attempt,
-          delayMs,
-        }),
-    });
-  }
-
   private get running(): boolean {
     return this.phase === 'running';
   }
 
-  private get replicatorOptions(): Config['replicator'] {
-    return this.props.config.replicator;
-  }
-
   private async startUp(): Promise<void> {
     const { config, region, logger } = this.props;
-    const streamArn = await this.currentStreamArn();
+    const { table, awsRegion } = config.regions[region]!;
+    const { startingPosition } = config.replicator;
+    const streamArn = await findStreamArn(config, region, this.props.dynamoClient, this.calls);
     const saved = await this.props.checkpoints.load();
     const fresh = saved.streamArn !== streamArn;
     if (saved.streamArn !== undefined && fresh) {
       logger.warn(
         'the table has a new stream since the last checkpoint (stream disabled and enabled again): starting fresh',
-        {
-          region,
-          table: config.regions[region]!.table,
-          checkpointStreamArn: saved.streamArn,
-          streamArn,
-          startingPosition: this.replicatorOptions.startingPosition,
-        },
+        { region, table, checkpointStreamArn: saved.streamArn, streamArn, startingPosition },
       );
     }
-    if (!fresh) {
-      for (const [shardId, checkpoint] of Object.entries(saved.shards)) {
-        this.positions.set(shardId, {
-          sequenceNumber: checkpoint.sequenceNumber,
-          finished: checkpoint.finished,
-        });
-      }
-    }
+    if (!fresh) this.positions.restore(saved.shards);
     this.streamArn = streamArn;
-    this.source = { streamArn, awsRegion: config.regions[region]!.awsRegion ?? region };
-    await this.discover();
-    if (fresh) for (const shardId of this.shards.keys()) this.initialShards.add(shardId);
-    await this.persist();
+    const shards = this.discoverShards(streamArn, table);
+    this.readers = this.readerContext(streamArn, awsRegion ?? region);
+    await shards.refresh();
+    if (fresh) this.positions.markInitial(shards.shardIds);
+    await this.checkpoints.save();
     if (this.phase !== 'starting') return;
     this.phase = 'running';
     logger.info('stream poller started', {
       region,
       streamArn,
-      shards: this.shards.size,
+      shards: shards.size,
       resumed: !fresh,
-      startingPosition: fresh ? this.replicatorOptions.startingPosition : 'checkpoint',
+      startingPosition: fresh ? startingPosition : 'checkpoint',
     });
     this.schedule();
-    this.discovery = this.discoveryLoop();
+    this.discovery = shards.run(
+      () => this.running,
+      () => this.schedule(),
+      (error) => this.fail(error),
+    );
     const statsIntervalMs = this.props.statsIntervalMs ?? 10_000;
     if (statsIntervalMs > 0) {
       this.lastStatsAt = Date.now();
@@ -244,135 +203,64 @@ export class StreamPoller {
     }
   }
 
-  /** The table's current stream, checked to be usable. */
-  private async currentStreamArn(): Promise<string> {
+  private discoverShards(streamArn: string, table: string): ShardDiscovery {
+    this.shards = new ShardDiscovery({
+      streamArn,
+      region: this.props.region,
+      table,
+      streamsClient: this.props.streamsClient,
+      calls: this.calls,
+      positions: this.positions,
+      logger: this.props.logger,
+      signal: this.abort.signal,
+      isActive: (shardId) => this.loops.has(shardId),
+      ...(this.props.discoveryIntervalMs === undefined ? {} : { intervalMs: this.props.discoveryIntervalMs }),
+    });
+    return this.shards;
+  }
+
+  private readerContext(streamArn: string, awsRegion: string): ShardReaderContext {
     const { config, region } = this.props;
-    const table = config.regions[region]!.table;
-    let description: TableDescription | undefined;
+    return {
+      region,
+      streamArn,
+      source: { streamArn, awsRegion },
+      streamsClient: this.props.streamsClient,
+      calls: this.calls,
+      replicator: this.props.replicator,
+      positions: this.positions,
+      checkpoints: this.checkpoints,
+      stats: this.stats,
+      logger: this.props.logger,
+      batchSize: config.replicator.batchSize,
+      batchTimeoutMs: config.replicator.batchTimeoutMs,
+      pollIntervalMs: config.replicator.pollIntervalMs,
+      signal: this.abort.signal,
+      isRunning: () => this.running,
+      shardGone: (shardId) => this.shardGone(shardId),
+      onFinished: () => this.shards?.request(),
+      ...(this.props.onBatch === undefined ? {} : { onBatch: this.props.onBatch }),
+    };
+  }
+
+  /** True when a fresh discovery no longer lists the shard. A vanished stream stops the poller. */
+  private async shardGone(shardId: string): Promise<boolean> {
+    const shards = this.shards!;
     try {
-      ({ Table: description } = await this.callRetrying((abortSignal) =>
-        this.props.dynamoClient.send(new DescribeTableCommand({ TableName: table }), { abortSignal }),
-      ));
+      await shards.refresh();
     } catch (error) {
-      if (errorName(error) !== StreamErrors.notFound) throw error;
-      throw new DynasyncError(
-        ErrorCodes.configTableMismatch,
-        `regions.${region}.table: table "${table}" does not exist in ${region}; create it (with a NEW_AND_OLD_IMAGES stream) or fix the config`,
-        {
-          payload: {
-            path: `regions.${region}.table`,
-            region,
-            table,
-            problems: [{ region, table, problem: 'missing' }],
-          },
-          cause: error,
-        },
-      );
+      if (isDynasyncError(error, ErrorCodes.pollerStreamGone)) this.fail(error);
+      return false;
     }
-    const spec = description?.StreamSpecification;
-    const streamArn = spec?.StreamEnabled === true ? description?.LatestStreamArn : undefined;
-    if (streamArn === undefined || spec?.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
-      const problem = streamArn === undefined ? 'streamDisabled' : 'streamViewType';
-      throw new DynasyncError(
-        ErrorCodes.configTableMismatch,
-        `regions.${region}.table: table "${table}" in ${region} ` +
-          (problem === 'streamDisabled' ? 'has no stream' : `has a ${spec?.StreamViewType} stream`) +
-          '; dynasync run needs a stream with view type NEW_AND_OLD_IMAGES (enable it, or disable and re-enable it with that view type)',
-        {
-          payload: { path: `regions.${region}.table`, region, table, problems: [{ region, table, problem }] },
-        },
-      );
-    }
-    return streamArn;
+    return !shards.has(shardId);
   }
 
-  /** Lists every shard of the stream (all pages) and forgets finished shards the stream no longer has. */
-  private async discover(): Promise<void> {
-    const streamArn = this.streamArn!;
-    const shards = new Map<string, Shard>();
-    let status: string | undefined;
-    let exclusiveStartShardId: string | undefined;
-    do {
-      let description: StreamDescription | undefined;
-      try {
-        const input = {
-          StreamArn: streamArn,
-          ...(exclusiveStartShardId === undefined ? {} : { ExclusiveStartShardId: exclusiveStartShardId }),
-        };
-        ({ StreamDescription: description } = await this.callRetrying((abortSignal) =>
-          this.props.streamsClient.send(new DescribeStreamCommand(input), { abortSignal }),
-        ));
-      } catch (error) {
-        if (errorName(error) !== StreamErrors.notFound) throw error;
-        throw new DynasyncError(
-          ErrorCodes.pollerStreamGone,
-          `the stream ${streamArn} of table "${this.props.config.regions[this.props.region]!.table}" in ${this.props.region} no longer exists ` +
-            '(the table was deleted, or its stream disabled more than 24 hours ago); enable a NEW_AND_OLD_IMAGES stream and restart dynasync run: it starts fresh on the new stream',
-          { payload: { region: this.props.region, streamArn }, cause: error },
-        );
-      }
-      status = description?.StreamStatus;
-      for (const shard of description?.Shards ?? [])
-        if (shard.ShardId !== undefined) shards.set(shard.ShardId, shard);
-      exclusiveStartShardId = description?.LastEvaluatedShardId;
-    } while (exclusiveStartShardId !== undefined);
-    this.shards = shards;
-
-    for (const [shardId, state] of this.positions) {
-      if (shards.has(shardId) || this.loops.has(shardId)) continue;
-      if (!state.finished) {
-        this.props.logger.warn('a shard left the stream before it was finished (trimmed after 24 h)', {
-          code: ErrorCodes.pollerDataTrimmed,
-          region: this.props.region,
-          shardId,
-          sequenceNumber: state.sequenceNumber,
-        });
-      }
-      this.positions.delete(shardId);
-    }
-    if (
-      status === 'DISABLED' &&
-      !this.disabledWarned &&
-      [...shards.keys()].every((id) => this.positions.get(id)?.finished === true)
-    ) {
-      this.disabledWarned = true;
-      this.props.logger.warn(
-        'the stream is disabled and fully read; restart dynasync run once a new stream is enabled',
-        {
-          region: this.props.region,
-          streamArn,
-        },
-      );
-    }
-  }
-
-  private stateOf(shardId: string): ShardState {
-    let state = this.positions.get(shardId);
-    if (state === undefined) {
-      state = { sequenceNumber: undefined, finished: false };
-      this.positions.set(shardId, state);
-    }
-    return state;
-  }
-
-  /** A shard may be read once its parent is finished; a parent the stream no longer lists was trimmed, which counts as finished. */
-  private parentFinished(shard: Shard): boolean {
-    const parent = shard.ParentShardId;
-    if (parent === undefined || !this.shards.has(parent)) return true;
-    return this.positions.get(parent)?.finished === true;
-  }
-
-  /** Starts a loop for every unfinished shard whose parent is finished. */
+  /** Starts a reader for every shard that is due (unfinished, parent finished). */
   private schedule(): void {
-    if (!this.running) return;
-    for (const [shardId, shard] of this.shards) {
-      if (
-        this.loops.has(shardId) ||
-        this.positions.get(shardId)?.finished === true ||
-        !this.parentFinished(shard)
-      )
-        continue;
-      const loop = this.runShard(shardId)
+    if (!this.running || this.shards === undefined || this.readers === undefined) return;
+    for (const shardId of this.shards.due()) {
+      const loop = new ShardReader(shardId, this.readers)
+        .run()
         .catch((error: unknown) => {
           this.props.logger.error('shard loop failed', {
             code: ErrorCodes.pollerShardFailed,
@@ -386,313 +274,6 @@ export class StreamPoller {
           this.schedule();
         });
       this.loops.set(shardId, loop);
-    }
-  }
-
-  /** Where to resume a shard when there is no iterator: after its checkpoint, else its starting position. */
-  private resumePosition(shardId: string): Position {
-    const sequenceNumber = this.positions.get(shardId)?.sequenceNumber;
-    if (sequenceNumber !== undefined) return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber };
-    return {
-      type: this.initialShards.has(shardId) ? this.replicatorOptions.startingPosition : 'TRIM_HORIZON',
-    };
-  }
-
-  private async getIterator(shardId: string, position: Position): Promise<string | undefined> {
-    const command = new GetShardIteratorCommand({
-      StreamArn: this.streamArn,
-      ShardId: shardId,
-      ShardIteratorType: position.type,
-      ...('sequenceNumber' in position ? { SequenceNumber: position.sequenceNumber } : {}),
-    });
-    const { ShardIterator } = await this.call((abortSignal) =>
-      this.props.streamsClient.send(command, { abortSignal }),
-    );
-    return ShardIterator;
-  }
-
-  private retryDelay(failures: number): number {
-    return Math.max(
-      this.replicatorOptions.pollIntervalMs,
-      backoffDelay(failures, this.props.retryBaseDelayMs ?? 1_000, this.props.retryMaxDelayMs ?? 30_000),
-    );
-  }
-
-  /** Reads one shard to its end (or until stop), batch after batch, strictly in order. */
-  private async runShard(shardId: string): Promise<void> {
-    const { logger, region } = this.props;
-    const state = this.stateOf(shardId);
-    let iterator: string | undefined;
-    let from: Position | undefined;
-    let failures = 0;
-    logger.info('reading shard', { region, shardId, from: describePosition(this.resumePosition(shardId)) });
-    while (this.running) {
-      try {
-        if (iterator === undefined) {
-          iterator = await this.getIterator(shardId, from ?? this.resumePosition(shardId));
-          from = undefined;
-          if (iterator === undefined) {
-            await this.finish(shardId, state);
-            return;
-          }
-        }
-        const command = new GetRecordsCommand({
-          ShardIterator: iterator,
-          Limit: this.replicatorOptions.batchSize,
-        });
-        const page = await this.call((abortSignal) =>
-          this.props.streamsClient.send(command, { abortSignal }),
-        );
-        const records = page.Records ?? [];
-        if (records.length > 0) {
-          const retry = await this.processRecords(shardId, state, records);
-          if (retry !== undefined) {
-            iterator = undefined;
-            from = retry.from;
-            const delayMs = this.retryDelay(failures);
-            failures += 1;
-            logger.warn('batch unfinished: reading it again from the first unfinished record', {
-              region,
-              shardId,
-              resumeAt:
-                from === undefined ? describePosition(this.resumePosition(shardId)) : describePosition(from),
-              attempt: failures,
-              delayMs,
-            });
-            await sleep(delayMs, this.abort.signal);
-            continue;
-          }
-        }
-        failures = 0;
-        if (page.NextShardIterator === undefined) {
-          await this.finish(shardId, state);
-          return;
-        }
-        iterator = page.NextShardIterator;
-        if (records.length === 0) await sleep(this.replicatorOptions.pollIntervalMs, this.abort.signal);
-      } catch (error) {
-        if (!this.running) return;
-        iterator = undefined;
-        const name = errorName(error);
-        if (name === StreamErrors.expiredIterator) {
-          logger.info('shard iterator expired: resuming from the checkpoint', {
-            region,
-            shardId,
-            sequenceNumber: state.sequenceNumber,
-          });
-          continue;
-        }
-        if (name === StreamErrors.trimmedData) {
-          logger.error(
-            'RECORDS LOST: the stream trimmed records of this shard before they were replicated (stopped longer than the 24 h retention?). ' +
-              'Reading on from TRIM_HORIZON; repair the peers with a verify and backfill',
-            {
-              code: ErrorCodes.pollerDataTrimmed,
-              region,
-              shardId,
-              lastSequenceNumber: state.sequenceNumber,
-              error: errorMessage(error),
-            },
-          );
-          state.sequenceNumber = undefined;
-          this.initialShards.delete(shardId);
-          from = { type: 'TRIM_HORIZON' };
-          continue;
-        }
-        if (name === StreamErrors.notFound && (await this.shardGone(shardId))) {
-          logger.error('the shard is gone from the stream (trimmed after 24 h) before it was finished', {
-            code: ErrorCodes.pollerDataTrimmed,
-            region,
-            shardId,
-            lastSequenceNumber: state.sequenceNumber,
-          });
-          await this.finish(shardId, state);
-          return;
-        }
-        const delayMs = this.retryDelay(failures);
-        failures += 1;
-        logger.warn('stream read failed; retrying', {
-          code: ErrorCodes.pollerShardFailed,
-          region,
-          shardId,
-          awsError: name,
-          error: errorMessage(error),
-          attempt: failures,
-          delayMs,
-        });
-        await sleep(delayMs, this.abort.signal);
-      }
-    }
-  }
-
-  /** True when a fresh discovery no longer lists the shard. A vanished stream stops the poller. */
-  private async shardGone(shardId: string): Promise<boolean> {
-    try {
-      await this.discover();
-    } catch (error) {
-      if (isDynasyncError(error, ErrorCodes.pollerStreamGone)) this.fail(error);
-      return false;
-    }
-    return !this.shards.has(shardId);
-  }
-
-  /**
-   * Hands one page of records to the replicator and checkpoints what completed.
-   * @returns where to read again when some record is unfinished; undefined when all completed.
-   */
-  private async processRecords(
-    shardId: string,
-    state: ShardState,
-    records: readonly _Record[],
-  ): Promise<{ readonly from: Position | undefined } | undefined> {
-    const wire = records.map((record) => toLambdaRecord(record, this.source!));
-    const sequenceAt = (index: number): string | undefined => wire[index]?.dynamodb?.SequenceNumber;
-    const newest = records[records.length - 1]?.dynamodb?.ApproximateCreationDateTime;
-    const first = sequenceAt(0);
-    const again = (sequenceNumber: string | undefined) => ({
-      from:
-        sequenceNumber === undefined ? undefined : ({ type: 'AT_SEQUENCE_NUMBER', sequenceNumber } as const),
-    });
-
-    let result: BatchResult;
-    try {
-      result = await this.props.replicator.process(wire, Date.now() + this.replicatorOptions.batchTimeoutMs);
-    } catch (error) {
-      this.props.logger.error('the replicator failed on a batch; it will be read again', {
-        code: ErrorCodes.pollerShardFailed,
-        region: this.props.region,
-        shardId,
-        firstSequenceNumber: first,
-        error: errorMessage(error),
-      });
-      return again(first);
-    }
-    this.stats.add(result, newest === undefined ? undefined : Math.max(0, Date.now() - newest.getTime()));
-    try {
-      this.props.onBatch?.(result, shardId);
-    } catch (error) {
-      this.props.logger.warn('onBatch callback threw; ignored', { shardId, error: errorMessage(error) });
-    }
-
-    const failed = result.batchItemFailures[0]?.itemIdentifier;
-    if (failed === undefined) {
-      const last = sequenceAt(wire.length - 1);
-      if (last !== undefined) state.sequenceNumber = last;
-      // Not awaited: the save (write, fsync, rename, fsync of the folder) runs while the next page is
-      // read and processed, instead of adding its time to every batch's lag. Saves still never
-      // overlap and each one snapshots the newest positions (see persist); stop awaits the last one.
-      //   read b1 ─ process b1 ─┬─ read b2 ─ process b2 ─┬─ …
-      //                         └─ save ≤ b1 ─┘           └─ save ≤ b2 ─┘
-      void this.persistOrLog();
-      return undefined;
-    }
-    const index = wire.findIndex((record) => record.dynamodb?.SequenceNumber === failed);
-    if (index > 0) {
-      state.sequenceNumber = sequenceAt(index - 1);
-      await this.persistOrLog();
-    }
-    return again(index >= 0 ? failed : first);
-  }
-
-  private async finish(shardId: string, state: ShardState): Promise<void> {
-    state.finished = true;
-    await this.persistOrLog();
-    this.props.logger.info('shard finished', {
-      region: this.props.region,
-      shardId,
-      sequenceNumber: state.sequenceNumber,
-    });
-    this.requestDiscovery();
-  }
-
-  /** Re-discovers shards every `discoveryIntervalMs`, or sooner when a shard finished (its children are due). */
-  private async discoveryLoop(): Promise<void> {
-    const intervalMs = this.props.discoveryIntervalMs ?? 10_000;
-    let failures = 0;
-    while (this.running) {
-      await this.waitForDiscovery(
-        failures === 0 ? intervalMs : Math.max(intervalMs, this.retryDelay(failures)),
-      );
-      if (!this.running) return;
-      try {
-        await this.discover();
-        failures = 0;
-        this.schedule();
-      } catch (error) {
-        if (!this.running) return;
-        if (isDynasyncError(error, ErrorCodes.pollerStreamGone)) {
-          this.fail(error);
-          return;
-        }
-        failures += 1;
-        this.props.logger.warn('shard discovery failed; retrying', {
-          region: this.props.region,
-          awsError: errorName(error),
-          error: errorMessage(error),
-          attempt: failures,
-        });
-      }
-    }
-  }
-
-  private requestDiscovery(): void {
-    this.discoveryRequested = true;
-    this.wakeDiscovery?.();
-  }
-
-  private async waitForDiscovery(ms: number): Promise<void> {
-    // At least a short pause between calls, however many shards finish at once.
-    await sleep(Math.min(ms, 500), this.abort.signal);
-    if (this.discoveryRequested) {
-      this.discoveryRequested = false;
-      return;
-    }
-    const wake = linkedSignal(this.abort.signal);
-    this.wakeDiscovery = wake.abort;
-    await sleep(Math.max(0, ms - 500), wake.signal);
-    wake.dispose();
-    this.wakeDiscovery = undefined;
-    this.discoveryRequested = false;
-  }
-
-  private snapshot(): Checkpoints {
-    const shards: Record<string, ShardCheckpoint> = {};
-    for (const [shardId, state] of this.positions) {
-      shards[shardId] =
-        state.sequenceNumber === undefined
-          ? { finished: state.finished }
-          : { sequenceNumber: state.sequenceNumber, finished: state.finished };
-    }
-    return { ...(this.streamArn === undefined ? {} : { streamArn: this.streamArn }), shards };
-  }
-
-  /**
-   * Saves the positions. Saves never overlap: a call made while one is running waits for it, and
-   * every call made meanwhile shares the one next save, whose snapshot is taken when it begins —
-   * so the updates of all shards are in it.
-   */
-  private persist(): Promise<void> {
-    if (this.queuedSave !== undefined) return this.queuedSave;
-    const save = this.lastSave.then(() => {
-      this.queuedSave = undefined;
-      return this.props.checkpoints.save(this.snapshot());
-    });
-    this.queuedSave = save;
-    this.lastSave = save.catch(() => undefined);
-    return save;
-  }
-
-  private async persistOrLog(): Promise<void> {
-    try {
-      await this.persist();
-    } catch (error) {
-      this.props.logger.error(
-        'checkpoint not saved; it is retried after the next batch (a restart would re-read records, harmlessly)',
-        {
-          region: this.props.region,
-          error: errorMessage(error),
-        },
-      );
     }
   }
 
@@ -728,7 +309,7 @@ export class StreamPoller {
       await this.discovery;
       await Promise.all(this.loops.values());
       try {
-        await this.persist();
+        await this.checkpoints.save();
       } catch (saveError) {
         this.props.logger.error('final checkpoint not saved', {
           region: this.props.region,

@@ -3,6 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
+/** Counts the reads of DYNASYNC_CONFIG; the config itself is the real one. */
+const loads = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../core/config/loadConfig.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../core/config/loadConfig.js')>();
+  return {
+    ...actual,
+    loadConfigFromEnv: (...args: Parameters<typeof actual.loadConfigFromEnv>) => {
+      loads.count += 1;
+      return actual.loadConfigFromEnv(...args);
+    },
+  };
+});
+
 const saved = { ...process.env };
 const dir = mkdtempSync(join(tmpdir(), 'dynasync-handler-startup-'));
 writeFileSync(join(dir, 'throws.mjs'), 'throw new Error("the module fails as it loads");\n');
@@ -80,5 +93,29 @@ describe('Lambda handler start-up checks', () => {
 
     // Assess
     expect(result).toEqual({ batchItemFailures: [] });
+  });
+
+  it('reads DYNASYNC_CONFIG once per cold start and builds one runtime for every invocation', async () => {
+    // Prepare: outside Lambda, so nothing runs at import; the batches are empty, nothing is sent.
+    writeFileSync(
+      join(dir, 'good.mjs'),
+      'export const merge = (local, remote) => ({ ...local, ...remote });\n',
+    );
+    useMergeConfig(join(dir, 'good.mjs'));
+    delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const { handler, init } = await import('../../replicator/handler.js');
+    const context = { getRemainingTimeInMillis: () => 10_000 };
+    loads.count = 0;
+
+    // Act
+    const responses = [await handler({ Records: [] }, context), await handler({ Records: [] }, context)];
+    const [first, second] = [await init(), await init()];
+
+    // Assess
+    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(loads.count).toBe(1);
+    expect(first).toBe(second);
+    expect(first.region).toBe('eu-west-1');
   });
 });
