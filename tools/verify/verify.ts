@@ -11,7 +11,7 @@ import type { Config } from '../../core/config/types.js';
 import { differingAttributes } from '../../core/equality.js';
 import type { Item, WireItem } from '../../core/types.js';
 import { type KeyHasher, resolveKeyHasher } from '../../keys/keyHasher.js';
-import { createMergeWriter } from '../../replicator/merge/createMergeWriter.js';
+import { createPeerWrites } from '../../replicator/createPeerWrites.js';
 import type { ReplicatorLogger } from '../../replicator/processBatch.js';
 import { createReadClients } from '../_shared/createReadClients.js';
 import { describeTable } from '../_shared/describeTable.js';
@@ -475,18 +475,13 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
     const mergeRepair: MergeRepairTarget | undefined =
       config.conflict.strategy === 'merge' && options.repair === true && options.dryRun !== true
         ? {
-            writer: createMergeWriter({
-              config,
-              conflict: config.conflict,
-              region: from,
+            writer: createPeerWrites(config, from, {
+              clients: { [to]: targetClient },
+              peers: [to],
               logger: SILENT_LOGGER,
               keyHasher: keyHashOf,
-              writerOptions: {
-                peers: { [to]: { client: targetClient, tableName: targetTable } },
-                names,
-                baseDelayMs: retry.baseDelayMs,
-                maxDelayMs: retry.maxDelayMs,
-              },
+              retry,
+              caller: 'verify',
             }),
             peer: to,
             keyNames: targetKeyNames,
