@@ -1,5 +1,8 @@
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { sleep } from '../core/async/sleep.js';
 import type { MetadataNames } from '../core/config/topology.js';
+import { errorMessage } from '../core/errorMessage.js';
+import { errorName } from '../core/errorName.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { itemSize, MAX_ITEM_BYTES } from '../core/itemSize.js';
 import { buildPutInput } from './buildPutInput.js';
@@ -69,15 +72,6 @@ export const oversizeResult = (write: PlannedWrite, nowMs: number): WriteResult 
   };
 };
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-const errorName = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string'
-    ? error.name
-    : 'Error';
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 /**
  * Sends planned writes to peer tables with conditional puts: bounded concurrency, one write per key
  * and peer, retries of transient failures with exponential backoff and full jitter until the deadline.
@@ -90,7 +84,7 @@ export class PeerWriter extends PeerWriterBase {
 
   public constructor(private readonly options: PeerWriterOptions) {
     super(options);
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
   }

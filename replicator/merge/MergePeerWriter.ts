@@ -8,6 +8,7 @@ import {
   type MergeSpec,
 } from '../../conflict/merge/types.js';
 import { mergeWithUserFunction } from '../../conflict/merge/userMerge.js';
+import { sleep } from '../../core/async/sleep.js';
 import { decodeItem } from '../../core/codec.js';
 import { differingAttributes } from '../../core/equality.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
@@ -179,7 +180,7 @@ export class MergePeerWriter extends PeerWriterBase {
           if (now() + delay >= deadlineMs) throw new OutOfTime(error);
           attempts += 1;
           options.onRetry?.(write, error);
-          await (options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms))))(delay);
+          await (options.sleep ?? sleep)(delay);
         }
       }
     };

@@ -8,17 +8,19 @@ import {
   type Shard,
   type StreamDescription,
 } from '@aws-sdk/client-dynamodb-streams';
+import { linkedAbort } from '../../core/async/linkedAbort.js';
+import { sleep } from '../../core/async/sleep.js';
 import type { Config } from '../../core/config/types.js';
+import { errorMessage } from '../../core/errorMessage.js';
+import { errorName } from '../../core/errorName.js';
 import { DynasyncError, ErrorCodes, isDynasyncError } from '../../core/errors.js';
 import { retryTransient } from '../_internals/retryTransient.js';
 import { backoffDelay } from '../classifyError.js';
 import type { Replicator } from '../createReplicator.js';
 import type { ReplicatorLogger } from '../processBatch.js';
 import type { BatchResult } from '../types.js';
-import { errorMessage, errorName, StreamErrors } from './_internals/awsErrors.js';
+import { StreamErrors } from './_internals/awsErrors.js';
 import { BatchStats } from './_internals/BatchStats.js';
-import { linkedSignal } from './_internals/linkedSignal.js';
-import { sleep } from './_internals/sleep.js';
 import type { CheckpointStore, Checkpoints, ShardCheckpoint } from './CheckpointStore.js';
 import { type RecordSource, toLambdaRecord } from './toLambdaRecord.js';
 
@@ -165,7 +167,7 @@ export class StreamPoller {
 
   /** Runs one API call, aborted on stop or when it takes longer than `requestTimeoutMs`. */
   private async call<T>(send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const link = linkedSignal(this.abort.signal, this.props.requestTimeoutMs ?? 30_000);
+    const link = linkedAbort(this.abort.signal, this.props.requestTimeoutMs ?? 30_000);
     try {
       return await send(link.signal);
     } finally {
@@ -647,7 +649,7 @@ export class StreamPoller {
       this.discoveryRequested = false;
       return;
     }
-    const wake = linkedSignal(this.abort.signal);
+    const wake = linkedAbort(this.abort.signal);
     this.wakeDiscovery = wake.abort;
     await sleep(Math.max(0, ms - 500), wake.signal);
     wake.dispose();
