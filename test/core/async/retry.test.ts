@@ -1,19 +1,12 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { retry } from '../../../core/async/retry.js';
+import { classifyError, ErrorClasses } from '../../../replicator/classifyError.js';
+import { awsError } from '../../helpers/factories.js';
+import { fakeClock } from '../../helpers/fakeClock.js';
 
-/** A clock that only moves when the code under test sleeps or a call says it took time. */
-const fakeClock = () => {
-  const clock = {
-    ms: 0,
-    delays: [] as number[],
-    now: () => clock.ms,
-    sleep: async (ms: number) => {
-      clock.delays.push(ms);
-      clock.ms += ms;
-    },
-  };
-  return clock;
-};
+/** The start-up preset's classification (retryTransient): transient errors are retryable. */
+const transient = { retryable: (error: unknown) => classifyError(error) === ErrorClasses.transient };
 
 class Busy extends Error {
   public override readonly name = 'Busy';
@@ -86,32 +79,6 @@ describe('retry', () => {
     expect(clock.delays).toHaveLength(2);
   });
 
-  it("gives up when the next wait would end past the budget, counting the calls' own time", async () => {
-    // Budget 30 ms, each call 5 ms, each wait 10 ms: calls start at t = 0, 15, 30; after the third (t = 35) a wait would end at 45 > 30.
-    const clock = fakeClock();
-    let calls = 0;
-    const attempt = retry(
-      async () => {
-        calls += 1;
-        clock.ms += 5;
-        throw new Busy(`attempt ${calls}`);
-      },
-      {
-        retryable: isBusy,
-        budgetMs: 30,
-        baseDelayMs: 10,
-        maxDelayMs: 10,
-        minDelayMs: 10,
-        now: clock.now,
-        sleep: clock.sleep,
-      },
-    );
-
-    await expect(attempt).rejects.toMatchObject({ message: 'attempt 3' });
-    expect(clock.delays).toEqual([10, 10]);
-    expect(clock.ms).toBe(35);
-  });
-
   it('never waits less than minDelayMs, however small the jitter', async () => {
     const clock = fakeClock();
     let calls = 0;
@@ -148,30 +115,105 @@ describe('retry', () => {
     expect(clock.delays).toEqual([0]);
   });
 
-  it('stops retrying once the signal has aborted, and hands the signal to each wait', async () => {
+  // Moved from retryTransient's tests, with the options its preset passes (same assertions).
+  it('gives up with the last transient error when the budget is spent', async () => {
+    // Budget 30 ms, every wait 10 ms: attempts at t = 0, 10, 20, 30; the next wait would end at 40.
+    const clock = fakeClock();
+    let calls = 0;
+    const attempt = retry(
+      async () => {
+        calls += 1;
+        throw awsError('InternalServerError', { message: `attempt ${calls}` });
+      },
+      {
+        ...transient,
+        budgetMs: 30,
+        baseDelayMs: 10,
+        maxDelayMs: 10,
+        minDelayMs: 10,
+        now: clock.now,
+        sleep: clock.sleep,
+      },
+    );
+
+    await expect(attempt).rejects.toMatchObject({ name: 'InternalServerError', message: 'attempt 4' });
+    expect(calls).toBe(4);
+    expect(clock.delays).toEqual([10, 10, 10]);
+    expect(clock.ms).toBe(30);
+  });
+
+  it('counts the time the calls themselves take against the budget', async () => {
+    // Each call takes 25 ms: after the first one, a 10 ms wait would end at 35 > 30.
+    const clock = fakeClock();
+    let calls = 0;
+    const attempt = retry(
+      async () => {
+        calls += 1;
+        clock.ms += 25;
+        throw awsError('InternalServerError');
+      },
+      {
+        ...transient,
+        budgetMs: 30,
+        baseDelayMs: 10,
+        maxDelayMs: 10,
+        minDelayMs: 10,
+        now: clock.now,
+        sleep: clock.sleep,
+      },
+    );
+
+    await expect(attempt).rejects.toMatchObject({ name: 'InternalServerError' });
+    expect(calls).toBe(1);
+    expect(clock.delays).toEqual([]);
+  });
+
+  it('leaves no abort listener on the signal once a wait is over', async () => {
     const controller = new AbortController();
-    const signals: Array<AbortSignal | undefined> = [];
+    let calls = 0;
+
+    const result = await retry(
+      async () => {
+        calls += 1;
+        if (calls < 4) throw awsError('ThrottlingException');
+        return getEventListeners(controller.signal, 'abort').length;
+      },
+      {
+        ...transient,
+        baseDelayMs: 1,
+        maxDelayMs: 1,
+        minDelayMs: 1,
+        random: () => 0,
+        signal: controller.signal,
+      },
+    );
+
+    expect(calls).toBe(4);
+    expect(result, 'listeners left by three finished waits').toBe(0);
+  });
+
+  it('stops retrying once the signal has aborted', async () => {
+    const controller = new AbortController();
+    const clock = fakeClock();
     let calls = 0;
 
     const attempt = retry(
       async () => {
         calls += 1;
         if (calls === 2) controller.abort();
-        throw new Busy();
+        throw awsError('ThrottlingException');
       },
       {
-        retryable: isBusy,
-        baseDelayMs: 1,
-        maxDelayMs: 1,
+        ...transient,
+        baseDelayMs: 200,
+        maxDelayMs: 5_000,
+        now: clock.now,
+        sleep: clock.sleep,
         signal: controller.signal,
-        sleep: async (_ms, signal) => {
-          signals.push(signal);
-        },
       },
     );
 
-    await expect(attempt).rejects.toBeInstanceOf(Busy);
+    await expect(attempt).rejects.toMatchObject({ name: 'ThrottlingException' });
     expect(calls).toBe(2);
-    expect(signals).toEqual([controller.signal]);
   });
 });
