@@ -1,24 +1,11 @@
-import { retry } from '../../core/async/retry.js';
+import { type RetryOptions, retry } from '../../core/async/retry.js';
 import { errorName } from '../../core/errorName.js';
 import { classifyError, ErrorClasses } from '../classifyError.js';
 
-/** Options of {@link retryTransient}. */
-export interface RetryTransientOptions {
-  /** Total time the call may keep failing transiently before its last error is thrown. @default 60000 */
-  readonly budgetMs?: number;
-  /** @default 200 */
-  readonly baseDelayMs?: number;
-  /** @default 5000 */
-  readonly maxDelayMs?: number;
-  readonly signal?: AbortSignal;
-  /** Called before each retry, with the error and the delay (logs). */
-  readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
-  /** The clock the budget is measured with (tests inject one). @default Date.now */
-  readonly now?: () => number;
-  /** Waits between attempts; resolves early when `signal` aborts. @default `sleep` of core/async */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Jitter source of the backoff. @default Math.random */
-  readonly random?: () => number;
+/** Options of {@link retryTransient}: those of `retry`, with the start-up defaults. */
+export interface RetryTransientOptions
+  extends Partial<Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'budgetMs'>>,
+    Pick<RetryOptions, 'signal' | 'onRetry' | 'now' | 'sleep' | 'random'> {
   /** Transient errors that are not worth retrying here (thrown at once). @default none */
   readonly isFinal?: (error: unknown) => boolean;
 }
@@ -27,7 +14,7 @@ export interface RetryTransientOptions {
  * The start-up preset of `retry` (core/async): retries a call while it fails with a transient error
  * (throttling, 5xx, timeouts, resets; see `classifyError`) and the time budget lasts, waiting at
  * least `baseDelayMs`. Other errors, outages of configuration, and the last transient one, are
- * thrown as they are. For start-up calls: one throttled DescribeTable must not stop `dynasync run`.
+ * thrown as they are. Defaults: budget 60 s, delays 200 ms to 5 s. For start-up calls: one throttled DescribeTable must not stop `dynasync run`.
  */
 export const retryTransient = <T>(
   call: () => Promise<T>,

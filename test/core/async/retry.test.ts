@@ -79,7 +79,10 @@ describe('retry', () => {
     expect(clock.delays).toHaveLength(2);
   });
 
-  it('never waits less than minDelayMs, however small the jitter', async () => {
+  it.each([
+    ['never waits less than minDelayMs, however small the jitter', { minDelayMs: 200 }, [200, 200]],
+    ['with no minDelayMs, waits what the jitter picks, 0 included', {}, [0, 0]],
+  ])('%s', async (_title, floor, delays) => {
     const clock = fakeClock();
     let calls = 0;
     await retry(
@@ -91,28 +94,13 @@ describe('retry', () => {
         retryable: isBusy,
         baseDelayMs: 200,
         maxDelayMs: 5_000,
-        minDelayMs: 200,
+        ...floor,
         random: () => 0,
-        now: clock.now,
         sleep: clock.sleep,
       },
     );
 
-    expect(clock.delays).toEqual([200, 200]);
-  });
-
-  it('with no minDelayMs, waits what the jitter picks, 0 included', async () => {
-    const clock = fakeClock();
-    let calls = 0;
-    await retry(
-      async () => {
-        calls += 1;
-        if (calls < 2) throw new Busy();
-      },
-      { retryable: isBusy, baseDelayMs: 200, maxDelayMs: 5_000, random: () => 0, sleep: clock.sleep },
-    );
-
-    expect(clock.delays).toEqual([0]);
+    expect(clock.delays).toEqual(delays);
   });
 
   // Moved from retryTransient's tests, with the options its preset passes (same assertions).
