@@ -1,11 +1,14 @@
-import { setMaxListeners } from 'node:events';
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import pLimit from 'p-limit';
+import { sleep } from '../core/async/sleep.js';
 import type { MetadataNames } from '../core/config/topology.js';
+import { errorMessage } from '../core/errorMessage.js';
+import { errorName } from '../core/errorName.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { itemSize, MAX_ITEM_BYTES } from '../core/itemSize.js';
 import { buildPutInput } from './buildPutInput.js';
 import { backoffDelay, classifyError, ErrorClasses } from './classifyError.js';
+import { PeerWriterBase } from './PeerWriterBase.js';
+import type { PeerWriteResult } from './PeerWrites.js';
 import { type PlannedWrite, WriteOutcomes, type WriteResult } from './types.js';
 
 /** A peer region the writer can write to. */
@@ -69,63 +72,29 @@ export const oversizeResult = (write: PlannedWrite, nowMs: number): WriteResult 
   };
 };
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-const errorName = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string'
-    ? error.name
-    : 'Error';
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 /**
  * Sends planned writes to peer tables with conditional puts: bounded concurrency, one write per key
  * and peer, retries of transient failures with exponential backoff and full jitter until the deadline.
  * Every write ends as `applied`, `stale`, `permanent` (with the error) or `unfinished`.
  */
-export class PeerWriter {
-  private readonly limit: ReturnType<typeof pLimit>;
+export class PeerWriter extends PeerWriterBase {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
 
   public constructor(private readonly options: PeerWriterOptions) {
-    this.limit = pLimit(options.concurrency ?? 32);
-    this.sleep = options.sleep ?? defaultSleep;
+    super(options);
+    this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
   }
 
-  /**
-   * Sends every write; resolves when each has an outcome. Never rejects for a DynamoDB error.
-   * @param onResult called as each write ends (the change is visible at the peer when `applied`).
-   */
-  public async sendAll(
-    writes: readonly PlannedWrite[],
-    deadlineMs: number,
-    onResult?: (result: WriteResult) => void,
-  ): Promise<WriteResult[]> {
-    // One timer for the whole batch, not one per request: requests end at the deadline at the latest.
-    const deadlineSignal = AbortSignal.timeout(Math.max(1, deadlineMs - this.now()));
-    // Every write in flight listens to it (the SDK request, a retry's sleep): not a leak.
-    setMaxListeners(0, deadlineSignal);
-    return Promise.all(
-      writes.map((write) =>
-        this.limit(async () => {
-          const result = await this.send(write, deadlineMs, deadlineSignal);
-          onResult?.(result);
-          return result;
-        }),
-      ),
-    );
-  }
-
   /** Sends one write, retrying transient failures until `deadlineMs` (epoch ms). */
-  public async send(
+  public override async send(
     write: PlannedWrite,
     deadlineMs: number,
     deadlineSignal?: AbortSignal,
-  ): Promise<WriteResult> {
+  ): Promise<PeerWriteResult> {
     const target = this.options.peers[write.peer];
     if (target === undefined) throw new Error(`PeerWriter: no client for peer region "${write.peer}"`);
     const tooLarge = oversizeResult(write, this.now());

@@ -80,13 +80,5 @@ export const classifyError = (error: unknown): ErrorClass => {
   return ErrorClasses.transient;
 };
 
-/**
- * Full-jitter exponential backoff: a random delay in `[0, min(max, base · 2^attempt))`.
- * @param attempt 0 for the first retry.
- */
-export const backoffDelay = (
-  attempt: number,
-  baseMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number => Math.floor(random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30)));
+// The backoff moved to core/async with the one retry loop; re-exported for the writers that import it from here.
+export { backoffDelay } from '../core/async/backoffDelay.js';

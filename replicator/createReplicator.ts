@@ -7,12 +7,11 @@ import { ErrorCodes } from '../core/errors.js';
 import type { Pipeline } from '../pipeline/types.js';
 import type { SourceTable } from './checkSource.js';
 import { createDynamoClients } from './clients.js';
+import { createPeerWrites } from './createPeerWrites.js';
 import { assertPipelinesResolved } from './createPipelines.js';
 import { createDeadLetterSink } from './deadLetter/createDeadLetterSink.js';
 import { letterProtector } from './deadLetter/protectLetter.js';
 import type { DeadLetterSink } from './deadLetter/types.js';
-import { createMergeWriter } from './merge/createMergeWriter.js';
-import { PeerWriter, type PeerWriterOptions } from './PeerWriter.js';
 import type { PlanContext } from './planBatch.js';
 import { processBatch, type ReplicatorLogger } from './processBatch.js';
 import type { ReplicatorTracing } from './tracing.js';
@@ -89,33 +88,15 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
   const names = metadataNames(config);
   const clients =
     setup.clients ?? createDynamoClients(config, { maxSockets: config.replicator.concurrency * 2 });
-  const writerOptions: PeerWriterOptions = {
-    peers: Object.fromEntries(
-      peers.map((peer) => {
-        const client = clients[peer];
-        if (client === undefined)
-          throw new Error(`createReplicator: no DynamoDB client for peer region "${peer}"`);
-        return [peer, { client, tableName: config.regions[peer]!.table }];
-      }),
-    ),
-    names,
-    concurrency: config.replicator.concurrency,
-    baseDelayMs: config.replicator.baseDelayMs,
-    maxDelayMs: config.replicator.maxDelayMs,
-    ...(setup.onRetry === undefined ? {} : { onRetry: setup.onRetry }),
-  };
   const { conflict } = config;
-  const writer =
-    conflict.strategy === 'merge'
-      ? createMergeWriter({
-          config,
-          conflict,
-          region,
-          logger,
-          writerOptions,
-          ...(setup.merge === undefined ? {} : { merge: setup.merge }),
-        })
-      : new PeerWriter(writerOptions);
+  const writer = createPeerWrites(config, region, {
+    clients,
+    logger,
+    peers,
+    caller: 'createReplicator',
+    ...(setup.onRetry === undefined ? {} : { onRetry: setup.onRetry }),
+    ...(setup.merge === undefined ? {} : { merge: setup.merge }),
+  });
   const context: PlanContext = {
     region,
     peers,

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { encodeItem } from '../core/codec.js';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { errorFacts } from './_internals/errorFacts.js';
 import type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
 import { sequenceNumberOf } from './decodeRecord.js';
-import { isConflictResult, storedItemOf } from './merge/mergeResults.js';
-import type { PeerWriter } from './PeerWriter.js';
+import type { PeerWriteResult, PeerWrites } from './PeerWrites.js';
 import { type PlanContext, planBatch } from './planBatch.js';
 import {
   BATCH_SEGMENT,
@@ -33,7 +33,7 @@ export type ReplicatorLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
 /** Everything {@link processBatch} needs; all I/O is injected. */
 export interface ProcessBatchDeps {
   readonly context: PlanContext;
-  readonly writer: PeerWriter;
+  readonly writer: PeerWrites;
   readonly deadLetters: DeadLetterSink;
   readonly logger: ReplicatorLogger;
   readonly configVersion: string;
@@ -173,7 +173,7 @@ const sendTraced = async (
   writes: readonly PlannedWrite[],
   deadlineMs: number,
   deps: ProcessBatchDeps,
-): Promise<WriteResult[]> => {
+): Promise<PeerWriteResult[]> => {
   const tracing = deps.tracing ?? noTracing;
   const traces = new Map<string, PeerTrace>();
   for (const write of writes) {
@@ -224,7 +224,7 @@ const processUntraced = async (
   for (const { reason } of plan.skipped) counts.skipped[reason] += 1;
   counts.changes = new Set(plan.writes.map((write) => write.change.keyId)).size;
 
-  const results: WriteResult[] = await sendTraced(plan.writes, deadlineMs, deps);
+  const results = await sendTraced(plan.writes, deadlineMs, deps);
   const unfinished = new Set<number>();
   const candidates: LetterCandidate[] = [];
   const unfinishedByPeer = new Map<string, { writes: number; cause: unknown }>();
@@ -237,7 +237,7 @@ const processUntraced = async (
 
   for (const result of results) {
     counts.retried += Math.max(0, result.attempts - 1);
-    if (isConflictResult(result)) counts.conflicts = (counts.conflicts ?? 0) + 1;
+    if (result.merge?.conflict !== undefined) counts.conflicts = (counts.conflicts ?? 0) + 1;
     switch (result.outcome) {
       case WriteOutcomes.applied:
         counts.applied += 1;
@@ -285,7 +285,10 @@ const processUntraced = async (
             firstFailureAt: result.firstFailureAt ?? at,
             lastFailureAt: at,
             configVersion: deps.configVersion,
-            ...storedItemOf(result),
+            // A failed merge keeps both versions: the record, and what the peer held.
+            ...(result.merge?.storedItem === undefined
+              ? {}
+              : { storedItem: encodeItem(result.merge.storedItem) }),
           },
         });
         break;

@@ -1,4 +1,5 @@
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { errorName } from '../core/errorName.js';
 
 /** A value X-Ray indexes as an annotation. Counts, regions and codes only: never item values or keys. */
 export type AnnotationValue = string | number | boolean;
@@ -59,11 +60,6 @@ const spanOf = (subsegment: XraySubsegment): TraceSpan => {
     },
   };
 };
-
-const errorName = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string'
-    ? error.name
-    : 'Error';
 
 /**
  * Tracing through a Powertools `Tracer`: subsegments of the Lambda's X-Ray segment. When the tracer

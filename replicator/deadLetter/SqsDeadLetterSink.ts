@@ -3,6 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { sleep } from '../../core/async/sleep.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { backoffDelay } from '../classifyError.js';
 import {
@@ -72,7 +73,7 @@ export class SqsDeadLetterSink implements DeadLetterSink {
   private readonly sleep: (ms: number) => Promise<void>;
 
   public constructor(private readonly options: SqsDeadLetterSinkOptions) {
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleep;
   }
 
   public async send(letters: readonly DeadLetter[]): Promise<void> {

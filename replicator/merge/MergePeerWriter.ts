@@ -8,13 +8,16 @@ import {
   type MergeSpec,
 } from '../../conflict/merge/types.js';
 import { mergeWithUserFunction } from '../../conflict/merge/userMerge.js';
+import { sleep } from '../../core/async/sleep.js';
 import { decodeItem } from '../../core/codec.js';
 import { differingAttributes } from '../../core/equality.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
 import { type KeyHasher, processKeyHasher } from '../../keys/keyHasher.js';
 import { backoffDelay, classifyError, ErrorClasses } from '../classifyError.js';
-import { oversizeResult, PeerWriter, type PeerWriterOptions } from '../PeerWriter.js';
+import { oversizeResult, type PeerWriterOptions } from '../PeerWriter.js';
+import { PeerWriterBase } from '../PeerWriterBase.js';
+import type { MergeOutcome, PeerWriteResult } from '../PeerWrites.js';
 import { type PlannedWrite, WriteOutcomes, type WriteResult } from '../types.js';
 import {
   type ConflictAuditEntry,
@@ -47,13 +50,8 @@ export interface MergePeerWriterOptions extends PeerWriterOptions {
   readonly keyHasher?: () => KeyHasher | Promise<KeyHasher>;
 }
 
-/** A write result of the merge strategy: the LWW outcome, plus what a conflict needs to be reported. */
-export interface MergeWriteResult extends WriteResult {
-  /** Set when concurrent writes were detected. */
-  readonly conflict?: ConflictAuditEntry;
-  /** The item stored at the peer when a conflict was dead-lettered ("both versions"). */
-  readonly storedItem?: Item;
-}
+/** What a merge write's result is built from: the LWW fields, and the conflict's (its `merge` member). */
+type ResultParts = Partial<Omit<WriteResult, 'write' | 'outcome'>> & MergeOutcome;
 
 type Expectation = { readonly clock: string | undefined; readonly version: string | undefined } | 'absent';
 
@@ -128,7 +126,7 @@ class OutOfTime extends Error {
  * A merge that throws, or keeps losing races, is `permanent`: dead-lettered whole with the stored item.
  * Transient errors are retried with backoff until the deadline (then `unfinished`), as in LWW.
  */
-export class MergePeerWriter extends PeerWriter {
+export class MergePeerWriter extends PeerWriterBase {
   private readonly mergeOptions: MergePeerWriterOptions;
   private readonly keyHasher: () => KeyHasher | Promise<KeyHasher>;
 
@@ -143,7 +141,7 @@ export class MergePeerWriter extends PeerWriter {
     write: PlannedWrite,
     deadlineMs: number,
     deadlineSignal?: AbortSignal,
-  ): Promise<MergeWriteResult> {
+  ): Promise<PeerWriteResult> {
     const options = this.mergeOptions;
     const now = options.now ?? Date.now;
     const target = options.peers[write.peer];
@@ -182,7 +180,7 @@ export class MergePeerWriter extends PeerWriter {
           if (now() + delay >= deadlineMs) throw new OutOfTime(error);
           attempts += 1;
           options.onRetry?.(write, error);
-          await (options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms))))(delay);
+          await (options.sleep ?? sleep)(delay);
         }
       }
     };
@@ -193,16 +191,21 @@ export class MergePeerWriter extends PeerWriter {
         }),
       );
 
-    const result = (
-      outcome: WriteResult['outcome'],
-      extra: Partial<MergeWriteResult> = {},
-    ): MergeWriteResult => ({
-      write,
-      outcome,
-      attempts,
-      ...(firstFailureAt === undefined ? {} : { firstFailureAt, lastFailureAt }),
-      ...extra,
-    });
+    const result = (outcome: WriteResult['outcome'], parts: ResultParts = {}): PeerWriteResult => {
+      const { conflict: found, storedItem, ...extra } = parts;
+      const merge: MergeOutcome = {
+        ...(found === undefined ? {} : { conflict: found }),
+        ...(storedItem === undefined ? {} : { storedItem }),
+      };
+      return {
+        write,
+        outcome,
+        attempts,
+        ...(firstFailureAt === undefined ? {} : { firstFailureAt, lastFailureAt }),
+        ...extra,
+        ...(found === undefined && storedItem === undefined ? {} : { merge }),
+      };
+    };
     const incoming = change.item;
     let conflict: ConflictAuditEntry | undefined;
     let stored: Item | undefined;

@@ -1,11 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { sleep } from '../../core/async/sleep.js';
 import type { Config } from '../../core/config/types.js';
+import { errorMessage } from '../../core/errorMessage.js';
 import { ErrorCodes, isDynasyncError } from '../../core/errors.js';
 import type { Replicator } from '../createReplicator.js';
 import type { ReplicatorLogger } from '../processBatch.js';
 import type { BatchResult } from '../types.js';
-import { errorMessage } from './_internals/awsErrors.js';
 import { BatchStats } from './_internals/BatchStats.js';
 import { CheckpointWriter } from './_internals/CheckpointWriter.js';
 import { findStreamArn } from './_internals/findStreamArn.js';
@@ -13,7 +14,6 @@ import { ShardDiscovery } from './_internals/ShardDiscovery.js';
 import { ShardPositions } from './_internals/ShardPositions.js';
 import { ShardReader, type ShardReaderContext } from './_internals/ShardReader.js';
 import { StreamCalls } from './_internals/StreamCalls.js';
-import { sleep } from './_internals/sleep.js';
 import type { CheckpointStore } from './CheckpointStore.js';
 
 /** Options of {@link StreamPoller}. */

@@ -2,10 +2,11 @@ import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from
 import { localEndpointFlags, localMissingTableHint } from '../../core/config/localEndpoint.js';
 import { peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
+import { errorMessage } from '../../core/errorMessage.js';
+import { errorName } from '../../core/errorName.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { retryTransient } from '../_internals/retryTransient.js';
 import { ClientEnv } from '../clients.js';
-import { errorMessage, errorName } from './_internals/awsErrors.js';
 
 /** One key attribute of a table. */
 export interface KeyAttribute {

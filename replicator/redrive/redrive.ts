@@ -11,12 +11,12 @@ import { createKeyProvider } from '../../keys/createKeyProvider.js';
 import { decryptText } from '../../pipeline/maskingCrypto.js';
 import type { KeyProvider, Pipeline } from '../../pipeline/types.js';
 import { accountCredentials, createDynamoClients } from '../clients.js';
+import { createPeerWrites } from '../createPeerWrites.js';
 import { createPipelines } from '../createPipelines.js';
 import { deadLetterPath, deadLetterQueueUrl } from '../deadLetter/createDeadLetterSink.js';
 import { protectMessage } from '../deadLetter/protectLetter.js';
 import type { DeadLetter } from '../deadLetter/types.js';
-import { createMergeWriter } from '../merge/createMergeWriter.js';
-import { oversizeError, PeerWriter, type PeerWriterOptions } from '../PeerWriter.js';
+import { oversizeError } from '../PeerWriter.js';
 import { type PlanContext, planBatch } from '../planBatch.js';
 import type { ReplicatorLogger } from '../processBatch.js';
 import { type PlannedWrite, WriteOutcomes } from '../types.js';
@@ -110,24 +110,14 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
   const keys = options.keys ?? (needsKeys ? createKeyProvider(config, region) : undefined);
   const pipelines =
     options.pipelines ?? (await createPipelines(config, region, keys === undefined ? {} : { keys }));
-  const writerOptions: PeerWriterOptions = {
-    peers: Object.fromEntries(
-      [...currentPeers].map((peer) => [
-        peer,
-        { client: clients[peer]!, tableName: config.regions[peer]!.table },
-      ]),
-    ),
-    names,
-    concurrency: config.replicator.concurrency,
-    baseDelayMs: config.replicator.baseDelayMs,
-    maxDelayMs: config.replicator.maxDelayMs,
-  };
   // Under merge, a redriven record goes through the same vector-clock decision and merge as live replication.
   const { conflict } = config;
-  const writer =
-    conflict.strategy === 'merge'
-      ? createMergeWriter({ config, conflict, region, logger, writerOptions })
-      : new PeerWriter(writerOptions);
+  const writer = createPeerWrites(config, region, {
+    clients,
+    logger,
+    peers: [...currentPeers],
+    caller: 'redrive',
+  });
   const report: RedriveReport = {
     replayed: 0,
     stale: 0,

@@ -4,9 +4,9 @@ import {
   type ScanCommandInput,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { linkedAbort } from '../../core/async/linkedAbort.js';
 import { DynasyncError } from '../../core/errors.js';
 import { VerifyErrorCodes, verifyError } from '../verify/errors.js';
-import { linkedAbort } from './linkedAbort.js';
 import { type ScanBodyHandler, withScanBodyHandler } from './scanBody.js';
 import type { TokenBucket } from './TokenBucket.js';
 import { type RetryPolicy, withRetries } from './withRetries.js';

@@ -1,6 +1,7 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { abortableDelay } from '../../core/async/abortableDelay.js';
+import { retry } from '../../core/async/retry.js';
 import { DynasyncError } from '../../core/errors.js';
-import { backoffDelay, classifyError, ErrorClasses } from '../../replicator/classifyError.js';
+import { classifyError, ErrorClasses } from '../../replicator/classifyError.js';
 
 /** How reads retry transient failures (throttling, 5xx, dropped connections). */
 export interface RetryPolicy {
@@ -18,25 +19,23 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 50, maxDelayMs: 5_000 };
 
 /**
- * Runs `call`, retrying errors the replicator's classification calls transient, with the same
- * full-jitter backoff. A permanent error, a transient one after the last attempt, or a
- * {@link DynasyncError} (verify's own, e.g. from a page handler) is thrown.
+ * The tools' preset of `retry` (core/async): runs `call`, retrying errors the replicator's
+ * classification calls transient, with the same full-jitter backoff, for `policy.attempts` attempts.
+ * A permanent error, a transient one after the last attempt, or a {@link DynasyncError} (verify's
+ * own, e.g. from a page handler) is thrown.
  */
-export const withRetries = async <T>(
+export const withRetries = <T>(
   call: () => Promise<T>,
   policy: RetryPolicy,
   signal?: AbortSignal,
-): Promise<T> => {
-  const sleep =
-    policy.sleep ??
-    ((ms: number, s?: AbortSignal) => delay(ms, undefined, s === undefined ? undefined : { signal: s }));
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      if (signal?.aborted === true || error instanceof DynasyncError) throw error;
-      if (classifyError(error) !== ErrorClasses.transient || attempt + 1 >= policy.attempts) throw error;
-      await sleep(backoffDelay(attempt, policy.baseDelayMs, policy.maxDelayMs, policy.random), signal);
-    }
-  }
-};
+): Promise<T> =>
+  retry(call, {
+    retryable: (error) =>
+      !(error instanceof DynasyncError) && classifyError(error) === ErrorClasses.transient,
+    attempts: policy.attempts,
+    baseDelayMs: policy.baseDelayMs,
+    maxDelayMs: policy.maxDelayMs,
+    sleep: policy.sleep ?? abortableDelay,
+    ...(policy.random === undefined ? {} : { random: policy.random }),
+    ...(signal === undefined ? {} : { signal }),
+  });

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { type DynamoDBClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import { linkedAbort } from '../../core/async/linkedAbort.js';
 import { decodeItem } from '../../core/codec.js';
 import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
@@ -8,7 +9,6 @@ import { DynasyncError, ErrorCodes, isDynasyncError } from '../../core/errors.js
 import type { Item, WireItem } from '../../core/types.js';
 import { createReadClients } from '../_shared/createReadClients.js';
 import { describeTable } from '../_shared/describeTable.js';
-import { linkedAbort } from '../_shared/linkedAbort.js';
 import type { ScanPageInfo } from '../_shared/scanBody.js';
 import { scanTable } from '../_shared/scanTable.js';
 import { TokenBucket } from '../_shared/TokenBucket.js';

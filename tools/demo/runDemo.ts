@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynasyncClient } from '../../client/DynasyncClient.js';
+import { sleep } from '../../core/async/sleep.js';
 import { parseConfig } from '../../core/config/loadConfig.js';
 import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
@@ -248,7 +249,7 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
         Date.now() < deadline &&
         (Date.now() - lastActivity < 1_500 || comparison.differences.length > 0)
       ) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await sleep(500);
         comparison = await compareTables(
           { client: clients[REGIONS[0]]!, table: TABLE },
           { client: clients[REGIONS[1]]!, table: TABLE },

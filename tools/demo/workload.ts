@@ -1,4 +1,5 @@
 import type { DynasyncClient } from '../../client/DynasyncClient.js';
+import { sleep } from '../../core/async/sleep.js';
 import { failedWriteReason } from './pacing.js';
 
 /** What the demo workload did, by kind of operation. */
@@ -31,8 +32,6 @@ export interface WorkloadOptions {
 }
 
 const TIERS = ['free', 'pro', 'team', 'enterprise'] as const;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A mixed workload in every region at once: puts (55%), updates (30%), deletes (10%) and

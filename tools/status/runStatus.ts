@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { sleep as coreSleep } from '../../core/async/sleep.js';
 import { peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
@@ -45,18 +46,6 @@ export interface RunStatusIo {
   /** Clear the screen between `--watch` rounds (text on a TTY). @default process.stdout.isTTY */
   readonly clearScreen?: boolean;
 }
-
-const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /** The regions to inspect; a region that ships nothing has no replication to report. */
 export const statusRegions = (config: Config, asked: readonly string[] | undefined): string[] => {
@@ -104,7 +93,7 @@ export const checkStatus = async (
 export const runStatus = async (options: RunStatusOptions, io: RunStatusIo = {}): Promise<number> => {
   const print = io.print ?? ((text: string) => void process.stdout.write(text));
   const now = io.now ?? Date.now;
-  const sleep = io.sleep ?? defaultSleep;
+  const sleep = io.sleep ?? coreSleep;
   const owned: Array<{ destroy(): void }> = [];
   const memo = <T extends { destroy(): void }>(create: (region: string) => T) => {
     const made = new Map<string, T>();

@@ -1,6 +1,6 @@
 import { tryDecodeVersion } from '../../conflict/version.js';
 import { keyIdOf } from '../../core/keyId.js';
-import type { MergePeerWriter } from '../../replicator/merge/MergePeerWriter.js';
+import type { PeerWrites } from '../../replicator/PeerWrites.js';
 import { type Change, EventNames, WriteOutcomes } from '../../replicator/types.js';
 import type { RepairPlan } from './planRepair.js';
 import { RepairOutcomes, type RepairResult, RepairSkipCodes } from './types.js';
@@ -10,7 +10,8 @@ const MERGE_REPAIR_BUDGET_MS = 30_000;
 
 /** Where a merge repair goes and how long it may take. */
 export interface MergeRepairTarget {
-  readonly writer: MergePeerWriter;
+  /** The merge strategy's writer (`createPeerWrites` under `conflict.strategy: "merge"`). */
+  readonly writer: PeerWrites;
   /** The target region (the writer's peer). */
   readonly peer: string;
   /** The target table's key attribute names. */

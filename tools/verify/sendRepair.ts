@@ -1,5 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { abortableDelay } from '../../core/async/abortableDelay.js';
 import type { MetadataNames } from '../../core/config/topology.js';
 import { itemSize, MAX_ITEM_BYTES } from '../../core/itemSize.js';
 import { backoffDelay, classifyError, ErrorClasses } from '../../replicator/classifyError.js';
@@ -23,9 +23,7 @@ export const sendRepair = async (
   if (itemSize(plan.item) > MAX_ITEM_BYTES)
     return { outcome: RepairOutcomes.failed, action: plan.action, code: RepairSkipCodes.itemTooLarge };
   const input = buildRepairInput(tableName, plan, names);
-  const sleep =
-    retry.sleep ??
-    ((ms: number, s?: AbortSignal) => delay(ms, undefined, s === undefined ? undefined : { signal: s }));
+  const sleep = retry.sleep ?? abortableDelay;
   for (let attempt = 0; ; attempt += 1) {
     try {
       await client.send(new PutItemCommand(input), { abortSignal: signal });

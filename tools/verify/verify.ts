@@ -1,21 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { mergeNamesFor } from '../../conflict/merge/types.js';
+import { abortableDelay } from '../../core/async/abortableDelay.js';
+import { linkedAbort } from '../../core/async/linkedAbort.js';
 import { decodeItem } from '../../core/codec.js';
 import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { differingAttributes } from '../../core/equality.js';
 import type { Item, WireItem } from '../../core/types.js';
 import { type KeyHasher, resolveKeyHasher } from '../../keys/keyHasher.js';
-import { createMergeWriter } from '../../replicator/merge/createMergeWriter.js';
+import { createPeerWrites } from '../../replicator/createPeerWrites.js';
 import type { ReplicatorLogger } from '../../replicator/processBatch.js';
 import { createReadClients } from '../_shared/createReadClients.js';
 import { describeTable } from '../_shared/describeTable.js';
-import { linkedAbort } from '../_shared/linkedAbort.js';
 import { scanTable } from '../_shared/scanTable.js';
 import { TokenBucket } from '../_shared/TokenBucket.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../_shared/withRetries.js';
@@ -270,10 +270,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   const keyHashOf = options.keyHasher ?? (await resolveKeyHasher(config, from));
   const started = performance.now();
   const now = options.now ?? Date.now;
-  const sleep =
-    options.sleep ??
-    ((ms: number, signal?: AbortSignal) =>
-      delay(ms, undefined, signal === undefined ? undefined : { signal }));
+  const sleep = options.sleep ?? abortableDelay;
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const given = options.transform ?? identityTransform;
   // A re-read source item the pipeline rejects has no output: the target is expected to hold nothing.
@@ -475,18 +472,13 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
     const mergeRepair: MergeRepairTarget | undefined =
       config.conflict.strategy === 'merge' && options.repair === true && options.dryRun !== true
         ? {
-            writer: createMergeWriter({
-              config,
-              conflict: config.conflict,
-              region: from,
+            writer: createPeerWrites(config, from, {
+              clients: { [to]: targetClient },
+              peers: [to],
               logger: SILENT_LOGGER,
               keyHasher: keyHashOf,
-              writerOptions: {
-                peers: { [to]: { client: targetClient, tableName: targetTable } },
-                names,
-                baseDelayMs: retry.baseDelayMs,
-                maxDelayMs: retry.maxDelayMs,
-              },
+              retry,
+              caller: 'verify',
             }),
             peer: to,
             keyNames: targetKeyNames,

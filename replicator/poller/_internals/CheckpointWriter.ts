@@ -1,6 +1,6 @@
+import { errorMessage } from '../../../core/errorMessage.js';
 import type { ReplicatorLogger } from '../../processBatch.js';
 import type { CheckpointStore, Checkpoints } from '../CheckpointStore.js';
-import { errorMessage } from './awsErrors.js';
 
 /** Options of {@link CheckpointWriter}. */
 export interface CheckpointWriterOptions {

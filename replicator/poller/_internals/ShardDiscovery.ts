@@ -4,14 +4,16 @@ import {
   type Shard,
   type StreamDescription,
 } from '@aws-sdk/client-dynamodb-streams';
+import { linkedAbort } from '../../../core/async/linkedAbort.js';
+import { sleep } from '../../../core/async/sleep.js';
+import { errorMessage } from '../../../core/errorMessage.js';
+import { errorName } from '../../../core/errorName.js';
 import { DynasyncError, ErrorCodes, isDynasyncError } from '../../../core/errors.js';
 import type { ReplicatorLogger } from '../../processBatch.js';
-import { errorMessage, errorName, StreamErrors } from './awsErrors.js';
-import { linkedSignal } from './linkedSignal.js';
+import { StreamErrors } from './awsErrors.js';
 import type { ShardPositions } from './ShardPositions.js';
 import type { StreamCalls } from './StreamCalls.js';
 import { shardsDue } from './shardsDue.js';
-import { sleep } from './sleep.js';
 
 /** Options of {@link ShardDiscovery}. */
 export interface ShardDiscoveryOptions {
@@ -181,7 +183,7 @@ export class ShardDiscovery {
       this.requested = false;
       return;
     }
-    const wake = linkedSignal(this.options.signal);
+    const wake = linkedAbort(this.options.signal);
     this.wake = wake.abort;
     await sleep(Math.max(0, ms - 500), wake.signal);
     wake.dispose();

@@ -4,17 +4,19 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { sleep } from '../../../core/async/sleep.js';
+import { errorMessage } from '../../../core/errorMessage.js';
+import { errorName } from '../../../core/errorName.js';
 import { ErrorCodes } from '../../../core/errors.js';
 import type { Replicator } from '../../createReplicator.js';
 import type { ReplicatorLogger } from '../../processBatch.js';
 import type { BatchResult } from '../../types.js';
 import { type RecordSource, toLambdaRecord } from '../toLambdaRecord.js';
-import { errorMessage, errorName, StreamErrors } from './awsErrors.js';
+import { StreamErrors } from './awsErrors.js';
 import type { BatchStats } from './BatchStats.js';
 import type { CheckpointWriter } from './CheckpointWriter.js';
 import { describePosition, type Position, type ShardPositions, type ShardState } from './ShardPositions.js';
 import type { StreamCalls } from './StreamCalls.js';
-import { sleep } from './sleep.js';
 
 /** What a {@link ShardReader} reads with and reports to; one context serves every shard of the stream. */
 export interface ShardReaderContext {

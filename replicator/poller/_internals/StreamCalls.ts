@@ -1,8 +1,8 @@
+import { linkedAbort } from '../../../core/async/linkedAbort.js';
+import { errorName } from '../../../core/errorName.js';
 import { retryTransient } from '../../_internals/retryTransient.js';
 import { backoffDelay } from '../../classifyError.js';
 import type { ReplicatorLogger } from '../../processBatch.js';
-import { errorName } from './awsErrors.js';
-import { linkedSignal } from './linkedSignal.js';
 
 /** Options of {@link StreamCalls}. */
 export interface StreamCallsOptions {
@@ -26,7 +26,7 @@ export class StreamCalls {
 
   /** Runs one API call, aborted on stop or when it takes longer than `requestTimeoutMs`. */
   public async call<T>(send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const link = linkedSignal(this.options.signal, this.options.requestTimeoutMs ?? 30_000);
+    const link = linkedAbort(this.options.signal, this.options.requestTimeoutMs ?? 30_000);
     try {
       return await send(link.signal);
     } finally {

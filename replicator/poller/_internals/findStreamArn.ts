@@ -1,7 +1,8 @@
 import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../../../core/config/types.js';
+import { errorName } from '../../../core/errorName.js';
 import { DynasyncError, ErrorCodes } from '../../../core/errors.js';
-import { errorName, StreamErrors } from './awsErrors.js';
+import { StreamErrors } from './awsErrors.js';
 import type { StreamCalls } from './StreamCalls.js';
 
 /**

@@ -1,10 +1,10 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   BatchWriteItemCommand,
   type BatchWriteItemCommandOutput,
   type DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { abortableDelay } from '../../../core/async/abortableDelay.js';
 import { encodeItem } from '../../../core/codec.js';
 import type { MetadataNames } from '../../../core/config/topology.js';
 import { itemSize, MAX_ITEM_BYTES } from '../../../core/itemSize.js';
@@ -46,9 +46,7 @@ export interface WriteCounts {
 /** Write units of an item when DynamoDB reports none: 1 per started KB. */
 const writeUnits = (item: Item): number => Math.max(1, Math.ceil(itemSize(item) / 1024));
 
-const sleepFor = (retry: RetryPolicy) =>
-  retry.sleep ??
-  ((ms: number, s?: AbortSignal) => delay(ms, undefined, s === undefined ? undefined : { signal: s }));
+const sleepFor = (retry: RetryPolicy) => retry.sleep ?? abortableDelay;
 
 const gaveUp = (target: WriteTarget, error: unknown): Error =>
   backfillError(

@@ -1,10 +1,10 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   BatchGetItemCommand,
   type BatchGetItemCommandInput,
   type BatchGetItemCommandOutput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { abortableDelay } from '../../../core/async/abortableDelay.js';
 import { itemSize } from '../../../core/itemSize.js';
 import type { Item } from '../../../core/types.js';
 import { backoffDelay } from '../../../replicator/classifyError.js';
@@ -50,10 +50,7 @@ export const batchGetConsistent = async (options: BatchGetOptions): Promise<Batc
       `batchGetConsistent: at most ${BATCH_GET_KEYS} keys per call, got ${options.keys.length}`,
     );
   let pending = options.keys as unknown as Keys;
-  const sleep =
-    retry.sleep ??
-    ((ms: number, signal?: AbortSignal) =>
-      delay(ms, undefined, signal === undefined ? undefined : { signal }));
+  const sleep = retry.sleep ?? abortableDelay;
   for (let round = 0; pending !== undefined && pending.length > 0; round += 1) {
     if (round >= retry.attempts)
       throw verifyError(
