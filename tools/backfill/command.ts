@@ -34,25 +34,28 @@ export const BackfillExitCodes = {
   error: 2,
 } as const;
 
-/** The parsed options of `dynasync backfill`. */
-export interface BackfillCommandOptions {
+/**
+ * The parsed options of `dynasync backfill`: {@link BackfillOptions}' own (their defaults are
+ * `backfill()`'s), plus the config file, endpoint overrides and `--json`.
+ */
+export interface BackfillCommandOptions
+  extends Pick<
+    BackfillOptions,
+    | 'from'
+    | 'to'
+    | 'segments'
+    | 'concurrency'
+    | 'maxRps'
+    | 'maxWps'
+    | 'pageSize'
+    | 'checkpoint'
+    | 'resume'
+    | 'targetIdle'
+    | 'fastPath'
+  > {
   readonly config: string;
   /** `--endpoint-url <region>=<url>`: endpoint overrides for this run. @default none */
   readonly endpointUrl?: readonly EndpointOverride[];
-  readonly from: string;
-  readonly to: string;
-  readonly segments?: number;
-  readonly concurrency?: number;
-  readonly maxRps?: number;
-  readonly maxWps?: number;
-  readonly pageSize?: number;
-  readonly checkpoint?: string;
-  /** @default false */
-  readonly resume?: boolean;
-  /** @default false */
-  readonly targetIdle?: boolean;
-  /** Commander's `--no-fast-path`. @default true */
-  readonly fastPath?: boolean;
   /** @default false */
   readonly json?: boolean;
 }
