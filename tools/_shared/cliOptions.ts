@@ -211,3 +211,17 @@ export const withEndpoints = (
   }
   return { ...config, regions };
 };
+
+/** What commander hands an action of a command with {@link withConfigAndAccountOptions}. */
+export interface ConfigAndAccountArgs {
+  readonly config: string;
+  readonly profile?: string;
+  readonly endpointUrl?: EndpointOverride[];
+}
+
+/**
+ * `--config`, `--profile` and `--endpoint-url`, in that order: the options of every command that
+ * reads a config and calls AWS (see {@link ConfigAndAccountArgs}).
+ */
+export const withConfigAndAccountOptions = (command: Command): Command =>
+  withEndpointOption(withProfileOption(withConfigOption(command)));

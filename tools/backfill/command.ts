@@ -12,10 +12,8 @@ import {
   positive,
   positiveInt,
   regionPair,
-  withConfigOption,
-  withEndpointOption,
+  withConfigAndAccountOptions,
   withEndpoints,
-  withProfileOption,
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
@@ -174,16 +172,12 @@ export const runBackfillCommand = async (
  * 1 incomplete); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addBackfillCommand = (program: Command): Command =>
-  withEndpointOption(
-    withProfileOption(
-      withConfigOption(
-        program
-          .command('backfill')
-          .description(
-            "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
-          ),
+  withConfigAndAccountOptions(
+    program
+      .command('backfill')
+      .description(
+        "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
       ),
-    ),
   )
     .option('--from <region>', "the region whose table is copied (default: a one-way topology's source)")
     .option('--to <region>', "the region whose table is seeded (default: a one-way topology's only replica)")

@@ -3,13 +3,11 @@ import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { type RedriveOptions, redrive, redriveExitCodeOf } from '../../replicator/redrive/redrive.js';
 import {
   applyProfile,
-  type EndpointOverride,
+  type ConfigAndAccountArgs,
   exitCodesHelp,
   regionOption,
-  withConfigOption,
-  withEndpointOption,
+  withConfigAndAccountOptions,
   withEndpoints,
-  withProfileOption,
 } from '../_shared/cliOptions.js';
 
 /**
@@ -18,12 +16,10 @@ import {
  * other than file or sqs itself (`redrive.invalidOption`, exit 2).
  */
 type RedriveCommandArgs = Pick<RedriveOptions, 'source'> &
-  Required<Pick<RedriveOptions, 'dryRun'>> & {
-    readonly config: string;
+  Required<Pick<RedriveOptions, 'dryRun'>> &
+  ConfigAndAccountArgs & {
     readonly region?: string;
     readonly json: boolean;
-    readonly profile?: string;
-    readonly endpointUrl?: EndpointOverride[];
   };
 
 /**
@@ -31,16 +27,12 @@ type RedriveCommandArgs = Pick<RedriveOptions, 'source'> &
  * `process.exitCode` from the report ({@link redriveExitCodeOf}).
  */
 export const addRedriveCommand = (program: Command): Command =>
-  withEndpointOption(
-    withProfileOption(
-      withConfigOption(
-        program
-          .command('redrive')
-          .description(
-            "replay a region's dead letters through the current config; stale letters never overwrite newer data",
-          ),
+  withConfigAndAccountOptions(
+    program
+      .command('redrive')
+      .description(
+        "replay a region's dead letters through the current config; stale letters never overwrite newer data",
       ),
-    ),
   )
     .option(
       '-r, --region <name>',

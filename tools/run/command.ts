@@ -3,42 +3,34 @@ import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { LogFormats, type RunPollerOptions, runPoller } from '../../replicator/poller/runPoller.js';
 import {
   applyProfile,
-  type EndpointOverride,
+  type ConfigAndAccountArgs,
   exitCodesHelp,
   oneOf,
   positiveInt,
   regionOption,
-  withConfigOption,
-  withEndpointOption,
+  withConfigAndAccountOptions,
   withEndpoints,
-  withProfileOption,
 } from '../_shared/cliOptions.js';
 
 /** What commander hands the `run` action; `--log-format` is {@link RunPollerOptions}' `logFormat`. */
-type RunCommandArgs = Pick<RunPollerOptions, 'logFormat'> & {
-  readonly config: string;
-  readonly region?: string;
-  /** `--stats-interval`, in seconds (the poller takes milliseconds). */
-  readonly statsInterval: number;
-  readonly profile?: string;
-  readonly endpointUrl?: EndpointOverride[];
-};
+type RunCommandArgs = Pick<RunPollerOptions, 'logFormat'> &
+  ConfigAndAccountArgs & {
+    readonly region?: string;
+    /** `--stats-interval`, in seconds (the poller takes milliseconds). */
+    readonly statsInterval: number;
+  };
 
 /**
  * Registers `dynasync run`: {@link runPoller} for one region outside Lambda, until SIGINT/SIGTERM.
  * The poller handles the signals itself (graceful stop, exit 130 on a second signal).
  */
 export const addRunCommand = (program: Command): Command =>
-  withEndpointOption(
-    withProfileOption(
-      withConfigOption(
-        program
-          .command('run')
-          .description(
-            "replicate one region's stream to its peers outside Lambda (a stream poller with checkpoints)",
-          ),
+  withConfigAndAccountOptions(
+    program
+      .command('run')
+      .description(
+        "replicate one region's stream to its peers outside Lambda (a stream poller with checkpoints)",
       ),
-    ),
   )
     .option('-r, --region <name>', 'the region whose stream to read (default: the one-way source)')
     .option('--stats-interval <seconds>', 'seconds between stats lines', positiveInt, 10)

@@ -15,10 +15,8 @@ import {
   positive,
   positiveInt,
   regionPair,
-  withConfigOption,
-  withEndpointOption,
+  withConfigAndAccountOptions,
   withEndpoints,
-  withProfileOption,
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
@@ -216,16 +214,12 @@ export const runVerifyCommand = async (
  * 1 drift); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addVerifyCommand = (program: Command): Command =>
-  withEndpointOption(
-    withProfileOption(
-      withConfigOption(
-        program
-          .command('verify')
-          .description(
-            'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
-          ),
+  withConfigAndAccountOptions(
+    program
+      .command('verify')
+      .description(
+        'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
       ),
-    ),
   )
     .option('--from <region>', "the region whose table is the truth (default: a one-way topology's source)")
     .option('--to <region>', "the region whose table is checked (default: a one-way topology's only replica)")
