@@ -4,7 +4,7 @@ import { encodeItem } from '../core/codec.js';
 import { metadataNamesFor } from '../core/config/topology.js';
 import type { AttributeValue, Item, WireItem } from '../core/types.js';
 import type { StreamRecord } from '../replicator/types.js';
-import { seededRandom } from '../tools/seededRandom.js';
+import { seededRandom } from '../test/support/seededRandom.js';
 
 export { seededRandom };
 

@@ -24,6 +24,7 @@ import { REPO_ROOT } from '../helpers/childRun.js';
 import { localEndpoint, readWholeStream, uniqueTableName } from '../helpers/dynamo.js';
 import { MemoryDeadLetterSink } from '../helpers/factories.js';
 import { recordingLogger } from '../replicator/poller/pollerHarness.js';
+import { seededRandom } from '../support/seededRandom.js';
 
 /**
  * A Python writer (clients/python, spawned) in one region and the TypeScript writer in the other write
@@ -42,18 +43,6 @@ const SPEC: MergeSpec = { attributes: { views: 'counter', tags: 'set' }, default
 const python = spawnSync('python3', ['-c', 'import boto3'], { encoding: 'utf8' });
 const pythonMissing = python.status !== 0 ? 'python3 with boto3 is not available' : undefined;
 if (pythonMissing !== undefined) console.warn(`mixedWriters: skipped, ${pythonMissing}`);
-
-/** mulberry32: a small seeded PRNG, so the workload is the same every run. */
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
 
 type Op =
   | { readonly op: 'put' | 'update' | 'delete'; readonly params: Record<string, unknown> }
@@ -312,7 +301,7 @@ describe.skipIf(pythonMissing !== undefined)('a Python writer and a TypeScript w
       // Prepare
       const w = await world(strategy);
       const make = strategy === 'merge' ? mergeWorkload : lwwWorkload;
-      const random = prng(SEED);
+      const random = seededRandom(SEED);
       const py = make(EU, random);
       const ts = make(US, random);
       const started = performance.now();

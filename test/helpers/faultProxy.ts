@@ -1,6 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { seededRandom } from '../../tools/seededRandom.js';
+import { seededRandom } from '../support/seededRandom.js';
 
 /**
  * A loopback HTTP proxy in front of a DynamoDB (Local) endpoint that injects faults, so tests can
@@ -61,7 +61,7 @@ export interface RunningFaultProxy {
 }
 
 /** The seeded generator behind fault patterns (re-exported under the name tests use). */
-export { seededRandom as mulberry32 } from '../../tools/seededRandom.js';
+export { seededRandom as mulberry32 } from '../support/seededRandom.js';
 
 const THROTTLE_BODY = JSON.stringify({
   __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException',

@@ -80,6 +80,10 @@ describe('the published tarball', () => {
     expect(unwanted).toEqual([]);
   });
 
+  it('ships no test or bench support: the seeded random generator lives in test/support/', () => {
+    expect(paths.filter((path) => /(^|\/)seededRandom\./.test(path))).toEqual([]);
+  });
+
   it('has the prebundled replicator, the CLI, the changelog and every bin and exports target', () => {
     expect(paths).toEqual(
       expect.arrayContaining([

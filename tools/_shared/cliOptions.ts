@@ -11,6 +11,28 @@ export const positiveInt = (value: string): number => {
   return parsed;
 };
 
+/** Commander parser of a whole number ≥ 0. */
+export const wholeNumber = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
+  return parsed;
+};
+
+/**
+ * A commander parser that accepts one of `choices` and rejects anything else with
+ * `expected "a" or "b"`.
+ * @example
+ * program.option('--log-format <format>', 'pretty or json', oneOf(['pretty', 'json']));
+ */
+export const oneOf =
+  <const T extends string>(choices: readonly T[]) =>
+  (value: string): T => {
+    const choice = choices.find((candidate) => candidate === value);
+    if (choice === undefined)
+      throw new InvalidArgumentError(`expected ${choices.map((c) => `"${c}"`).join(' or ')}`);
+    return choice;
+  };
+
 /** Commander parser of a number ≥ 0. */
 export const nonNegative = (value: string): number => {
   const parsed = Number(value);
@@ -189,3 +211,17 @@ export const withEndpoints = (
   }
   return { ...config, regions };
 };
+
+/** What commander hands an action of a command with {@link withConfigAndAccountOptions}. */
+export interface ConfigAndAccountArgs {
+  readonly config: string;
+  readonly profile?: string;
+  readonly endpointUrl?: EndpointOverride[];
+}
+
+/**
+ * `--config`, `--profile` and `--endpoint-url`, in that order: the options of every command that
+ * reads a config and calls AWS (see {@link ConfigAndAccountArgs}).
+ */
+export const withConfigAndAccountOptions = (command: Command): Command =>
+  withEndpointOption(withProfileOption(withConfigOption(command)));

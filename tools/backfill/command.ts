@@ -12,10 +12,8 @@ import {
   positive,
   positiveInt,
   regionPair,
-  withConfigOption,
-  withEndpointOption,
+  withConfigAndAccountOptions,
   withEndpoints,
-  withProfileOption,
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
@@ -34,25 +32,28 @@ export const BackfillExitCodes = {
   error: 2,
 } as const;
 
-/** The parsed options of `dynasync backfill`. */
-export interface BackfillCommandOptions {
+/**
+ * The parsed options of `dynasync backfill`: {@link BackfillOptions}' own (their defaults are
+ * `backfill()`'s), plus the config file, endpoint overrides and `--json`.
+ */
+export interface BackfillCommandOptions
+  extends Pick<
+    BackfillOptions,
+    | 'from'
+    | 'to'
+    | 'segments'
+    | 'concurrency'
+    | 'maxRps'
+    | 'maxWps'
+    | 'pageSize'
+    | 'checkpoint'
+    | 'resume'
+    | 'targetIdle'
+    | 'fastPath'
+  > {
   readonly config: string;
   /** `--endpoint-url <region>=<url>`: endpoint overrides for this run. @default none */
   readonly endpointUrl?: readonly EndpointOverride[];
-  readonly from: string;
-  readonly to: string;
-  readonly segments?: number;
-  readonly concurrency?: number;
-  readonly maxRps?: number;
-  readonly maxWps?: number;
-  readonly pageSize?: number;
-  readonly checkpoint?: string;
-  /** @default false */
-  readonly resume?: boolean;
-  /** @default false */
-  readonly targetIdle?: boolean;
-  /** Commander's `--no-fast-path`. @default true */
-  readonly fastPath?: boolean;
   /** @default false */
   readonly json?: boolean;
 }
@@ -171,16 +172,12 @@ export const runBackfillCommand = async (
  * 1 incomplete); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addBackfillCommand = (program: Command): Command =>
-  withEndpointOption(
-    withProfileOption(
-      withConfigOption(
-        program
-          .command('backfill')
-          .description(
-            "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
-          ),
+  withConfigAndAccountOptions(
+    program
+      .command('backfill')
+      .description(
+        "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
       ),
-    ),
   )
     .option('--from <region>', "the region whose table is copied (default: a one-way topology's source)")
     .option('--to <region>', "the region whose table is seeded (default: a one-way topology's only replica)")

@@ -1,12 +1,6 @@
-import { type Command, InvalidArgumentError } from 'commander';
-import { exitCodesHelp } from '../_shared/cliOptions.js';
+import type { Command } from 'commander';
+import { exitCodesHelp, wholeNumber } from '../_shared/cliOptions.js';
 import { checkMergeModule, formatCheckMergeReport } from './checkMergeModule.js';
-
-const integer = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
-  return parsed;
-};
 
 /**
  * Adds `dynasync check-merge MODULE`: fast-check runs the merge module against generated items and
@@ -18,8 +12,8 @@ export const addCheckMergeCommand = (program: Command): void => {
     .command('check-merge')
     .description('check that a merge module is idempotent, commutative and associative (fast-check)')
     .argument('<module>', 'path of a module exporting merge(local, remote, context)')
-    .option('--runs <n>', 'generated cases per law', integer, 200)
-    .option('--seed <n>', 'replay a run with this seed', integer)
+    .option('--runs <n>', 'generated cases per law', wholeNumber, 200)
+    .option('--seed <n>', 'replay a run with this seed', wholeNumber)
     .option('--json', 'print the report as JSON', false)
     .addHelpText(
       'after',

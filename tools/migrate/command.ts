@@ -15,7 +15,7 @@ import { formatBackfillReport } from '../backfill/formatReport.js';
 import { formatReport } from '../verify/formatReport.js';
 import { followReporter } from './followReporter.js';
 import type { StreamSyncStats } from './MigrateApplier.js';
-import { type MigrateReport, migrate } from './migrate.js';
+import { type MigrateOptions, type MigrateReport, migrate } from './migrate.js';
 
 /** Exit codes of `dynasync migrate`. */
 export const MigrateExitCodes = {
@@ -27,16 +27,15 @@ export const MigrateExitCodes = {
   error: 2,
 } as const;
 
-/** The parsed options of `dynasync migrate`. */
-export interface MigrateCommandOptions {
+/**
+ * The parsed options of `dynasync migrate`: {@link MigrateOptions}' own where they mean the same
+ * (their defaults are `migrate()`'s), plus the config file and the command's output options.
+ */
+export interface MigrateCommandOptions
+  extends Pick<MigrateOptions, 'segments' | 'maxRps' | 'maxWps' | 'pageSize' | 'resume'> {
   readonly config: string;
-  readonly segments?: number;
-  readonly maxRps?: number;
-  readonly maxWps?: number;
-  readonly pageSize?: number;
-  readonly settle?: number;
-  /** @default false */
-  readonly resume?: boolean;
+  /** `--settle`: {@link MigrateOptions}' `settleSeconds`. */
+  readonly settle?: MigrateOptions['settleSeconds'];
   /** @default false */
   readonly follow?: boolean;
   /** @default false */

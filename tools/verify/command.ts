@@ -15,18 +15,16 @@ import {
   positive,
   positiveInt,
   regionPair,
-  withConfigOption,
-  withEndpointOption,
+  withConfigAndAccountOptions,
   withEndpoints,
-  withProfileOption,
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
-import { terminalProgressBar } from '../_shared/progressBar.js';
+import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
 import type { Difference, VerifyProgress, VerifyReport } from './types.js';
-import { verify } from './verify.js';
+import { type VerifyOptions, verify } from './verify.js';
 
 /** Exit codes of `dynasync verify`. */
 export const VerifyExitCodes = {
@@ -41,28 +39,23 @@ export const VerifyExitCodes = {
   error: 2,
 } as const;
 
-/** The parsed options of `dynasync verify`. */
-export interface VerifyCommandOptions {
+/**
+ * The parsed options of `dynasync verify`: {@link VerifyOptions}' own where they mean the same (their
+ * defaults are `verify()`'s), plus the command's file and output options.
+ */
+export interface VerifyCommandOptions
+  extends Pick<
+    VerifyOptions,
+    'from' | 'to' | 'segments' | 'settleRounds' | 'maxRps' | 'repair' | 'dryRun' | 'spillDir'
+  > {
   readonly config: string;
   /** `--endpoint-url <region>=<url>`: endpoint overrides for this run. @default none */
   readonly endpointUrl?: readonly EndpointOverride[];
-  readonly from: string;
-  readonly to: string;
-  /** @default 4 */
-  readonly segments?: number;
-  /** @default 5 */
-  readonly settle?: number;
-  /** @default 3 */
-  readonly settleRounds?: number;
-  readonly maxRps?: number;
+  /** `--settle`: {@link VerifyOptions}' `settleSeconds`. @default 5 */
+  readonly settle?: VerifyOptions['settleSeconds'];
   readonly output?: string;
   /** @default false */
   readonly json?: boolean;
-  /** @default false */
-  readonly repair?: boolean;
-  /** @default false */
-  readonly dryRun?: boolean;
-  readonly spillDir?: string;
 }
 
 /** Where the command writes, and what it may be given instead of creating it. */
@@ -171,48 +164,43 @@ export const runVerifyCommand = async (
         outputError,
       ]);
   };
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const signal = io.signal === undefined ? abort.signal : AbortSignal.any([abort.signal, io.signal]);
   let report: VerifyReport;
   try {
-    report = await verify({
-      config,
-      from: options.from,
-      to: options.to,
-      ...(options.segments === undefined ? {} : { segments: options.segments }),
-      ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
-      ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
-      ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
-      ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
-      ...(io.clients === undefined ? {} : { clients: io.clients }),
-      keyHasher,
-      ...(pipeline === undefined
-        ? {}
-        : {
-            // A per-item pipeline error is counted by verify as `pipelineRejected`.
-            transform: (item) =>
-              pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
-          }),
-      // A masked peer's source keys are PII: the line names the key by its hash only.
-      onRejected: ({ kind, code, sourceKey, keyHash }) =>
-        writeLine(
-          pipeline?.masks === true
-            ? { kind, code, keyHash }
-            : { kind, code, key: encodeItem(sourceKey), keyHash },
-        ),
-      repair: options.repair === true,
-      dryRun: options.dryRun === true,
-      signal,
-      onDifference: writeLine,
-      ...(bar === undefined ? {} : { onProgress: bar.update }),
-    });
+    report = await withInterrupts(io.signal, (signal) =>
+      verify({
+        config,
+        from: options.from,
+        to: options.to,
+        ...(options.segments === undefined ? {} : { segments: options.segments }),
+        ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
+        ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
+        ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+        ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
+        ...(io.clients === undefined ? {} : { clients: io.clients }),
+        keyHasher,
+        ...(pipeline === undefined
+          ? {}
+          : {
+              // A per-item pipeline error is counted by verify as `pipelineRejected`.
+              transform: (item) =>
+                pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
+            }),
+        // A masked peer's source keys are PII: the line names the key by its hash only.
+        onRejected: ({ kind, code, sourceKey, keyHash }) =>
+          writeLine(
+            pipeline?.masks === true
+              ? { kind, code, keyHash }
+              : { kind, code, key: encodeItem(sourceKey), keyHash },
+          ),
+        repair: options.repair === true,
+        dryRun: options.dryRun === true,
+        signal,
+        onDifference: writeLine,
+        ...(bar === undefined ? {} : { onProgress: bar.update }),
+      }),
+    );
   } finally {
     bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     if (output !== undefined) await new Promise<void>((resolve) => output.end(resolve));
   }
   if (partial !== undefined && options.output !== undefined) await rename(partial, options.output);
@@ -226,16 +214,12 @@ export const runVerifyCommand = async (
  * 1 drift); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addVerifyCommand = (program: Command): Command =>
-  withEndpointOption(
-    withProfileOption(
-      withConfigOption(
-        program
-          .command('verify')
-          .description(
-            'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
-          ),
+  withConfigAndAccountOptions(
+    program
+      .command('verify')
+      .description(
+        'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
       ),
-    ),
   )
     .option('--from <region>', "the region whose table is the truth (default: a one-way topology's source)")
     .option('--to <region>', "the region whose table is checked (default: a one-way topology's only replica)")

@@ -17,7 +17,7 @@ import { createPipelines } from '../../../replicator/createPipelines.js';
 import { createReplicator } from '../../../replicator/createReplicator.js';
 import { toLambdaRecord } from '../../../replicator/poller/toLambdaRecord.js';
 import { BackfillExitCodes, runBackfillCommand } from '../../../tools/backfill/command.js';
-import { runDecrypt } from '../../../tools/decrypt.js';
+import { runDecrypt } from '../../../tools/decrypt/decrypt.js';
 import { createReplicatedTable } from '../../../tools/tables.js';
 import { runVerifyCommand, VerifyExitCodes } from '../../../tools/verify/command.js';
 import { localEndpoint, readWholeStream, uniqueTableName } from '../../helpers/dynamo.js';

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../core/config/loadConfig.js';
-import { applyProfile, regionOption, regionPair } from '../../../tools/_shared/cliOptions.js';
+import {
+  applyProfile,
+  nonNegative,
+  oneOf,
+  positive,
+  positiveInt,
+  regionOption,
+  regionPair,
+  wholeNumber,
+} from '../../../tools/_shared/cliOptions.js';
 
 const regions = {
   'eu-west-1': { table: 'orders-eu' },
@@ -21,6 +30,44 @@ const fanOut = parseConfig({
   topology: { type: 'one-way', from: 'eu-west-1', to: ['us-east-1', 'ap-south-1'] },
 });
 const usage = (option: string) => expect.objectContaining({ code: 'cli.usage', payload: { option } });
+
+describe('option parsers', () => {
+  const rejection = (parse: (value: string) => unknown, value: string) => {
+    try {
+      parse(value);
+    } catch (error) {
+      return { name: (error as Error).name, message: (error as Error).message };
+    }
+    return undefined;
+  };
+
+  it('accept what they name and reject the rest with an InvalidArgumentError (commander exits 2)', () => {
+    expect([positiveInt('1'), wholeNumber('0'), nonNegative('0.5'), positive('0.5')]).toEqual([
+      1, 0, 0.5, 0.5,
+    ]);
+    for (const [parse, value] of [
+      [positiveInt, '0'],
+      [positiveInt, '1.5'],
+      [wholeNumber, '-1'],
+      [wholeNumber, '1.5'],
+      [wholeNumber, '9007199254740993'],
+      [nonNegative, '-0.1'],
+      [positive, '0'],
+    ] as const)
+      expect(rejection(parse, value), `${parse.name} ${value}`).toMatchObject({
+        name: 'InvalidArgumentError',
+      });
+  });
+
+  it('oneOf returns the choice and names every choice when the value is none of them', () => {
+    const logFormat = oneOf(['pretty', 'json']);
+    expect(logFormat('json')).toBe('json');
+    expect(rejection(logFormat, 'yaml')).toEqual({
+      name: 'InvalidArgumentError',
+      message: 'expected "pretty" or "json"',
+    });
+  });
+});
 
 describe('regionPair', () => {
   it("defaults --from/--to to a one-way topology's source and only replica; given values win", () => {

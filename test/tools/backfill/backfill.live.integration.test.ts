@@ -1,9 +1,9 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backfill } from '../../../tools/backfill/backfill.js';
-import { seededRandom } from '../../../tools/seededRandom.js';
 import { verify } from '../../../tools/verify/verify.js';
 import { killAllRuns, startCli } from '../../helpers/childRun.js';
+import { seededRandom } from '../../support/seededRandom.js';
 import { batchPut } from '../verify/verifyHarness.js';
 import { type BackfillPair, backfillPair, plainItems, SOURCE, TARGET } from './backfillHarness.js';
 

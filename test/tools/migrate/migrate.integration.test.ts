@@ -19,11 +19,11 @@ import { runMigrateCommand } from '../../../tools/migrate/command.js';
 import { loadTransform } from '../../../tools/migrate/loadTransform.js';
 import { type MigrateReport, migrate } from '../../../tools/migrate/migrate.js';
 import { MigrateRegions, migrationConfig } from '../../../tools/migrate/migrationConfig.js';
-import { seededRandom } from '../../../tools/seededRandom.js';
 import { createReplicatedTable } from '../../../tools/tables.js';
 import { verify } from '../../../tools/verify/verify.js';
 import { REPO_ROOT } from '../../helpers/childRun.js';
 import { localEndpoint, uniqueTableName } from '../../helpers/dynamo.js';
+import { seededRandom } from '../../support/seededRandom.js';
 import { batchPut } from '../verify/verifyHarness.js';
 import { legacyOrder } from './orders.js';
 

@@ -1,12 +1,12 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { decodeItem, encodeAttributeValue } from '../core/codec.js';
-import type { Config } from '../core/config/types.js';
-import { DynasyncError, ErrorCodes } from '../core/errors.js';
-import { createKeyProvider } from '../keys/createKeyProvider.js';
-import { parsePath, valuesAt } from '../pipeline/attributePath.js';
-import { decryptValue, isCiphertext } from '../pipeline/maskingCrypto.js';
-import type { KeyProvider } from '../pipeline/types.js';
-import { createDynamoClients } from '../replicator/clients.js';
+import { decodeItem, encodeAttributeValue } from '../../core/codec.js';
+import type { Config } from '../../core/config/types.js';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { createKeyProvider } from '../../keys/createKeyProvider.js';
+import { parsePath, valuesAt } from '../../pipeline/attributePath.js';
+import { decryptValue, isCiphertext } from '../../pipeline/maskingCrypto.js';
+import type { KeyProvider } from '../../pipeline/types.js';
+import { createDynamoClients } from '../../replicator/clients.js';
 
 /** Options of {@link runDecrypt}: a ciphertext, or a table item and the attribute paths to read. */
 export interface DecryptOptions {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config/loadConfig.js';
-import { ErrorCodes } from '../../core/errors.js';
-import { LocalKeyProvider } from '../../keys/LocalKeyProvider.js';
-import { createMaskingCrypto, encryptValue } from '../../pipeline/maskingCrypto.js';
-import { maskValue } from '../../pipeline/maskValue.js';
-import { runDecrypt } from '../../tools/decrypt.js';
-import { runTokenize } from '../../tools/tokenize.js';
+import { parseConfig } from '../../../core/config/loadConfig.js';
+import { ErrorCodes } from '../../../core/errors.js';
+import { LocalKeyProvider } from '../../../keys/LocalKeyProvider.js';
+import { createMaskingCrypto, encryptValue } from '../../../pipeline/maskingCrypto.js';
+import { maskValue } from '../../../pipeline/maskValue.js';
+import { runDecrypt } from '../../../tools/decrypt/decrypt.js';
+import { runTokenize } from '../../../tools/tokenize/tokenize.js';
 
 const config = parseConfig({
   version: 1,

@@ -1,10 +1,10 @@
-import { decodeAttributeValue, encodeAttributeValue } from '../core/codec.js';
-import type { Config } from '../core/config/types.js';
-import { DynasyncError, ErrorCodes } from '../core/errors.js';
-import { createKeyProvider } from '../keys/createKeyProvider.js';
-import { createMaskingCrypto } from '../pipeline/maskingCrypto.js';
-import { maskValue } from '../pipeline/maskValue.js';
-import type { KeyProvider } from '../pipeline/types.js';
+import { decodeAttributeValue, encodeAttributeValue } from '../../core/codec.js';
+import type { Config } from '../../core/config/types.js';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
+import { createKeyProvider } from '../../keys/createKeyProvider.js';
+import { createMaskingCrypto } from '../../pipeline/maskingCrypto.js';
+import { maskValue } from '../../pipeline/maskValue.js';
+import type { KeyProvider } from '../../pipeline/types.js';
 
 /** Options of {@link runTokenize}. */
 export interface TokenizeOptions {
