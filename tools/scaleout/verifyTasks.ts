@@ -24,7 +24,7 @@ import {
 } from '../verify/_internals/pageSpiller.js';
 import { SpillFiles } from '../verify/_internals/SpillFiles.js';
 import { compareObservations } from '../verify/compareObservations.js';
-import { comparisonRules } from '../verify/digest.js';
+import { canonicalKeyId, comparisonRules } from '../verify/digest.js';
 import { VerifyErrorCodes, verifyError } from '../verify/errors.js';
 import { type Candidate, settleCandidates } from '../verify/settleCandidates.js';
 import {
@@ -298,8 +298,10 @@ export const createVerifyTaskRunner = (deps: VerifyTaskDeps): TaskRunner => {
       given === identityTransform &&
       sourceKeyNames.length === targetKeyNames.length &&
       sourceKeyNames.every((name) => targetKeyNames.includes(name));
+    const keyHashOf = deps.keyHasher ?? (await resolveKeyHasher(config, spec.from));
     return {
       spec,
+      keyHashOf,
       options: spec.options as VerifyJobOptions,
       keys: verifyJobKeys(jobId),
       sourceClient,
@@ -395,7 +397,12 @@ export const createVerifyTaskRunner = (deps: VerifyTaskDeps): TaskRunner => {
           stats.rejected[code] = (stats.rejected[code] ?? 0) + 1;
           const sourceKey = project(sourceItem, found.sourceKeyNames) ?? sourceItem;
           rejections.push(
-            JSON.stringify({ kind: 'pipelineRejected', code, sourceKey: encodeItem(sourceKey) }),
+            JSON.stringify({
+              kind: 'pipelineRejected',
+              code,
+              sourceKey: encodeItem(sourceKey),
+              keyHash: found.keyHashOf(canonicalKeyId(sourceKey, found.sourceKeyNames)),
+            }),
           );
         },
       },
@@ -596,7 +603,7 @@ export const createVerifyTaskRunner = (deps: VerifyTaskDeps): TaskRunner => {
     const { spec, options, keys } = found;
     const stored = await getJson<ScaleoutTaskResult>(store, keys.settle);
     if (stored !== undefined) return stored;
-    const keyHashOf = deps.keyHasher ?? (await resolveKeyHasher(config, spec.from));
+    const { keyHashOf } = found;
     let scan = emptyStats(spec.partitions);
     const method = { candidates: 0, splits: 0, peakEntries: 0, spilledBytes: 0 };
     const candidateKeys: string[] = [];
