@@ -38,7 +38,7 @@ import type {
   VerifyProgress,
   VerifyReport,
 } from './types.js';
-import { verify } from './verify.js';
+import { validateVerifyOptions, verify } from './verify.js';
 
 /** Exit codes of `dynasync verify`. */
 export const VerifyExitCodes = {
@@ -226,6 +226,18 @@ export const runVerifyCommand = async (
   }
   const scaleout =
     options.workers !== undefined || options.jobId !== undefined || options.sample !== undefined;
+  // Bad options (an unknown region, --dry-run alone…) are refused before any table is described.
+  validateVerifyOptions({
+    config,
+    from: options.from,
+    to: options.to,
+    ...(options.segments === undefined ? {} : { segments: options.segments }),
+    ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
+    ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
+    ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+    repair: options.repair === true,
+    dryRun: options.dryRun === true,
+  });
   const ownClients = io.clients === undefined;
   const clients = io.clients ?? createReadClients(config);
   // Before a run: the read units its scans will consume, from DescribeTable (as the bulk executor does).
