@@ -27,6 +27,8 @@ export interface LocalVerifyOptions {
   readonly sample?: number;
   /** The job store's folder. @default `<os.tmpdir()>/dynasync-jobs` */
   readonly jobDir?: string;
+  /** Folder for the tasks' scratch files. @default os.tmpdir() */
+  readonly workDir?: string;
   readonly maxRps?: number;
   readonly transform?: SourceTransform;
   readonly sourceKeyOf?: (targetKey: Item) => Item | undefined;
@@ -67,6 +69,7 @@ export const runLocalVerify = async (
       : planJob({
           command: 'verify',
           configVersion: options.config.configVersion,
+    ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
           from: options.from,
           to: options.to,
           totalSegments: options.segments ?? 4,
@@ -84,6 +87,7 @@ export const runLocalVerify = async (
     config: options.config,
     clients: options.clients,
     configVersion: options.config.configVersion,
+    ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
     ...(options.transform === undefined ? {} : { transform: options.transform }),
     ...(options.sourceKeyOf === undefined ? {} : { sourceKeyOf: options.sourceKeyOf }),
     ...(options.keyHasher === undefined ? {} : { keyHasher: options.keyHasher }),

@@ -292,6 +292,7 @@ export const runVerifyCommand = async (
         ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
         ...(options.sample === undefined ? {} : { sample: options.sample }),
         ...(options.jobDir === undefined ? {} : { jobDir: options.jobDir }),
+        ...(options.spillDir === undefined ? {} : { workDir: options.spillDir }),
         ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
         ...(transform === undefined ? {} : { transform }),
         keyHasher,
