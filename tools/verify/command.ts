@@ -2,10 +2,12 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
-import { encodeItem } from '../../core/codec.js';
+import { decodeItem, encodeItem } from '../../core/codec.js';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
+import type { Config } from '../../core/config/types.js';
 import { PRIVATE_FILE_MODE } from '../../core/privateFile.js';
-import { resolveKeyHasher } from '../../keys/keyHasher.js';
+import type { WireItem } from '../../core/types.js';
+import { type KeyHasher, resolveKeyHasher } from '../../keys/keyHasher.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import {
   applyProfile,
@@ -19,12 +21,23 @@ import {
   withEndpoints,
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
+import { createReadClients } from '../_shared/createReadClients.js';
+import { describeTable } from '../_shared/describeTable.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
+import { DEFAULT_RETRY } from '../_shared/withRetries.js';
+import { estimateScanReadUnits } from '../scaleout/estimateReadUnits.js';
+import { runLocalVerify } from '../scaleout/runLocalVerify.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
-import type { Difference, VerifyProgress, VerifyReport } from './types.js';
-import { type VerifyOptions, verify } from './verify.js';
+import type {
+  Difference,
+  PipelineRejection,
+  SourceTransform,
+  VerifyProgress,
+  VerifyReport,
+} from './types.js';
+import { type VerifyOptions, validateVerifyOptions, verify } from './verify.js';
 
 /** Exit codes of `dynasync verify`. */
 export const VerifyExitCodes = {
@@ -41,7 +54,7 @@ export const VerifyExitCodes = {
 
 /**
  * The parsed options of `dynasync verify`: {@link VerifyOptions}' own where they mean the same (their
- * defaults are `verify()`'s), plus the command's file and output options.
+ * defaults are `verify()`'s), plus the command's file, output and engine options.
  */
 export interface VerifyCommandOptions
   extends Pick<
@@ -56,6 +69,20 @@ export interface VerifyCommandOptions
   readonly output?: string;
   /** @default false */
   readonly json?: boolean;
+  /**
+   * `local` runs the scan through in-process segment workers when `--workers`, `--job-id` or
+   * `--sample` is given (else the one-process verify, the same phase code); `stepfunctions` drives a
+   * deployed state machine. @default 'local'
+   */
+  readonly engine?: string;
+  /** Local segment workers (`--engine local`). @default 4 with --job-id or --sample */
+  readonly workers?: number;
+  /** Resume the job of this id (its store folder is printed at the start). @default a fresh id */
+  readonly jobId?: string;
+  /** Fraction of segments to verify, 0 < f ≤ 1. @default 1 */
+  readonly sample?: number;
+  /** The local job store's folder. @default `<os.tmpdir()>/dynasync-jobs` */
+  readonly jobDir?: string;
 }
 
 /** Where the command writes, and what it may be given instead of creating it. */
@@ -120,16 +147,153 @@ const progressBar = (stream: NodeJS.WritableStream & { readonly isTTY?: boolean 
   };
 };
 
+/** The engine the options ask for, checked (exit 2 for an unknown one or a bad `--sample`). */
+const engineOf = (options: VerifyCommandOptions): 'local' | 'stepfunctions' => {
+  const engine = options.engine ?? 'local';
+  if (engine !== 'local' && engine !== 'stepfunctions')
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --engine must be local or stepfunctions, got "${engine}"`,
+      { option: 'engine' },
+    );
+  if (options.sample !== undefined && !(options.sample > 0 && options.sample <= 1))
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --sample must be a fraction of segments above 0 and at most 1, got ${options.sample}`,
+      { option: 'sample' },
+    );
+  return engine;
+};
+
+/** Hands the run to the Step Functions engine; a build without it refuses the flag (exit 2). */
+const runOnStepFunctions = async (options: VerifyCommandOptions, io: VerifyCommandIo): Promise<number> => {
+  const modulePath = '../scaleout/stepFunctionsEngine.js';
+  const engineModule = (await import(modulePath).catch(() => undefined)) as
+    | { runStepFunctionsVerify?: (options: VerifyCommandOptions, io: VerifyCommandIo) => Promise<number> }
+    | undefined;
+  if (engineModule?.runStepFunctionsVerify === undefined)
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      'verify: --engine stepfunctions is not available in this build; use --engine local',
+      { option: 'engine' },
+    );
+  return engineModule.runStepFunctionsVerify(options, io);
+};
+
+/** The read units the scans will consume, from DescribeTable (as AWS's bulk executor estimates them). */
+const estimateRun = async (
+  config: Config,
+  options: VerifyCommandOptions,
+  clients: Readonly<Record<string, DynamoDBClient>>,
+) => {
+  const retry = { ...DEFAULT_RETRY, maxAttempts: 3 };
+  const side = async (region: string) => {
+    const info = await describeTable(
+      'verify',
+      clients[region]!,
+      region,
+      config.regions[region]!.table,
+      retry,
+    );
+    return { items: info.itemCount, bytes: info.sizeBytes, readUnits: estimateScanReadUnits(info, fraction) };
+  };
+  const fraction = options.sample ?? 1;
+  const [source, target] = await Promise.all([side(options.from), side(options.to)]);
+  return { sample: fraction, source, target };
+};
+
+type RunEstimate = Awaited<ReturnType<typeof estimateRun>>;
+
+const formatEstimate = ({ sample, source, target }: RunEstimate): string =>
+  `verify: the scans will read about ${source.readUnits + target.readUnits} read units (source ${source.readUnits} for ${source.items} items, ${source.bytes} bytes; target ${target.readUnits} for ${target.items} items, ${target.bytes} bytes${sample < 1 ? `; ${sample} of the segments` : ''}), eventually consistent: 0.5 per 4 KB, plus the consistent re-reads of what differs`;
+
+/** What a run needs besides the options: the read clients, its pipeline and where its lines go. */
+interface RunContext {
+  readonly config: Config;
+  readonly clients: Readonly<Record<string, DynamoDBClient>>;
+  readonly keyHasher: KeyHasher;
+  readonly pipeline: Awaited<ReturnType<typeof peerPipeline>>;
+  readonly writeLine: (line: Difference | Record<string, unknown>) => Promise<void>;
+  readonly print: (text: string) => void;
+  readonly onProgress?: (event: VerifyProgress) => void;
+  readonly signal: AbortSignal;
+}
+
 /**
- * `dynasync verify`: runs {@link verify}, shows a progress bar on a terminal, writes one JSON line per
- * difference to `--output` (first to `<file>.partial`, renamed when the run completes), prints the
- * summary table (or the report as JSON with `--json`), and returns the exit code.
+ * Runs the verify: in-process segment workers (the scale-out task engine) when `--workers`, `--job-id`
+ * or `--sample` is given, else the one-process {@link verify}; both run the same phase code.
+ */
+const runLocal = async (options: VerifyCommandOptions, run: RunContext): Promise<VerifyReport> => {
+  const { config, clients, keyHasher, pipeline, writeLine, signal } = run;
+  const transform: SourceTransform | undefined =
+    pipeline === undefined
+      ? undefined
+      : // A per-item pipeline error is counted by verify as `pipelineRejected`.
+        (item) => pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to });
+  // A masked peer's source keys are PII: the line names the key by its hash only.
+  const rejectedLine = ({ kind, code, sourceKey, keyHash }: PipelineRejection) =>
+    pipeline?.masks === true ? { kind, code, keyHash } : { kind, code, key: encodeItem(sourceKey), keyHash };
+  const common = {
+    config,
+    from: options.from,
+    to: options.to,
+    clients,
+    keyHasher,
+    signal,
+    ...(options.segments === undefined ? {} : { segments: options.segments }),
+    ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+    ...(transform === undefined ? {} : { transform }),
+    ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }),
+  };
+  const settling = {
+    ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
+    ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
+    repair: options.repair === true,
+    dryRun: options.dryRun === true,
+  };
+  if (options.workers === undefined && options.jobId === undefined && options.sample === undefined)
+    return verify({
+      ...common,
+      ...settling,
+      ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
+      onRejected: (rejection) => writeLine(rejectedLine(rejection)),
+      onDifference: writeLine,
+    });
+  const job = await runLocalVerify({
+    ...common,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+    ...(options.sample === undefined ? {} : { sample: options.sample }),
+    ...(options.jobDir === undefined ? {} : { jobDir: options.jobDir }),
+    ...(options.spillDir === undefined ? {} : { workDir: options.spillDir }),
+    options: settling,
+    onJob: (spec, dir) => {
+      if (options.json !== true)
+        run.print(
+          `verify: job ${spec.jobId} (${spec.segments.length} of ${spec.totalSegments} segments) in ${dir}; resume with --job-id ${spec.jobId}`,
+        );
+    },
+  });
+  for await (const line of job.rejected) {
+    const stored = line as { kind: 'pipelineRejected'; code: string; sourceKey: WireItem; keyHash: string };
+    await writeLine(rejectedLine({ ...stored, sourceKey: decodeItem(stored.sourceKey, 'sourceKey') }));
+  }
+  for await (const difference of job.differences) await writeLine(difference);
+  return job.report;
+};
+
+/**
+ * `dynasync verify`: prints the read units the run will consume, runs the verify (see `runLocal`, or
+ * the Step Functions engine), shows a progress bar on a terminal, writes one JSON line per difference
+ * to `--output` (first to `<file>.partial`, renamed when the run completes), prints the summary table
+ * (or the report as JSON with `--json`), and returns the exit code.
  * @throws DynasyncError on bad options, config or tables, and when reads keep failing (exit code 2).
  */
 export const runVerifyCommand = async (
   options: VerifyCommandOptions,
   io: VerifyCommandIo = {},
 ): Promise<number> => {
+  if (engineOf(options) === 'stepfunctions') return runOnStepFunctions(options, io);
   const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const paint = painter(
     options.json !== true &&
@@ -144,67 +308,67 @@ export const runVerifyCommand = async (
     options.from,
     io.keys === undefined ? {} : { keys: io.keys },
   );
+  // Bad options (an unknown region, --dry-run alone…) are refused before any table is described.
+  validateVerifyOptions({
+    config,
+    from: options.from,
+    to: options.to,
+    ...(options.segments === undefined ? {} : { segments: options.segments }),
+    ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
+    ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
+    ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+    repair: options.repair === true,
+    dryRun: options.dryRun === true,
+  });
+  const ownClients = io.clients === undefined;
+  const clients = io.clients ?? createReadClients(config);
   const stream = io.progressStream ?? process.stderr;
   const bar = stream.isTTY === true ? progressBar(stream) : undefined;
   const partial = options.output === undefined ? undefined : `${options.output}.partial`;
-  // Created afresh with mode 0600 (keys of the differences), whatever a crashed run left behind.
-  if (partial !== undefined) await rm(partial, { force: true });
-  const output =
-    partial === undefined
-      ? undefined
-      : createWriteStream(partial, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
-  const outputError =
-    output === undefined ? undefined : new Promise<never>((_, reject) => output.once('error', reject));
-  outputError?.catch(() => undefined);
-  const writeLine = async (line: Difference | Record<string, unknown>): Promise<void> => {
-    if (output === undefined) return;
-    if (!output.write(`${JSON.stringify(line)}\n`))
-      await Promise.race([
-        new Promise<void>((resolve) => output.once('drain', () => resolve())),
-        outputError,
-      ]);
-  };
+  let output: ReturnType<typeof createWriteStream> | undefined;
   let report: VerifyReport;
+  let estimate: RunEstimate;
   try {
+    estimate = await estimateRun(config, options, clients);
+    if (options.json !== true) print(formatEstimate(estimate));
+    // Created afresh with mode 0600 (keys of the differences), whatever a crashed run left behind.
+    if (partial !== undefined) await rm(partial, { force: true });
+    output =
+      partial === undefined
+        ? undefined
+        : createWriteStream(partial, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
+    const lines = output;
+    const outputError =
+      lines === undefined ? undefined : new Promise<never>((_, reject) => lines.once('error', reject));
+    outputError?.catch(() => undefined);
+    const writeLine = async (line: Difference | Record<string, unknown>): Promise<void> => {
+      if (lines === undefined) return;
+      if (!lines.write(`${JSON.stringify(line)}\n`))
+        await Promise.race([
+          new Promise<void>((resolve) => lines.once('drain', () => resolve())),
+          outputError,
+        ]);
+    };
     report = await withInterrupts(io.signal, (signal) =>
-      verify({
+      runLocal(options, {
         config,
-        from: options.from,
-        to: options.to,
-        ...(options.segments === undefined ? {} : { segments: options.segments }),
-        ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
-        ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
-        ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
-        ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
-        ...(io.clients === undefined ? {} : { clients: io.clients }),
+        clients,
         keyHasher,
-        ...(pipeline === undefined
-          ? {}
-          : {
-              // A per-item pipeline error is counted by verify as `pipelineRejected`.
-              transform: (item) =>
-                pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
-            }),
-        // A masked peer's source keys are PII: the line names the key by its hash only.
-        onRejected: ({ kind, code, sourceKey, keyHash }) =>
-          writeLine(
-            pipeline?.masks === true
-              ? { kind, code, keyHash }
-              : { kind, code, key: encodeItem(sourceKey), keyHash },
-          ),
-        repair: options.repair === true,
-        dryRun: options.dryRun === true,
+        pipeline,
+        writeLine,
+        print,
         signal,
-        onDifference: writeLine,
         ...(bar === undefined ? {} : { onProgress: bar.update }),
       }),
     );
   } finally {
     bar?.stop();
-    if (output !== undefined) await new Promise<void>((resolve) => output.end(resolve));
+    const lines = output;
+    if (lines !== undefined) await new Promise<void>((resolve) => lines.end(resolve));
+    if (ownClients) for (const client of Object.values(clients)) client.destroy();
   }
   if (partial !== undefined && options.output !== undefined) await rename(partial, options.output);
-  if (options.json === true) print(JSON.stringify(report, null, 2));
+  if (options.json === true) print(JSON.stringify({ ...report, estimatedReadUnits: estimate }, null, 2));
   else for (const line of formatReport(report, paint)) print(line);
   return exitCodeOf(report);
 };
@@ -232,6 +396,15 @@ export const addVerifyCommand = (program: Command): Command =>
     .option('--repair', "write the source's state for each difference (never over newer data)", false)
     .option('--dry-run', 'with --repair: only report what would be written', false)
     .option('--spill-dir <dir>', 'folder for the temporary partition files (default: the OS temp folder)')
+    .option(
+      '--engine <engine>',
+      'local (workers in this process) or stepfunctions (a deployed state machine)',
+      'local',
+    )
+    .option('--workers <n>', 'local segment workers (runs the scale-out task engine)', positiveInt)
+    .option('--job-id <id>', 'resume this job (finished segments are not scanned again)')
+    .option('--sample <fraction>', 'verify a random fraction of the segments (0 < f <= 1)', positive)
+    .option('--job-dir <dir>', 'folder of the local job store (default: <temp>/dynasync-jobs)')
     .addHelpText(
       'after',
       exitCodesHelp({
