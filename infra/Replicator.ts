@@ -119,7 +119,7 @@ export interface ReplicatorProps extends ReplicatorFunctionOptions {
 const LOCAL_ENDPOINT = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?/;
 
 const invalid = (path: string, message: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.configInvalidField, `${path}: ${message}`, { payload: { path } });
+  new DynasyncError(ErrorCodes.config.invalidField, `${path}: ${message}`, { payload: { path } });
 
 /** The default peer targets of a region, from the config. */
 export const peerTargetsOf = (scope: Construct, config: Config, region: string): PeerTarget[] => {

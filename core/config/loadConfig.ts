@@ -143,7 +143,7 @@ const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] 
 
 const throwIssues = (issues: readonly ConfigIssue[], source: string): never => {
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n');
-  throw new DynasyncError(ErrorCodes.configInvalidField, `invalid config ${source}:\n${lines}`, {
+  throw new DynasyncError(ErrorCodes.config.invalidField, `invalid config ${source}:\n${lines}`, {
     payload: { source, issues, path: issues[0]?.path },
   });
 };
@@ -171,7 +171,7 @@ export const loadConfigFile = (path: string): Config => {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
     throw new DynasyncError(
-      ErrorCodes.configUnreadable,
+      ErrorCodes.config.unreadable,
       `cannot read config file ${path}: ${(cause as Error).message}`,
       {
         payload: { source: path },
@@ -184,7 +184,7 @@ export const loadConfigFile = (path: string): Config => {
     document = JSON.parse(stripJsonComments(text));
   } catch (cause) {
     throw new DynasyncError(
-      ErrorCodes.configUnreadable,
+      ErrorCodes.config.unreadable,
       `config file ${path} is not valid JSON: ${(cause as Error).message}`,
       {
         payload: { source: path },
@@ -214,7 +214,7 @@ export const loadConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): Config 
       document = JSON.parse(inline);
     } catch (cause) {
       throw new DynasyncError(
-        ErrorCodes.configUnreadable,
+        ErrorCodes.config.unreadable,
         `${CONFIG_ENV} is not valid JSON: ${(cause as Error).message}`,
         { cause },
       );
@@ -224,7 +224,7 @@ export const loadConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): Config 
   const file = env.DYNASYNC_CONFIG_FILE;
   if (file !== undefined && file !== '') return loadConfigFile(file);
   throw new DynasyncError(
-    ErrorCodes.configUnreadable,
+    ErrorCodes.config.unreadable,
     `no config: set ${CONFIG_ENV} (JSON) or DYNASYNC_CONFIG_FILE (a path)`,
   );
 };

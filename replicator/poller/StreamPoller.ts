@@ -256,7 +256,7 @@ export class StreamPoller {
     } catch (error) {
       if (errorName(error) !== StreamErrors.notFound) throw error;
       throw new DynasyncError(
-        ErrorCodes.configTableMismatch,
+        ErrorCodes.config.tableMismatch,
         `regions.${region}.table: table "${table}" does not exist in ${region}; create it (with a NEW_AND_OLD_IMAGES stream) or fix the config`,
         {
           payload: {
@@ -274,7 +274,7 @@ export class StreamPoller {
     if (streamArn === undefined || spec?.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
       const problem = streamArn === undefined ? 'streamDisabled' : 'streamViewType';
       throw new DynasyncError(
-        ErrorCodes.configTableMismatch,
+        ErrorCodes.config.tableMismatch,
         `regions.${region}.table: table "${table}" in ${region} ` +
           (problem === 'streamDisabled' ? 'has no stream' : `has a ${spec?.StreamViewType} stream`) +
           '; dynasync run needs a stream with view type NEW_AND_OLD_IMAGES (enable it, or disable and re-enable it with that view type)',
@@ -305,7 +305,7 @@ export class StreamPoller {
       } catch (error) {
         if (errorName(error) !== StreamErrors.notFound) throw error;
         throw new DynasyncError(
-          ErrorCodes.pollerStreamGone,
+          ErrorCodes.poller.streamGone,
           `the stream ${streamArn} of table "${this.props.config.regions[this.props.region]!.table}" in ${this.props.region} no longer exists ` +
             '(the table was deleted, or its stream disabled more than 24 hours ago); enable a NEW_AND_OLD_IMAGES stream and restart dynasync run: it starts fresh on the new stream',
           { payload: { region: this.props.region, streamArn }, cause: error },
@@ -322,7 +322,7 @@ export class StreamPoller {
       if (shards.has(shardId) || this.loops.has(shardId)) continue;
       if (!state.finished) {
         this.props.logger.warn('a shard left the stream before it was finished (trimmed after 24 h)', {
-          code: ErrorCodes.pollerDataTrimmed,
+          code: ErrorCodes.poller.dataTrimmed,
           region: this.props.region,
           shardId,
           sequenceNumber: state.sequenceNumber,
@@ -375,7 +375,7 @@ export class StreamPoller {
       const loop = this.runShard(shardId)
         .catch((error: unknown) => {
           this.props.logger.error('shard loop failed', {
-            code: ErrorCodes.pollerShardFailed,
+            code: ErrorCodes.poller.shardFailed,
             shardId,
             error: errorMessage(error),
           });
@@ -487,7 +487,7 @@ export class StreamPoller {
             'RECORDS LOST: the stream trimmed records of this shard before they were replicated (stopped longer than the 24 h retention?). ' +
               'Reading on from TRIM_HORIZON; repair the peers with a verify and backfill',
             {
-              code: ErrorCodes.pollerDataTrimmed,
+              code: ErrorCodes.poller.dataTrimmed,
               region,
               shardId,
               lastSequenceNumber: state.sequenceNumber,
@@ -501,7 +501,7 @@ export class StreamPoller {
         }
         if (name === StreamErrors.notFound && (await this.shardGone(shardId))) {
           logger.error('the shard is gone from the stream (trimmed after 24 h) before it was finished', {
-            code: ErrorCodes.pollerDataTrimmed,
+            code: ErrorCodes.poller.dataTrimmed,
             region,
             shardId,
             lastSequenceNumber: state.sequenceNumber,
@@ -512,7 +512,7 @@ export class StreamPoller {
         const delayMs = this.retryDelay(failures);
         failures += 1;
         logger.warn('stream read failed; retrying', {
-          code: ErrorCodes.pollerShardFailed,
+          code: ErrorCodes.poller.shardFailed,
           region,
           shardId,
           awsError: name,
@@ -530,7 +530,7 @@ export class StreamPoller {
     try {
       await this.discover();
     } catch (error) {
-      if (isDynasyncError(error, ErrorCodes.pollerStreamGone)) this.fail(error);
+      if (isDynasyncError(error, ErrorCodes.poller.streamGone)) this.fail(error);
       return false;
     }
     return !this.shards.has(shardId);
@@ -559,7 +559,7 @@ export class StreamPoller {
       result = await this.props.replicator.process(wire, Date.now() + this.replicatorOptions.batchTimeoutMs);
     } catch (error) {
       this.props.logger.error('the replicator failed on a batch; it will be read again', {
-        code: ErrorCodes.pollerShardFailed,
+        code: ErrorCodes.poller.shardFailed,
         region: this.props.region,
         shardId,
         firstSequenceNumber: first,
@@ -620,7 +620,7 @@ export class StreamPoller {
         this.schedule();
       } catch (error) {
         if (!this.running) return;
-        if (isDynasyncError(error, ErrorCodes.pollerStreamGone)) {
+        if (isDynasyncError(error, ErrorCodes.poller.streamGone)) {
           this.fail(error);
           return;
         }

@@ -18,7 +18,7 @@ const issuesOf = (document: Record<string, unknown>): ConfigIssue[] => {
     });
   } catch (error) {
     expect(error).toBeInstanceOf(DynasyncError);
-    expect((error as DynasyncError).code).toBe(ErrorCodes.configInvalidField);
+    expect((error as DynasyncError).code).toBe(ErrorCodes.config.invalidField);
     return (error as DynasyncError).payload.issues as ConfigIssue[];
   }
   return expect.fail('expected the config to be rejected');
@@ -248,7 +248,7 @@ describe('keys of a deployed pipeline', () => {
     ['no keys section (local is the default)', undefined],
   ] as const)('rejects %s at synth, naming keys.type, the construct and the fix', (_what, keys) => {
     const error = synthError(maskingConfig(keys));
-    expect(error?.code).toBe(ErrorCodes.configInvalidField);
+    expect(error?.code).toBe(ErrorCodes.config.invalidField);
     expect(error?.payload).toMatchObject({ path: 'keys.type' });
     expect(error?.message).toContain('dynasync-orders-eu-west-1/Replicator');
     expect(error?.message).toContain('"type": "kms"');

@@ -117,7 +117,7 @@ describe('the replicator function: tracing, memory, reserved concurrency', () =>
 
     // Assess
     expect(caught).toBeInstanceOf(DynasyncError);
-    expect((caught as DynasyncError).code).toBe(ErrorCodes.configInvalidField);
+    expect((caught as DynasyncError).code).toBe(ErrorCodes.config.invalidField);
     expect((caught as DynasyncError).payload).toMatchObject({ path });
   });
 });

@@ -4,8 +4,7 @@ import {
   type ScanCommandInput,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { DynasyncError } from '../../core/errors.js';
-import { VerifyErrorCodes, verifyError } from '../verify/errors.js';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { linkedAbort } from './linkedAbort.js';
 import { type ScanBodyHandler, withScanBodyHandler } from './scanBody.js';
 import type { TokenBucket } from './TokenBucket.js';
@@ -13,6 +12,8 @@ import { type RetryPolicy, withRetries } from './withRetries.js';
 
 /** Options of {@link scanTable}. */
 export interface ScanTableOptions {
+  /** The command that scans (`verify`, `backfill`), named at the start of each error message. */
+  readonly tool: string;
   readonly client: DynamoDBClient;
   readonly tableName: string;
   /** Parallel scan segments (`TotalSegments`). */
@@ -72,9 +73,9 @@ export interface ScanTotals {
  */
 export const estimateScanUnits = (bodyBytes: number): number => Math.ceil(bodyBytes / 4096) * 0.5;
 
-const interrupted = (tableName: string) =>
-  verifyError(VerifyErrorCodes.aborted, `verify: the scan of ${tableName} was interrupted`, {
-    table: tableName,
+const interrupted = (tool: string, tableName: string) =>
+  new DynasyncError(ErrorCodes.scan.aborted, `${tool}: the scan of ${tableName} was interrupted`, {
+    payload: { table: tableName },
   });
 
 /**
@@ -84,6 +85,9 @@ const interrupted = (tableName: string) =>
  * page size, pages are sized so that one costs about half a second of a segment's share of the rate
  * (at most {@link DEFAULT_PAGE_SIZE} items).
  * The first segment to fail stops the others.
+ * @throws DynasyncError `scan.failed` when a page keeps failing after its retries, `scan.aborted`
+ *   when `signal` fired (each command reports that as its own `<command>.aborted`); a body
+ *   handler's own DynasyncError as it is.
  */
 export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> => {
   const totals: ScanTotals = { items: 0, pages: 0, consumedUnits: 0, estimated: false };
@@ -102,7 +106,7 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
     let startKey: ScanCommandInput['ExclusiveStartKey'] = start?.exclusiveStartKey;
     let first = true;
     do {
-      if (signal.aborted) throw interrupted(tableName);
+      if (signal.aborted) throw interrupted(options.tool, tableName);
       const limit =
         first && options.firstPageSize !== undefined
           ? Math.max(1, Math.min(options.firstPageSize, pageLimit()))
@@ -133,14 +137,13 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
           signal,
         );
       } catch (cause) {
-        if (signal.aborted) throw interrupted(tableName);
+        if (signal.aborted) throw interrupted(options.tool, tableName);
         if (cause instanceof DynasyncError) throw cause; // the body handler's own (e.g. verify.keySchemaMismatch)
         const error = cause as Error;
-        throw verifyError(
-          VerifyErrorCodes.scanFailed,
-          `verify: scanning ${tableName} (segment ${index} of ${options.segments}) failed: ${error.name}: ${error.message}. Check the table, the credentials and its capacity, or lower --max-rps`,
-          { table: tableName, segment: index, awsError: error.name },
-          cause,
+        throw new DynasyncError(
+          ErrorCodes.scan.failed,
+          `${options.tool}: scanning ${tableName} (segment ${index} of ${options.segments}) failed: ${error.name}: ${error.message}. Check the table, the credentials and its capacity, or lower --max-rps`,
+          { payload: { table: tableName, segment: index, awsError: error.name }, cause },
         );
       }
       const items = page.Count ?? 0;
@@ -171,7 +174,7 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
       ),
     );
     if (firstFailure !== undefined) throw firstFailure;
-    if (results.some((result) => result.status === 'rejected')) throw interrupted(tableName);
+    if (results.some((result) => result.status === 'rejected')) throw interrupted(options.tool, tableName);
     return totals;
   } finally {
     dispose();

@@ -178,7 +178,7 @@ describe('parseConfig', () => {
     const error = failure(() => parseConfig(edit(minimal()), 'dynasync.json'));
 
     // Assess
-    expect(error.code).toBe(ErrorCodes.configInvalidField);
+    expect(error.code).toBe(ErrorCodes.config.invalidField);
     expect(error.payload.source).toBe('dynasync.json');
     expect(issuePaths(error)).toContain(path);
   });
@@ -194,7 +194,7 @@ describe('parseConfig', () => {
   });
 
   it.each([null, 'text', [], 42])('rejects a document that is not an object (%j)', (document) => {
-    expect(failure(() => parseConfig(document)).code).toBe(ErrorCodes.configInvalidField);
+    expect(failure(() => parseConfig(document)).code).toBe(ErrorCodes.config.invalidField);
   });
 });
 
@@ -212,8 +212,8 @@ describe('loadConfigFile and loadConfigFromEnv', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ not json');
 
-    expect(failure(() => loadConfigFile(join(dir, 'missing.json'))).code).toBe(ErrorCodes.configUnreadable);
-    expect(failure(() => loadConfigFile(bad)).code).toBe(ErrorCodes.configUnreadable);
+    expect(failure(() => loadConfigFile(join(dir, 'missing.json'))).code).toBe(ErrorCodes.config.unreadable);
+    expect(failure(() => loadConfigFile(bad)).code).toBe(ErrorCodes.config.unreadable);
   });
 
   it('reports an invalid file as config.invalidField naming the file', () => {
@@ -222,7 +222,7 @@ describe('loadConfigFile and loadConfigFromEnv', () => {
 
     const error = failure(() => loadConfigFile(path));
 
-    expect(error.code).toBe(ErrorCodes.configInvalidField);
+    expect(error.code).toBe(ErrorCodes.config.invalidField);
     expect(error.payload.source).toBe(path);
   });
 
@@ -234,7 +234,9 @@ describe('loadConfigFile and loadConfigFromEnv', () => {
       loadConfigFromEnv({ DYNASYNC_CONFIG: JSON.stringify(minimal()), DYNASYNC_CONFIG_FILE: path }).name,
     ).toBe('orders');
     expect(loadConfigFromEnv({ DYNASYNC_CONFIG_FILE: path }).name).toBe('fromfile');
-    expect(failure(() => loadConfigFromEnv({})).code).toBe(ErrorCodes.configUnreadable);
-    expect(failure(() => loadConfigFromEnv({ DYNASYNC_CONFIG: '{' })).code).toBe(ErrorCodes.configUnreadable);
+    expect(failure(() => loadConfigFromEnv({})).code).toBe(ErrorCodes.config.unreadable);
+    expect(failure(() => loadConfigFromEnv({ DYNASYNC_CONFIG: '{' })).code).toBe(
+      ErrorCodes.config.unreadable,
+    );
   });
 });
