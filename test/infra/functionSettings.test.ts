@@ -120,4 +120,21 @@ describe('the replicator function: tracing, memory, reserved concurrency', () =>
     expect((caught as DynasyncError).code).toBe(ErrorCodes.config.invalidField);
     expect((caught as DynasyncError).payload).toMatchObject({ path });
   });
+
+  it('names the construct that rejected a prop (its path in the tree), beside the field', () => {
+    // Act
+    let caught: unknown;
+    try {
+      templateOf(testConfig(), { replicatorFunction: { memorySize: 64 } });
+    } catch (error) {
+      caught = error;
+    }
+
+    // Assess
+    expect((caught as DynasyncError).code).toBe(ErrorCodes.config.invalidField);
+    expect((caught as DynasyncError).payload).toMatchObject({
+      path: 'memorySize',
+      construct: expect.stringMatching(/\/Replicator$/),
+    });
+  });
 });
