@@ -7,13 +7,7 @@ import { conflictIssues } from './conflictSchema.js';
 import { pipelineIssues } from './pipelineIssues.js';
 import { configSchema } from './schema.js';
 import { stripJsonComments } from './stripJsonComments.js';
-import type { Config } from './types.js';
-
-/** One problem found in a config: the dotted field path and what to do about it. */
-export interface ConfigIssue {
-  readonly path: string;
-  readonly message: string;
-}
+import type { Config, ConfigIssue } from './types.js';
 
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>(
@@ -157,7 +151,10 @@ export const parseConfig = (document: unknown, source = '(inline)'): Config => {
   if (!result.success) return throwIssues(zodIssues(result.error), source);
   const issues = crossFieldIssues(result.data);
   if (issues.length > 0) return throwIssues(issues, source);
-  const configVersion = createHash('sha256').update(JSON.stringify(result.data)).digest('hex').slice(0, 12);
+  // Only the runtime sections: `deploy` is read by the CDK app alone and is not passed to the Lambda,
+  // so the same file has the same version there and under `dynasync run`.
+  const { deploy: _deploy, ...runtime } = result.data;
+  const configVersion = createHash('sha256').update(JSON.stringify(runtime)).digest('hex').slice(0, 12);
   return Object.freeze({ ...result.data, configVersion });
 };
 

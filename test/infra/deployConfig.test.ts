@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ConfigIssue, parseConfig } from '../../core/config/loadConfig.js';
+import { parseConfig } from '../../core/config/loadConfig.js';
 import type { ConfigInput } from '../../core/config/schema.js';
-import type { Config } from '../../core/config/types.js';
+import type { Config, ConfigIssue } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { lambdaConfigDocument, resolveDeploy, sourcesOf } from '../../infra/resolveDeploy.js';
 import { exampleConfig, removeSynthOutputs, synthesise, testConfig } from './helpers.js';

@@ -71,6 +71,24 @@ describe('parseConfig', () => {
     expect(c.configVersion).not.toBe(a.configVersion);
   });
 
+  it('hashes only the runtime sections: changing deploy keeps the configVersion, changing a runtime section changes it', () => {
+    // Prepare
+    const plain = parseConfig(minimal());
+
+    // Act
+    const deployed = parseConfig({
+      ...minimal(),
+      deploy: { lambda: { memoryMb: 1024 }, maskingKeys: false },
+    });
+    const redeployed = parseConfig({ ...minimal(), deploy: { lambda: { memoryMb: 2048 } } });
+    const tuned = parseConfig({ ...minimal(), replicator: { timeBudgetMarginMs: 12_345 } });
+
+    // Assess: `dynasync run` (the file with deploy) and the Lambda (the same file without it) agree
+    expect(deployed.configVersion).toBe(plain.configVersion);
+    expect(redeployed.configVersion).toBe(plain.configVersion);
+    expect(tuned.configVersion).not.toBe(plain.configVersion);
+  });
+
   it.each<[string, (doc: Record<string, unknown>) => unknown, string]>([
     ['a misspelled top-level field', (doc) => ({ ...doc, topolgy: doc.topology }), 'topolgy'],
     [
