@@ -197,6 +197,24 @@ describe('helpers of the deploy section', () => {
     expect(loaded.replicator).toEqual(config.replicator);
   });
 
+  it('gives the Lambda the configVersion of dynasync run: the same file, read without deploy', () => {
+    // Prepare: a file with a deploy section and a sink the Lambda keeps as it is
+    const config = testConfig({
+      deadLetter: {
+        type: 'sqs',
+        queues: { 'eu-west-1': 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq' },
+      },
+      deploy: { lambda: { memoryMb: 1024 } },
+    });
+
+    // Act
+    const inLambda = parseConfig(JSON.parse(lambdaConfigDocument(config)));
+
+    // Assess
+    expect(config.deploy).toBeDefined();
+    expect(inLambda.configVersion).toBe(config.configVersion);
+  });
+
   it('lambdaConfigDocument keeps an SQS sink but drops its overflowDir (no durable file system in Lambda)', () => {
     const config = testConfig({
       deadLetter: {
