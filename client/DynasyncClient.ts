@@ -129,7 +129,7 @@ export class DynasyncClient {
         this.clock.receive(stored);
         if (attempt >= retries) {
           throw new DynasyncError(
-            ErrorCodes.clientClockBehind,
+            ErrorCodes.client.clockBehind,
             `the stored item keeps a newer version than this client can stamp after ${retries + 1} tries; another region's clock may run far ahead`,
             { payload: { region: this.options.region }, cause: error },
           );

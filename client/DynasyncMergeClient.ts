@@ -153,7 +153,7 @@ export class DynasyncMergeClient {
         if (name !== 'ConditionalCheckFailedException') throw error;
         if (attempt >= attempts)
           throw new DynasyncError(
-            ErrorCodes.mergeContended,
+            ErrorCodes.conflict.mergeContended,
             `the item kept changing during ${attempts} read-stamp-write attempts; retry the write`,
             { payload: { region: this.options.region }, cause: error },
           );

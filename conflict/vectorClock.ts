@@ -100,7 +100,7 @@ export const decodeClock = (text: string): VectorClock => {
   const clock = tryDecodeClock(text);
   if (clock === undefined)
     throw new DynasyncError(
-      ErrorCodes.versionInvalid,
+      ErrorCodes.conflict.invalidVersion,
       `"${text}" is not a dynasync vector clock (expected "region:counter,region:counter", regions sorted)`,
     );
   return clock;

@@ -41,24 +41,27 @@ export const encodeVersion = (version: Version): string => {
     version.physicalMs >= 10 ** PHYSICAL_WIDTH
   ) {
     throw new DynasyncError(
-      ErrorCodes.versionInvalid,
+      ErrorCodes.conflict.invalidVersion,
       `physical time ${version.physicalMs} is not a millisecond timestamp`,
     );
   }
   if (!Number.isInteger(version.logical) || version.logical < 0 || version.logical > MAX_LOGICAL) {
     throw new DynasyncError(
-      ErrorCodes.versionInvalid,
+      ErrorCodes.conflict.invalidVersion,
       `logical counter ${version.logical} is outside 0..${MAX_LOGICAL}`,
     );
   }
   if (!ORIGIN.test(version.origin)) {
-    throw new DynasyncError(ErrorCodes.versionInvalid, `origin "${version.origin}" is not a region name`);
+    throw new DynasyncError(
+      ErrorCodes.conflict.invalidVersion,
+      `origin "${version.origin}" is not a region name`,
+    );
   }
   const base = `${String(version.physicalMs).padStart(PHYSICAL_WIDTH, '0')}.${String(version.logical).padStart(LOGICAL_WIDTH, '0')}.${version.origin}`;
   if (version.sequence === undefined) return base;
   if (!/^\d{1,40}$/.test(version.sequence)) {
     throw new DynasyncError(
-      ErrorCodes.versionInvalid,
+      ErrorCodes.conflict.invalidVersion,
       `sequence "${version.sequence}" is not a stream sequence number`,
     );
   }
@@ -82,7 +85,7 @@ export const decodeVersion = (text: string): Version => {
   const version = tryDecodeVersion(text);
   if (version === undefined) {
     throw new DynasyncError(
-      ErrorCodes.versionInvalid,
+      ErrorCodes.conflict.invalidVersion,
       `"${text}" is not a dynasync version (expected 15 digits.6 digits.region)`,
     );
   }

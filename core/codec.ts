@@ -18,7 +18,7 @@ const TYPE_TAGS = ['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL'] as
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const invalid = (path: string, reason: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.codecInvalidValue, `${path}: ${reason}`, { payload: { path } });
+  new DynasyncError(ErrorCodes.codec.invalidValue, `${path}: ${reason}`, { payload: { path } });
 
 const tooDeep = (path: string): DynasyncError =>
   invalid(
@@ -44,7 +44,7 @@ const stringList = (value: unknown, path: string, tag: string): string[] => {
   }
   if (value.length === 0) {
     throw new DynasyncError(
-      ErrorCodes.codecEmptySet,
+      ErrorCodes.codec.emptySet,
       `${path}: empty ${tag}; DynamoDB sets need at least one member (remove the attribute instead)`,
       {
         payload: { path },
@@ -57,7 +57,7 @@ const stringList = (value: unknown, path: string, tag: string): string[] => {
 const assertUnique = (keys: readonly string[], path: string, tag: string): void => {
   if (new Set(keys).size !== keys.length) {
     throw new DynasyncError(
-      ErrorCodes.codecDuplicateSetMember,
+      ErrorCodes.codec.duplicateSetMember,
       `${path}: ${tag} holds the same member twice; DynamoDB rejects it`,
       {
         payload: { path },
@@ -92,7 +92,7 @@ export const decodeAttributeValue = (value: unknown, path: string, depth = 0): A
     case 'N':
       if (typeof inner !== 'string') {
         throw new DynasyncError(
-          ErrorCodes.codecInvalidNumber,
+          ErrorCodes.codec.invalidNumber,
           `${path}: N must be a decimal string such as "12.5", never a JS number`,
           {
             payload: { path },
@@ -117,7 +117,7 @@ export const decodeAttributeValue = (value: unknown, path: string, depth = 0): A
       if (!Array.isArray(inner)) throw invalid(path, 'BS must be a list of binaries');
       if (inner.length === 0) {
         throw new DynasyncError(
-          ErrorCodes.codecEmptySet,
+          ErrorCodes.codec.emptySet,
           `${path}: BS must be a non-empty list of binaries`,
           { payload: { path } },
         );

@@ -6,67 +6,152 @@
  * Messages say what went wrong, where (record key, config path) and how to fix it.
  * They never contain item values: a payload holds keys, paths and codes only.
  */
+
+/**
+ * Every error code, grouped by area: `ErrorCodes.<area>.<name>` is `'<area>.<name>'`, so a key
+ * always names its code's last segment. Add a new code to its area's group (or a new group).
+ */
 export const ErrorCodes = {
-  configInvalidField: 'config.invalidField',
-  configUnreadable: 'config.unreadable',
-  configTableMismatch: 'config.tableMismatch',
-  codecInvalidValue: 'codec.invalidValue',
-  codecInvalidNumber: 'codec.invalidNumber',
-  codecEmptySet: 'codec.emptySet',
-  codecDuplicateSetMember: 'codec.duplicateSetMember',
-  recordMalformed: 'replicator.malformedRecord',
-  recordUnsupportedViewType: 'replicator.unsupportedStreamViewType',
-  recordUnstampedWrite: 'replicator.unstampedWrite',
-  itemTooLarge: 'replicator.itemTooLarge',
-  writeRejected: 'replicator.writeRejected',
-  deadLetterFailed: 'replicator.deadLetterFailed',
-  recordVersionFromFuture: 'replicator.versionFromFuture',
-  recordForeign: 'replicator.foreignRecord',
-  redriveInvalidOption: 'redrive.invalidOption',
-  versionInvalid: 'conflict.invalidVersion',
-  mergeInvalidWrite: 'conflict.invalidWrite',
-  mergeFailed: 'conflict.mergeFailed',
-  mergeContended: 'conflict.mergeContended',
-  mergeModuleInvalid: 'conflict.invalidMergeModule',
-  clientClockBehind: 'client.clockBehind',
-  clientVersionFromFuture: 'client.versionFromFuture',
-  pollerShardFailed: 'poller.shardFailed',
-  checkpointCorrupt: 'poller.checkpointCorrupt',
-  pollerStreamGone: 'poller.streamGone',
-  pollerDataTrimmed: 'poller.dataTrimmed',
-  pollerStatusCorrupt: 'poller.statusCorrupt',
-  pollerInterrupted: 'poller.interrupted',
-  tableUnreachable: 'config.tableUnreachable',
-  pipelineFilterFailed: 'pipeline.filterFailed',
-  pipelineMaskFailed: 'pipeline.maskFailed',
-  pipelineMapFailed: 'pipeline.mapFailed',
-  pipelineInvalidOutput: 'pipeline.invalidOutput',
-  pipelineKeySchema: 'pipeline.keySchemaViolation',
-  pipelineItemTooLarge: 'pipeline.itemTooLarge',
-  pipelineKeyUnavailable: 'pipeline.keyUnavailable',
-  pipelineDecryptFailed: 'pipeline.decryptFailed',
-  pipelineModuleInvalid: 'pipeline.moduleInvalid',
-  pipelineNotResolved: 'pipeline.notResolved',
-  localDynamoMissing: 'demo.localDynamoMissing',
-  initFileExists: 'init.fileExists',
-  initInvalidOption: 'init.invalidOption',
-  tablesInvalidOption: 'tables.invalidOption',
-  tablesNoKeySchema: 'tables.noKeySchema',
-  tablesCreateFailed: 'tables.createFailed',
-  cliUsage: 'cli.usage',
-  cliUnexpected: 'cli.unexpected',
-  cliInterrupted: 'cli.interrupted',
+  config: {
+    invalidField: 'config.invalidField',
+    unreadable: 'config.unreadable',
+    tableMismatch: 'config.tableMismatch',
+    tableUnreachable: 'config.tableUnreachable',
+  },
+  codec: {
+    invalidValue: 'codec.invalidValue',
+    invalidNumber: 'codec.invalidNumber',
+    emptySet: 'codec.emptySet',
+    duplicateSetMember: 'codec.duplicateSetMember',
+  },
+  replicator: {
+    malformedRecord: 'replicator.malformedRecord',
+    unsupportedStreamViewType: 'replicator.unsupportedStreamViewType',
+    unstampedWrite: 'replicator.unstampedWrite',
+    itemTooLarge: 'replicator.itemTooLarge',
+    writeRejected: 'replicator.writeRejected',
+    deadLetterFailed: 'replicator.deadLetterFailed',
+    versionFromFuture: 'replicator.versionFromFuture',
+    foreignRecord: 'replicator.foreignRecord',
+  },
+  redrive: {
+    invalidOption: 'redrive.invalidOption',
+  },
+  conflict: {
+    invalidVersion: 'conflict.invalidVersion',
+    invalidWrite: 'conflict.invalidWrite',
+    mergeFailed: 'conflict.mergeFailed',
+    mergeContended: 'conflict.mergeContended',
+    invalidMergeModule: 'conflict.invalidMergeModule',
+  },
+  client: {
+    clockBehind: 'client.clockBehind',
+    versionFromFuture: 'client.versionFromFuture',
+  },
+  poller: {
+    shardFailed: 'poller.shardFailed',
+    checkpointCorrupt: 'poller.checkpointCorrupt',
+    streamGone: 'poller.streamGone',
+    dataTrimmed: 'poller.dataTrimmed',
+    statusCorrupt: 'poller.statusCorrupt',
+    interrupted: 'poller.interrupted',
+  },
+  pipeline: {
+    filterFailed: 'pipeline.filterFailed',
+    maskFailed: 'pipeline.maskFailed',
+    mapFailed: 'pipeline.mapFailed',
+    invalidOutput: 'pipeline.invalidOutput',
+    keySchemaViolation: 'pipeline.keySchemaViolation',
+    itemTooLarge: 'pipeline.itemTooLarge',
+    keyUnavailable: 'pipeline.keyUnavailable',
+    decryptFailed: 'pipeline.decryptFailed',
+    moduleInvalid: 'pipeline.moduleInvalid',
+    notResolved: 'pipeline.notResolved',
+  },
+  /** Shared table scanning (`verify`, `backfill`): neutral, whichever command scans. */
+  scan: {
+    /** A scan page kept failing after its retries. */
+    failed: 'scan.failed',
+    /** The scan was interrupted (its signal fired); each command reports its own `<command>.aborted`. */
+    aborted: 'scan.aborted',
+  },
+  verify: {
+    /** An option is out of range or contradicts another (`--dry-run` without `--repair`, `--from` = `--to`, …). */
+    invalidOption: 'verify.invalidOption',
+    /** An item (after the source transform) lacks one of the target table's key attributes. */
+    keySchemaMismatch: 'verify.keySchemaMismatch',
+    /** A consistent re-read kept failing after its retries. */
+    readFailed: 'verify.readFailed',
+    /** The run was interrupted (SIGINT, SIGTERM or an aborted signal). */
+    aborted: 'verify.aborted',
+    /** A scale-out task names a job the store does not hold, or one planned with another config version. */
+    jobMismatch: 'verify.jobMismatch',
+  },
+  backfill: {
+    /** An option is out of range or contradicts another. */
+    invalidOption: 'backfill.invalidOption',
+    /** A checkpoint of an unfinished run exists and `--resume` was not given. */
+    checkpointExists: 'backfill.checkpointExists',
+    /** The checkpoint belongs to another run (other tables, regions or segments), or cannot be read (permissions). */
+    checkpointMismatch: 'backfill.checkpointMismatch',
+    /** The checkpoint file is not JSON or breaks its schema (the message names the file and the field). */
+    checkpointCorrupt: 'backfill.checkpointCorrupt',
+    /** Writes kept failing after their retries (the page is not checkpointed: `--resume` retries it). */
+    writeFailed: 'backfill.writeFailed',
+    /** The run was interrupted (SIGINT, SIGTERM or an aborted signal); progress is in the checkpoint. */
+    aborted: 'backfill.aborted',
+  },
+  migrate: {
+    /** The config has no `migrate` section, or it names an unknown region. */
+    invalidConfig: 'migrate.invalidConfig',
+    /** The transform module cannot be loaded or does not export `transform`. */
+    transformLoadFailed: 'migrate.transformLoadFailed',
+    /** The transform threw, or returned something other than a list of items with the target's keys. */
+    transformFailed: 'migrate.transformFailed',
+    /** The run was interrupted while describing its tables (SIGINT, SIGTERM or an aborted signal). */
+    aborted: 'migrate.aborted',
+  },
+  demo: {
+    localDynamoMissing: 'demo.localDynamoMissing',
+  },
+  init: {
+    fileExists: 'init.fileExists',
+    invalidOption: 'init.invalidOption',
+  },
+  tables: {
+    invalidOption: 'tables.invalidOption',
+    noKeySchema: 'tables.noKeySchema',
+    createFailed: 'tables.createFailed',
+  },
+  cli: {
+    usage: 'cli.usage',
+    unexpected: 'cli.unexpected',
+    interrupted: 'cli.interrupted',
+  },
 } as const;
 
-/** A stable error code; see {@link ErrorCodes}. */
-export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+/** An area of {@link ErrorCodes} (`config`, `verify`, …): the first segment of its codes. */
+export type ErrorArea = keyof typeof ErrorCodes;
+
+/** The codes of one area, e.g. `AreaErrorCode<'verify'>` is `'verify.invalidOption' | …`. */
+export type AreaErrorCode<Area extends ErrorArea> =
+  (typeof ErrorCodes)[Area][keyof (typeof ErrorCodes)[Area]];
+
+/** A stable error code: the closed union of every code in {@link ErrorCodes}. */
+export type ErrorCode = { [Area in ErrorArea]: AreaErrorCode<Area> }[ErrorArea];
+
+/** What {@link DynasyncError.match} takes: an area with its dot (`'verify.'`) or a whole code. */
+export type ErrorCodePrefix = `${ErrorArea}.` | ErrorCode;
+
+/** The codes a {@link ErrorCodePrefix} matches. */
+export type MatchedErrorCode<Prefix extends ErrorCodePrefix> = Extract<ErrorCode, `${Prefix}${string}`>;
 
 /** Structured, value-free context of an error: paths, keys, regions, codes. */
 export type ErrorPayload = Readonly<Record<string, unknown>>;
 
 /**
  * @example
- * throw new DynasyncError(ErrorCodes.configInvalidField, 'regions.eu-west-1.table: expected a table name', {
+ * throw new DynasyncError(ErrorCodes.config.invalidField, 'regions.eu-west-1.table: expected a table name', {
  *   payload: { path: 'regions.eu-west-1.table' },
  * });
  */
@@ -83,6 +168,19 @@ export class DynasyncError extends Error {
     this.name = 'DynasyncError';
     this.code = code;
     this.payload = options.payload ?? {};
+  }
+
+  /**
+   * True when `error` is a {@link DynasyncError} whose code starts with `prefix`: an area with its
+   * dot (every code of that area) or a whole code. Narrows the code to the matching ones.
+   * @example
+   * if (DynasyncError.match(error, 'pipeline.')) skip(error.code); // error.code: 'pipeline.filterFailed' | …
+   */
+  public static match<Prefix extends ErrorCodePrefix>(
+    error: unknown,
+    prefix: Prefix,
+  ): error is DynasyncError & { readonly code: MatchedErrorCode<Prefix> } {
+    return error instanceof DynasyncError && error.code.startsWith(prefix);
   }
 }
 

@@ -1,7 +1,14 @@
 export { decodeAttributeValue, decodeItem, encodeAttributeValue, encodeItem, MAX_DEPTH } from './codec.js';
 export * from './config/index.js';
 export { attributeValuesEqual, differingAttributes, itemsEqual } from './equality.js';
-export type { ErrorCode, ErrorPayload } from './errors.js';
+export type {
+  AreaErrorCode,
+  ErrorArea,
+  ErrorCode,
+  ErrorCodePrefix,
+  ErrorPayload,
+  MatchedErrorCode,
+} from './errors.js';
 export { DynasyncError, ErrorCodes, isDynasyncError } from './errors.js';
 export { attributeValueSize, itemSize, MAX_ITEM_BYTES } from './itemSize.js';
 export type { ParsedNumber } from './number.js';

@@ -43,7 +43,7 @@ export const assertValidNumber = (text: string, path: string): string => {
   const parsed = parseNumber(text);
   if (parsed === undefined) {
     throw new DynasyncError(
-      ErrorCodes.codecInvalidNumber,
+      ErrorCodes.codec.invalidNumber,
       `${path}: not a decimal number; write it like "12", "-0.5" or "1.5E+3"`,
       {
         payload: { path },
@@ -52,14 +52,14 @@ export const assertValidNumber = (text: string, path: string): string => {
   }
   if (parsed.digits.length > MAX_SIGNIFICANT_DIGITS) {
     throw new DynasyncError(
-      ErrorCodes.codecInvalidNumber,
+      ErrorCodes.codec.invalidNumber,
       `${path}: ${parsed.digits.length} significant digits; DynamoDB keeps at most ${MAX_SIGNIFICANT_DIGITS}`,
       { payload: { path } },
     );
   }
   if (parsed.digits !== '' && (parsed.exponent < MIN_EXPONENT || parsed.exponent > MAX_EXPONENT)) {
     throw new DynasyncError(
-      ErrorCodes.codecInvalidNumber,
+      ErrorCodes.codec.invalidNumber,
       `${path}: magnitude out of range; DynamoDB numbers lie between 1E-130 and 9.99E+125`,
       { payload: { path } },
     );

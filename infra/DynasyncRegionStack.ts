@@ -71,7 +71,7 @@ export class DynasyncRegionStack extends Stack {
     const regionConfig = config.regions[region];
     if (regionConfig === undefined) {
       throw new DynasyncError(
-        ErrorCodes.configInvalidField,
+        ErrorCodes.config.invalidField,
         `DynasyncRegionStack: region "${region}" is not a key of "regions" (${Object.keys(config.regions).join(', ')})`,
         { payload: { path: 'regions' } },
       );
@@ -113,7 +113,7 @@ export class DynasyncRegionStack extends Stack {
       const isPrimary = region === deploy.kmsPrimaryRegion;
       if (isPrimary !== (props.maskingKeyPrimary === undefined)) {
         throw new DynasyncError(
-          ErrorCodes.configInvalidField,
+          ErrorCodes.config.invalidField,
           isPrimary
             ? `DynasyncRegionStack ${id}: ${region} is deploy.kmsPrimaryRegion, so it makes the primary key; do not pass maskingKeyPrimary`
             : `DynasyncRegionStack ${id}: pass maskingKeyPrimary (the key of the ${deploy.kmsPrimaryRegion} stack, deploy.kmsPrimaryRegion)`,
@@ -190,7 +190,7 @@ export class DynasyncRegionStack extends Stack {
     const sources = sourcesOf(config, region);
     if (sources.length === 0) {
       throw new DynasyncError(
-        ErrorCodes.configInvalidField,
+        ErrorCodes.config.invalidField,
         `deploy.regions.${region}.writerRoleArn: no region writes to ${region} in this topology; remove writerRoleArn`,
         { payload: { path: `deploy.regions.${region}.writerRoleArn` } },
       );

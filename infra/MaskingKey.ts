@@ -95,7 +95,7 @@ export class MaskingKey extends Construct {
     } else {
       if (Stack.of(props.primary).region === Stack.of(this).region) {
         throw new DynasyncError(
-          ErrorCodes.configInvalidField,
+          ErrorCodes.config.invalidField,
           `deploy.maskingKeys: ${this.node.path} would replicate the masking key into its primary's own AWS region (${Stack.of(this).region}); two config regions share an AWS region, so set deploy.maskingKeys to false`,
           { payload: { path: 'deploy.maskingKeys' } },
         );

@@ -118,8 +118,15 @@ export interface ReplicatorProps extends ReplicatorFunctionOptions {
 
 const LOCAL_ENDPOINT = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?/;
 
-const invalid = (path: string, message: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.configInvalidField, `${path}: ${message}`, { payload: { path } });
+/**
+ * A bad prop or config field of the construct `scope`, raised eagerly: the payload names the field
+ * (`path`) and the construct (`construct`, its path in the tree). CDK's own `ValidationError` is
+ * still `@internal` in aws-cdk-lib 2.276, so the construct is named here instead.
+ */
+const invalid = (scope: Construct, path: string, message: string): DynasyncError =>
+  new DynasyncError(ErrorCodes.config.invalidField, `${path}: ${message}`, {
+    payload: { path, construct: scope.node.path },
+  });
 
 /** The default peer targets of a region, from the config. */
 export const peerTargetsOf = (scope: Construct, config: Config, region: string): PeerTarget[] => {
@@ -171,6 +178,7 @@ export class Replicator extends Construct {
     const { config, region } = props;
     if (config.regions[region] === undefined) {
       throw invalid(
+        this,
         'region',
         `"${region}" is not a key of "regions" (${Object.keys(config.regions).join(', ')})`,
       );
@@ -178,7 +186,11 @@ export class Replicator extends Construct {
     const deploy = resolveDeploy(config);
     const memorySize = props.memorySize ?? deploy.lambda.memoryMb;
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
-      throw invalid('memorySize', `${memorySize} MB: Lambda takes a whole number of MB from 128 to 10240`);
+      throw invalid(
+        this,
+        'memorySize',
+        `${memorySize} MB: Lambda takes a whole number of MB from 128 to 10240`,
+      );
     }
     const reservedConcurrency = props.reservedConcurrency ?? deploy.lambda.reservedConcurrency;
     if (
@@ -186,6 +198,7 @@ export class Replicator extends Construct {
       (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1 || reservedConcurrency > 10_000)
     ) {
       throw invalid(
+        this,
         'reservedConcurrency',
         `${reservedConcurrency}: reserve a whole number of executions from 1 to 10000, or leave it unset (unreserved); 0 would stop replication`,
       );
@@ -194,6 +207,7 @@ export class Replicator extends Construct {
     const peers = props.peers ?? peerTargetsOf(this, config, region);
     if (peers.length === 0) {
       throw invalid(
+        this,
         'topology',
         `region ${region} ships to no peer (a one-way replica); it needs no replicator: create only its table`,
       );
@@ -202,6 +216,7 @@ export class Replicator extends Construct {
       const endpoint = config.regions[name]?.endpoint;
       if (endpoint !== undefined && LOCAL_ENDPOINT.test(endpoint)) {
         throw invalid(
+          this,
           `regions.${name}.endpoint`,
           `"${endpoint}" is a local endpoint the deployed function cannot reach; remove it from the config you deploy`,
         );
@@ -221,6 +236,7 @@ export class Replicator extends Construct {
       .filter((peer) => config.pipelines[peer] !== undefined && needsKeys(config.pipelines[peer]));
     if ((config.keys?.type ?? 'local') === 'local' && keyedPeers.length > 0) {
       throw invalid(
+        this,
         'keys.type',
         `${this.node.path}: the pipelines for ${keyedPeers.join(', ')} tokenize, encrypt or encrypt dead letters, and keys.type is "local"${config.keys === undefined ? ' (the default)' : ''}: ` +
           'a deployed function has no local key file or variable, so every invocation would fail; set "keys": { "type": "kms" } (the CDK app creates the key and passes it to the function)',
@@ -234,6 +250,7 @@ export class Replicator extends Construct {
         : undefined);
     if (roleName !== undefined && roleName.length > 64) {
       throw invalid(
+        this,
         'name',
         `the replicator role name "${roleName}" is ${roleName.length} characters; IAM allows 64: shorten the deployment name`,
       );
@@ -286,6 +303,7 @@ export class Replicator extends Construct {
     );
     if (literalSize + 600 > LAMBDA_ENV_LIMIT) {
       throw invalid(
+        this,
         '(top level)',
         `the config passed in ${LambdaEnv.config} makes the function's environment about ${literalSize + 600} bytes; Lambda allows ${LAMBDA_ENV_LIMIT}: shorten the config (it is passed without "deploy")`,
       );

@@ -95,7 +95,7 @@ class WithUserModules implements ILocalBundling {
     } catch (error) {
       const field = this.userModules[0]?.field ?? 'conflict.module';
       throw new DynasyncError(
-        ErrorCodes.configInvalidField,
+        ErrorCodes.config.invalidField,
         `${field}: bundling the module into the replicator needs esbuild: npm install --save-dev esbuild`,
         { payload: { path: field }, cause: error },
       );

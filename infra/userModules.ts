@@ -34,7 +34,7 @@ export const userModulesOf = (config: Config, region: string): UserModule[] => {
     const source = resolve(path);
     if (!existsSync(source))
       throw new DynasyncError(
-        ErrorCodes.configInvalidField,
+        ErrorCodes.config.invalidField,
         `${field}: the module "${path}" (${source}) does not exist; the CDK app bundles it into the replicator, so it must be there when you synthesise`,
         { payload: { path: field } },
       );

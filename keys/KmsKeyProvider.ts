@@ -47,7 +47,7 @@ export class KmsKeyProvider implements KeyProvider {
       return out.Plaintext;
     } catch (cause) {
       throw new DynasyncError(
-        ErrorCodes.pipelineKeyUnavailable,
+        ErrorCodes.pipeline.keyUnavailable,
         `KMS could not decrypt the ${which} data key with ${keyId} (${cause instanceof Error ? cause.name : 'error'}); check kms:Decrypt on the key and the encryption context`,
         { payload: { keyId, which }, cause },
       );

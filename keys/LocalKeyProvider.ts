@@ -35,7 +35,7 @@ export const parseKeyText = (text: string, where: string): Uint8Array => {
       : undefined;
   if (bytes === undefined || bytes.length !== 32)
     throw new DynasyncError(
-      ErrorCodes.pipelineKeyUnavailable,
+      ErrorCodes.pipeline.keyUnavailable,
       `the masking key in ${where} is not 32 bytes as base64 or 64 hex digits; make one with "openssl rand -base64 32"`,
       { payload: { where } },
     );
@@ -64,7 +64,7 @@ export class LocalKeyProvider implements KeyProvider {
         text = readFileSync(source.file, 'utf8');
       } catch (cause) {
         throw new DynasyncError(
-          ErrorCodes.pipelineKeyUnavailable,
+          ErrorCodes.pipeline.keyUnavailable,
           `cannot read the masking key file ${source.file} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
           { payload: { file: source.file } },
         );
@@ -73,7 +73,7 @@ export class LocalKeyProvider implements KeyProvider {
       text = env[source.env];
       if (text === undefined || text.trim() === '')
         throw new DynasyncError(
-          ErrorCodes.pipelineKeyUnavailable,
+          ErrorCodes.pipeline.keyUnavailable,
           `environment variable ${source.env} holds no masking key; set it to 32 random bytes as base64 ("openssl rand -base64 32")`,
           { payload: { env: source.env } },
         );

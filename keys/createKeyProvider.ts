@@ -41,7 +41,7 @@ export const createKeyProvider = (
   const dataKeyCiphertext = keys.dataKeyCiphertext ?? env[KmsEnv.dataKeyCiphertext];
   if (keyId === undefined || dataKeyCiphertext === undefined)
     throw new DynasyncError(
-      ErrorCodes.pipelineKeyUnavailable,
+      ErrorCodes.pipeline.keyUnavailable,
       `keys: a KMS key provider needs keys.keyId (or ${KmsEnv.keyArn}) and keys.dataKeyCiphertext (or ${KmsEnv.dataKeyCiphertext}); the CDK app sets both`,
       { payload: { path: 'keys' } },
     );

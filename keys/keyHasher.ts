@@ -33,7 +33,7 @@ const saltOf = (text: string, path: string): Buffer => {
   const salt = Buffer.from(text.trim(), 'base64');
   if (salt.length !== 32)
     throw new DynasyncError(
-      ErrorCodes.configInvalidField,
+      ErrorCodes.config.invalidField,
       `the key-hash salt ${path} does not hold 32 bytes as base64; remove it and a new one is made (key hashes then change)`,
       { payload: { file: path } },
     );

@@ -15,7 +15,7 @@ export type PathSegment =
  */
 export const parsePath = (path: string): readonly PathSegment[] => {
   if (!ATTRIBUTE_PATH.test(path))
-    throw new DynasyncError(ErrorCodes.configInvalidField, `attribute path "${path}" is malformed`, {
+    throw new DynasyncError(ErrorCodes.config.invalidField, `attribute path "${path}" is malformed`, {
       payload: { path },
     });
   const segments: PathSegment[] = [];

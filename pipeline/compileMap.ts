@@ -16,7 +16,7 @@ export const compileMap = (stage: MapConfig, transform: TransformFunction): Comp
     } catch (cause) {
       // Never the message: a user transform's error text may quote the item.
       throw new DynasyncError(
-        ErrorCodes.pipelineMapFailed,
+        ErrorCodes.pipeline.mapFailed,
         `map stage "${stage.id}" (${stage.module}#${stage.export}) threw ${cause instanceof Error ? cause.name : typeof cause}; test the transform on this record's key`,
         { payload: { stage: stage.id } },
       );
@@ -24,7 +24,7 @@ export const compileMap = (stage: MapConfig, transform: TransformFunction): Comp
     if (result === null || result === undefined) return [];
     if (typeof (result as unknown as PromiseLike<unknown>).then === 'function')
       throw new DynasyncError(
-        ErrorCodes.pipelineMapFailed,
+        ErrorCodes.pipeline.mapFailed,
         `map stage "${stage.id}": the transform returned a promise; transforms must be synchronous`,
         { payload: { stage: stage.id } },
       );

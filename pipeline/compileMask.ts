@@ -42,7 +42,7 @@ export const compileMask = (stage: MaskConfig, env: MaskEnvironment): CompiledSt
         } catch (cause) {
           // The cause may quote the value: keep its name only.
           throw new DynasyncError(
-            ErrorCodes.pipelineMaskFailed,
+            ErrorCodes.pipeline.maskFailed,
             `mask stage "${stage.id}": ${rule.action} of "${rule.path}" failed (${cause instanceof Error ? cause.name : typeof cause})`,
             { payload: { stage: stage.id, path: rule.path, action: rule.action } },
           );

@@ -30,7 +30,7 @@ export const needsKeys = (pipeline: PipelineConfig): boolean =>
 
 const noKeys = (peer: string): DynasyncError =>
   new DynasyncError(
-    ErrorCodes.pipelineKeyUnavailable,
+    ErrorCodes.pipeline.keyUnavailable,
     `pipeline for ${peer}: no masking key; tokenize, encrypt and encrypted dead letters need one (set "keys" in the config)`,
     { payload: { peer } },
   );
@@ -80,7 +80,7 @@ export const createPipeline = async (
         loaded = await loadModule(stage.module);
       } catch (cause) {
         throw new DynasyncError(
-          ErrorCodes.pipelineModuleInvalid,
+          ErrorCodes.pipeline.moduleInvalid,
           `pipelines.${peerRegion}: map stage "${stage.id}" cannot load module "${stage.module}": ${cause instanceof Error ? cause.message : String(cause)}`,
           { payload: { peer: peerRegion, stage: stage.id }, cause },
         );
@@ -88,7 +88,7 @@ export const createPipeline = async (
       const transform = (loaded as Record<string, unknown> | null)?.[stage.export];
       if (typeof transform !== 'function')
         throw new DynasyncError(
-          ErrorCodes.pipelineModuleInvalid,
+          ErrorCodes.pipeline.moduleInvalid,
           `pipelines.${peerRegion}: map stage "${stage.id}": module "${stage.module}" exports no function "${stage.export}"`,
           { payload: { peer: peerRegion, stage: stage.id } },
         );

@@ -34,7 +34,7 @@ export const createKeyRing = (current: Uint8Array, previous: readonly Uint8Array
   const all = [current, ...previous].map((material, index): DataKey => {
     if (material.length !== 32)
       throw new DynasyncError(
-        ErrorCodes.pipelineKeyUnavailable,
+        ErrorCodes.pipeline.keyUnavailable,
         `masking key ${index === 0 ? '(current)' : `previous[${index - 1}]`} is ${material.length} bytes; it must be 32 (256 bits), e.g. "openssl rand -base64 32"`,
         { payload: { index } },
       );
@@ -89,7 +89,7 @@ export const saltedHash = (salt: string, data: Uint8Array | string): Buffer =>
   createHash('sha256').update(salt, 'utf8').update(ZERO_BYTE).update(data).digest();
 
 const decryptFailed = (reason: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.pipelineDecryptFailed, `cannot decrypt: ${reason}`, {});
+  new DynasyncError(ErrorCodes.pipeline.decryptFailed, `cannot decrypt: ${reason}`, {});
 
 /** True when a string looks like a dynasync ciphertext. */
 export const isCiphertext = (text: string): boolean => text.startsWith(`${MaskFormats.cipherPrefix}.`);

@@ -48,7 +48,7 @@ export const oversizeError = (write: PlannedWrite): DynasyncError | undefined =>
   const size = itemSize(write.change.item);
   if (size <= MAX_ITEM_BYTES) return undefined;
   return new DynasyncError(
-    ErrorCodes.itemTooLarge,
+    ErrorCodes.replicator.itemTooLarge,
     `record sequence ${write.change.record.sequenceNumber}: item is ${size} bytes with replication metadata; DynamoDB's limit is ${MAX_ITEM_BYTES}. Shrink the item or drop attributes for this peer`,
     { payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer, size } },
   );
@@ -139,7 +139,7 @@ export class PeerWriter extends PeerWriterBase {
             outcome: WriteOutcomes.permanent,
             attempts: attempt + 1,
             error: new DynasyncError(
-              tooLarge ? ErrorCodes.itemTooLarge : ErrorCodes.writeRejected,
+              tooLarge ? ErrorCodes.replicator.itemTooLarge : ErrorCodes.replicator.writeRejected,
               `record sequence ${write.change.record.sequenceNumber}: peer ${write.peer} rejected the write (${errorName(error)}: ${errorMessage(error)})`,
               {
                 payload: {
@@ -170,7 +170,7 @@ export class PeerWriter extends PeerWriterBase {
       outcome: WriteOutcomes.unfinished,
       attempts,
       error: new DynasyncError(
-        ErrorCodes.writeRejected,
+        ErrorCodes.replicator.writeRejected,
         `record sequence ${write.change.record.sequenceNumber}: peer ${write.peer} not reached before the time budget ran out (${errorName(lastError)})`,
         {
           payload: { sequenceNumber: write.change.record.sequenceNumber, peer: write.peer },

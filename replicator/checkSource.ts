@@ -36,7 +36,7 @@ export const foreignRecordError = (
   const sequenceNumber = sequenceNumberOf(record);
   const fail = (reason: string): DynasyncError =>
     new DynasyncError(
-      ErrorCodes.recordForeign,
+      ErrorCodes.replicator.foreignRecord,
       `record #${index} (sequence ${sequenceNumber ?? 'unknown'}): ${reason}; this replicator reads only the stream of table ${source.table}` +
         `${source.awsRegion === undefined ? '' : ` in ${source.awsRegion}`}${source.account === undefined ? '' : ` of account ${source.account}`}` +
         ': check the event source mapping',

@@ -62,7 +62,7 @@ const versionIn = (
   const version = 'S' in value ? tryDecodeVersion(value.S) : undefined;
   if (version === undefined && where === 'NewImage') {
     throw new DynasyncError(
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
       `record #${record.index} (sequence ${record.sequenceNumber}): ${where}.${names.version} is not a dynasync version; only the client helper and the replicator may write it`,
       {
         payload: {
@@ -129,7 +129,7 @@ const clockMoved = (record: DecodedRecord, name: string): boolean => {
 
 const unstamped = (record: DecodedRecord, context: ClassifyContext, what: string): DynasyncError =>
   new DynasyncError(
-    ErrorCodes.recordUnstampedWrite,
+    ErrorCodes.replicator.unstampedWrite,
     `record #${record.index} (sequence ${record.sequenceNumber}): ${what} without a new dynasync version in active-active region ${context.region}; ` +
       `every active-active write must be stamped as ${PROTOCOL_DOC} (stamping protocol v${PROTOCOL_VERSION}) specifies: ` +
       'write through a helper (TypeScript: dynasync/client; Python: clients/python), or implement the protocol from the spec ' +
@@ -164,7 +164,7 @@ export const futureVersionError = (
   const aheadMs = version.physicalMs - nowMs;
   if (aheadMs <= maxClockSkewMs) return undefined;
   return new DynasyncError(
-    ErrorCodes.recordVersionFromFuture,
+    ErrorCodes.replicator.versionFromFuture,
     `record #${record.index} (sequence ${record.sequenceNumber}): NewImage.${context.names.version} is ${aheadMs} ms ahead of this replicator's clock, ` +
       `more than replicator.maxClockSkewMs (${maxClockSkewMs}); a writer's clock runs fast or the version was not made by the client helper. ` +
       'Fix the clock, write the item again, then redrive or discard this record',

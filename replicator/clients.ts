@@ -64,7 +64,7 @@ const millisFromEnv = (env: NodeJS.ProcessEnv, name: string, fallback: number): 
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0)
     throw new DynasyncError(
-      ErrorCodes.configInvalidField,
+      ErrorCodes.config.invalidField,
       `${name} must be a whole number of milliseconds > 0, not "${text}"`,
       { payload: { path: name } },
     );

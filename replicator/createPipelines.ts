@@ -62,7 +62,7 @@ export const assertPipelinesResolved = (
   );
   if (missing.length > 0)
     throw new DynasyncError(
-      ErrorCodes.pipelineNotResolved,
+      ErrorCodes.pipeline.notResolved,
       `${where}: the config has pipelines for ${missing.join(', ')}, but none were given; resolve them with createPipelines(config, region) and pass them as "pipelines"`,
       { payload: { peers: missing } },
     );

@@ -120,7 +120,7 @@ export const createReplicator = (setup: ReplicatorSetup): Replicator => {
         onOversize: (letter) => {
           setup.onDeadLetterOversize?.();
           logger.error('dead letter too large for a queue message: stored without its record', {
-            code: ErrorCodes.deadLetterFailed,
+            code: ErrorCodes.replicator.deadLetterFailed,
             sequenceNumber: letter.record.dynamodb?.SequenceNumber,
             targetRegions: letter.targetRegions,
           });

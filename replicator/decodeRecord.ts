@@ -20,7 +20,7 @@ export const sequenceNumberOf = (record: unknown): string | undefined => {
 };
 
 const malformed = (record: StreamRecord, index: number, reason: string, cause?: unknown): DynasyncError =>
-  new DynasyncError(ErrorCodes.recordMalformed, `${describeRecord(record, index)}: ${reason}`, {
+  new DynasyncError(ErrorCodes.replicator.malformedRecord, `${describeRecord(record, index)}: ${reason}`, {
     payload: {
       index,
       sequenceNumber: sequenceNumberOf(record),
@@ -62,7 +62,7 @@ export const decodeRecord = (record: StreamRecord, index: number): DecodedRecord
   }
   if (body.StreamViewType !== undefined && body.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
     throw new DynasyncError(
-      ErrorCodes.recordUnsupportedViewType,
+      ErrorCodes.replicator.unsupportedStreamViewType,
       `${describeRecord(record, index)}: stream view type ${body.StreamViewType}; dynasync needs NEW_AND_OLD_IMAGES (set it on the table's stream)`,
       { payload: { index, sequenceNumber, streamViewType: body.StreamViewType } },
     );

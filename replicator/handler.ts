@@ -31,7 +31,7 @@ export const sourceAccountFromEnv = (env: NodeJS.ProcessEnv = process.env): stri
   if (account === undefined || account === '') return undefined;
   if (!/^\d{12}$/.test(account))
     throw new DynasyncError(
-      ErrorCodes.configInvalidField,
+      ErrorCodes.config.invalidField,
       `${SOURCE_ACCOUNT_ENV}: an AWS account id is 12 digits, like "123456789012"`,
       { payload: { path: SOURCE_ACCOUNT_ENV } },
     );
@@ -62,7 +62,7 @@ export const createHandler =
       log.warn(
         'event has no Records array: nothing to process (is the function triggered by a DynamoDB stream?)',
         {
-          code: ErrorCodes.recordMalformed,
+          code: ErrorCodes.replicator.malformedRecord,
           recordsType: records === null ? 'null' : typeof records,
         },
       );

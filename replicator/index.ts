@@ -30,7 +30,14 @@ export type { Version } from '../conflict/version.js';
 export type { MetadataNames } from '../core/config/topology.js';
 export type { Config } from '../core/config/types.js';
 // Errors and their stable codes.
-export type { ErrorCode, ErrorPayload } from '../core/errors.js';
+export type {
+  AreaErrorCode,
+  ErrorArea,
+  ErrorCode,
+  ErrorCodePrefix,
+  ErrorPayload,
+  MatchedErrorCode,
+} from '../core/errors.js';
 export { DynasyncError, ErrorCodes, isDynasyncError } from '../core/errors.js';
 export type { AttributeValue, Item, WireItem } from '../core/types.js';
 export type { Pipeline, PipelineContext } from '../pipeline/types.js';

@@ -299,7 +299,7 @@ const processUntraced = async (
   // a missing table, AccessDenied or refused connections would otherwise show only as "unfinished".
   for (const [peer, { writes, cause }] of unfinishedByPeer) {
     deps.logger.warn('peer writes unfinished: the stream will redeliver them', {
-      code: ErrorCodes.writeRejected,
+      code: ErrorCodes.replicator.writeRejected,
       peer,
       writes,
       ...errorFacts(cause),
@@ -307,7 +307,7 @@ const processUntraced = async (
   }
   const at = new Date(now()).toISOString();
   for (const { index, error, peers = deps.context.peers } of plan.rejected) {
-    if (error.code === ErrorCodes.recordMalformed) counts.malformed = (counts.malformed ?? 0) + 1;
+    if (error.code === ErrorCodes.replicator.malformedRecord) counts.malformed = (counts.malformed ?? 0) + 1;
     const record: unknown = records[index];
     if (record === null || record === undefined) {
       // Nothing to keep: a hole in the batch. Counted and logged; the rest of the batch goes on.
@@ -353,7 +353,7 @@ const processUntraced = async (
       stored = true;
     } catch (cause) {
       const error = new DynasyncError(
-        ErrorCodes.deadLetterFailed,
+        ErrorCodes.replicator.deadLetterFailed,
         'dead-letter sink failed; the records stay on the stream',
         { cause },
       );

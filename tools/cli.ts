@@ -26,7 +26,7 @@ const onStopSignal = (signal: NodeJS.Signals): void => {
     process.stderr.write(`dynasync: ${command ?? 'dynasync'} interrupted by ${signal}${why}\n`);
     if (args.includes('--json'))
       process.stdout.write(
-        `${JSON.stringify({ error: { code: ErrorCodes.cliInterrupted, message: `interrupted by ${signal}` } })}\n`,
+        `${JSON.stringify({ error: { code: ErrorCodes.cli.interrupted, message: `interrupted by ${signal}` } })}\n`,
       );
     process.exit(ExitCodes.error);
   };

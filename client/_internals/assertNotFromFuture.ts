@@ -26,7 +26,7 @@ export const assertNotFromFuture = (
   const which =
     what === 'stored' ? 'the stored item keeps a version' : "this client's clock would stamp a version";
   throw new DynasyncError(
-    ErrorCodes.clientVersionFromFuture,
+    ErrorCodes.client.versionFromFuture,
     `${which} ${aheadMs} ms ahead of the wall clock, more than maxClockSkewMs (${maxClockSkewMs}); ` +
       'the replicator refuses such versions (replicator.versionFromFuture). Fix the clock that made it, then write the item again',
     { payload: { region, aheadMs, maxClockSkewMs, what } },

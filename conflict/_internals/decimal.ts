@@ -10,7 +10,7 @@ interface Decimal {
 const toDecimal = (text: string, path: string): Decimal => {
   const parsed = parseNumber(text);
   if (parsed === undefined)
-    throw new DynasyncError(ErrorCodes.codecInvalidNumber, `${path}: "${text}" is not a decimal number`, {
+    throw new DynasyncError(ErrorCodes.codec.invalidNumber, `${path}: "${text}" is not a decimal number`, {
       payload: { path },
     });
   if (parsed.digits === '') return { mantissa: 0n, scale: 0 };
@@ -33,7 +33,7 @@ const fromDecimal = ({ mantissa, scale }: Decimal, path: string): string => {
   const digits = (negative ? -m : m).toString();
   if (digits.length > MAX_SIGNIFICANT_DIGITS)
     throw new DynasyncError(
-      ErrorCodes.codecInvalidNumber,
+      ErrorCodes.codec.invalidNumber,
       `${path}: the sum has ${digits.length} significant digits; DynamoDB keeps at most ${MAX_SIGNIFICANT_DIGITS}`,
       { payload: { path } },
     );

@@ -14,7 +14,7 @@ export interface MergeMetadata {
 
 const invalid = (path: string, what: string): DynasyncError =>
   new DynasyncError(
-    ErrorCodes.versionInvalid,
+    ErrorCodes.conflict.invalidVersion,
     `${path}: ${what}; only the client helper and the replicator may write it`,
     {
       payload: { path },

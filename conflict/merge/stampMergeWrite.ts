@@ -40,7 +40,7 @@ export interface StampMergeContext {
 }
 
 const misuse = (path: string, message: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.mergeInvalidWrite, `${path}: ${message}`, { payload: { path } });
+  new DynasyncError(ErrorCodes.conflict.invalidWrite, `${path}: ${message}`, { payload: { path } });
 
 /**
  * The item an application write leaves behind under the merge strategy: the stored item (or the keys)

@@ -32,7 +32,7 @@ export const mergeWithUserFunction = (
     });
   } catch (cause) {
     throw new DynasyncError(
-      ErrorCodes.mergeFailed,
+      ErrorCodes.conflict.mergeFailed,
       'the merge module threw; both versions go to the dead-letter sink',
       {
         cause,
@@ -41,7 +41,7 @@ export const mergeWithUserFunction = (
   }
   if (typeof merged !== 'object' || merged === null || Array.isArray(merged))
     throw new DynasyncError(
-      ErrorCodes.mergeFailed,
+      ErrorCodes.conflict.mergeFailed,
       'the merge module returned no item (expected an AttributeValue map)',
     );
   const newer = compareText(l.version, r.version) >= 0 ? local : remote;

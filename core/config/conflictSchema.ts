@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConfigIssue } from './loadConfig.js';
+import type { ConfigIssue } from './types.js';
 
 const lwwConflictSchema = z.strictObject({
   /** `lww`: the highest hybrid-logical-clock version wins, one conditional write per change. */

@@ -1,6 +1,5 @@
 export type { MergeConflictConfig } from './conflictSchema.js';
 export { conflictIssues, conflictSchema } from './conflictSchema.js';
-export type { ConfigIssue } from './loadConfig.js';
 export { CONFIG_ENV, loadConfigFile, loadConfigFromEnv, parseConfig } from './loadConfig.js';
 export { ATTRIBUTE_PATH, keysSchema, pipelineSchema, stageSchema } from './pipelineSchema.js';
 export type { ConfigInput } from './schema.js';
@@ -9,6 +8,7 @@ export type { MetadataNames } from './topology.js';
 export { metadataNames, metadataNamesFor, peersOf } from './topology.js';
 export type {
   Config,
+  ConfigIssue,
   DeployConfig,
   KeysConfig,
   PipelineConfig,

@@ -7,13 +7,7 @@ import { conflictIssues } from './conflictSchema.js';
 import { pipelineIssues } from './pipelineIssues.js';
 import { configSchema } from './schema.js';
 import { stripJsonComments } from './stripJsonComments.js';
-import type { Config } from './types.js';
-
-/** One problem found in a config: the dotted field path and what to do about it. */
-export interface ConfigIssue {
-  readonly path: string;
-  readonly message: string;
-}
+import type { Config, ConfigIssue } from './types.js';
 
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>(
@@ -143,7 +137,7 @@ const crossFieldIssues = (config: z.output<typeof configSchema>): ConfigIssue[] 
 
 const throwIssues = (issues: readonly ConfigIssue[], source: string): never => {
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n');
-  throw new DynasyncError(ErrorCodes.configInvalidField, `invalid config ${source}:\n${lines}`, {
+  throw new DynasyncError(ErrorCodes.config.invalidField, `invalid config ${source}:\n${lines}`, {
     payload: { source, issues, path: issues[0]?.path },
   });
 };
@@ -157,7 +151,10 @@ export const parseConfig = (document: unknown, source = '(inline)'): Config => {
   if (!result.success) return throwIssues(zodIssues(result.error), source);
   const issues = crossFieldIssues(result.data);
   if (issues.length > 0) return throwIssues(issues, source);
-  const configVersion = createHash('sha256').update(JSON.stringify(result.data)).digest('hex').slice(0, 12);
+  // Only the runtime sections: `deploy` is read by the CDK app alone and is not passed to the Lambda,
+  // so the same file has the same version there and under `dynasync run`.
+  const { deploy: _deploy, ...runtime } = result.data;
+  const configVersion = createHash('sha256').update(JSON.stringify(runtime)).digest('hex').slice(0, 12);
   return Object.freeze({ ...result.data, configVersion });
 };
 
@@ -171,7 +168,7 @@ export const loadConfigFile = (path: string): Config => {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
     throw new DynasyncError(
-      ErrorCodes.configUnreadable,
+      ErrorCodes.config.unreadable,
       `cannot read config file ${path}: ${(cause as Error).message}`,
       {
         payload: { source: path },
@@ -184,7 +181,7 @@ export const loadConfigFile = (path: string): Config => {
     document = JSON.parse(stripJsonComments(text));
   } catch (cause) {
     throw new DynasyncError(
-      ErrorCodes.configUnreadable,
+      ErrorCodes.config.unreadable,
       `config file ${path} is not valid JSON: ${(cause as Error).message}`,
       {
         payload: { source: path },
@@ -214,7 +211,7 @@ export const loadConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): Config 
       document = JSON.parse(inline);
     } catch (cause) {
       throw new DynasyncError(
-        ErrorCodes.configUnreadable,
+        ErrorCodes.config.unreadable,
         `${CONFIG_ENV} is not valid JSON: ${(cause as Error).message}`,
         { cause },
       );
@@ -224,7 +221,7 @@ export const loadConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): Config 
   const file = env.DYNASYNC_CONFIG_FILE;
   if (file !== undefined && file !== '') return loadConfigFile(file);
   throw new DynasyncError(
-    ErrorCodes.configUnreadable,
+    ErrorCodes.config.unreadable,
     `no config: set ${CONFIG_ENV} (JSON) or DYNASYNC_CONFIG_FILE (a path)`,
   );
 };

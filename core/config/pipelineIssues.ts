@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { decodeAttributeValue } from '../codec.js';
 import { DynasyncError } from '../errors.js';
-import type { ConfigIssue } from './loadConfig.js';
 import type { configSchema } from './schema.js';
+import type { ConfigIssue } from './types.js';
 
 /** Mask actions allowed on a key attribute: deterministic and injective, so deletes and updates find the masked key. */
 export const KEY_SAFE_ACTIONS: readonly string[] = ['tokenize', 'hash'];

@@ -3,6 +3,12 @@ import type { configSchema, deploySchema } from './schema.js';
 
 type Parsed = z.output<typeof configSchema>;
 
+/** One problem found in a config: the dotted field path and what to do about it. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
 /** A validated config with every default applied. Read by the CLI, the Lambda and the CDK app. */
 export interface Config extends Parsed {
   /** Short digest of the config's content, recorded with dead letters ("which config failed this"). */

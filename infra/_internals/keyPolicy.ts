@@ -103,7 +103,7 @@ const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 export const assertRoleArn = (scope: IConstruct, arn: string): void => {
   if (Token.isUnresolved(arn) || ROLE_ARN.test(arn)) return;
   throw new DynasyncError(
-    ErrorCodes.configInvalidField,
+    ErrorCodes.config.invalidField,
     `readerRoleArn: ${scope.node.path} got "${arn}", which is not an IAM role ARN; give arn:<partition>:iam::<account>:role/<name>`,
     { payload: { path: 'readerRoleArn' } },
   );

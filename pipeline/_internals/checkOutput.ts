@@ -56,7 +56,7 @@ export const checkOutput = (
     } catch (cause) {
       const path = cause instanceof DynasyncError ? String(cause.payload.path ?? 'output') : 'output';
       throw new DynasyncError(
-        ErrorCodes.pipelineInvalidOutput,
+        ErrorCodes.pipeline.invalidOutput,
         `pipeline for ${peer}: a map stage returned an invalid item at ${path} (${cause instanceof DynasyncError ? cause.code : 'not an item'})`,
         { payload: { peer, path } },
       );
@@ -76,7 +76,7 @@ export const checkOutput = (
               : undefined;
     if (problem !== undefined)
       throw new DynasyncError(
-        ErrorCodes.pipelineKeySchema,
+        ErrorCodes.pipeline.keySchemaViolation,
         `pipeline for ${peer}: key attribute "${name}" of the output ${problem}; the target table's key is (${targetKey.join(', ')})`,
         { payload: { peer, attribute: name } },
       );
@@ -85,7 +85,7 @@ export const checkOutput = (
   const size = itemSize(item);
   if (size + METADATA_MARGIN_BYTES > MAX_ITEM_BYTES)
     throw new DynasyncError(
-      ErrorCodes.pipelineItemTooLarge,
+      ErrorCodes.pipeline.itemTooLarge,
       `pipeline for ${peer}: the output item is ${size} bytes; with dynasync's metadata it would exceed DynamoDB's ${MAX_ITEM_BYTES}. Drop or shorten attributes for this peer`,
       { payload: { peer, size } },
     );

@@ -145,7 +145,7 @@ export class SqsDeadLetterSink implements DeadLetterSink {
         const permanent = (result.Failed ?? []).filter((failure) => failure.SenderFault === true);
         if (permanent.length > 0) {
           throw new DynasyncError(
-            ErrorCodes.deadLetterFailed,
+            ErrorCodes.replicator.deadLetterFailed,
             `SQS refused ${permanent.length} dead letter(s) (${permanent.map((failure) => failure.Code).join(', ')}); the records stay on the stream`,
             { payload: { queueUrl: this.options.queueUrl, codes: permanent.map((failure) => failure.Code) } },
           );
@@ -163,7 +163,7 @@ export class SqsDeadLetterSink implements DeadLetterSink {
     }
     if (pending.length > 0) {
       throw new DynasyncError(
-        ErrorCodes.deadLetterFailed,
+        ErrorCodes.replicator.deadLetterFailed,
         `could not store ${pending.length} dead letter(s) in SQS after ${maxAttempts} attempts (${lastFailure}); the records stay on the stream`,
         {
           payload: {

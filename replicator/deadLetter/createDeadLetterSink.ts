@@ -32,7 +32,7 @@ export const deadLetterQueueUrl = (
   const url = env[DLQ_URL_ENV] || config.deadLetter.queues[region];
   if (url === undefined) {
     throw new DynasyncError(
-      ErrorCodes.configInvalidField,
+      ErrorCodes.config.invalidField,
       `deadLetter.queues.${region}: no dead-letter queue for region ${region}; add its URL to deadLetter.queues or set ${DLQ_URL_ENV}`,
       { payload: { path: `deadLetter.queues.${region}` } },
     );

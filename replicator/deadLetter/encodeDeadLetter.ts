@@ -71,7 +71,7 @@ export const decodeDeadLetter = (body: string): DeadLetter & { recordOmitted?: O
     }
   } catch (cause) {
     throw new DynasyncError(
-      ErrorCodes.deadLetterFailed,
+      ErrorCodes.replicator.deadLetterFailed,
       'a dead-letter message is neither JSON nor a gzip envelope',
       { cause },
     );
@@ -79,7 +79,7 @@ export const decodeDeadLetter = (body: string): DeadLetter & { recordOmitted?: O
   const letter = parsed as Partial<DeadLetter>;
   if (letter.kind !== 'streamRecord' || typeof letter.id !== 'string' || letter.record === undefined) {
     throw new DynasyncError(
-      ErrorCodes.deadLetterFailed,
+      ErrorCodes.replicator.deadLetterFailed,
       'a dead-letter message does not hold a dynasync dead letter (kind, id, record)',
     );
   }

@@ -23,7 +23,9 @@ export const redactedRecord = (record: StreamRecord): StreamRecord => ({
   },
 });
 
-const CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
+const CODES: ReadonlySet<string> = new Set(
+  Object.values(ErrorCodes).flatMap((group): string[] => Object.values(group)),
+);
 
 /** A name that is schema, not data: an attribute or stage name, a region, a number. */
 const PLAIN_NAME = /^[A-Za-z0-9_-]{1,64}$/;

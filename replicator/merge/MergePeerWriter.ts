@@ -275,17 +275,17 @@ export class MergePeerWriter extends PeerWriterBase {
           } catch (cause) {
             // A merge module that cannot be loaded is an outage of the deployment, not of this record:
             // hold the stream (unfinished) instead of dead-lettering every conflict until it is fixed.
-            if (cause instanceof DynasyncError && cause.code === ErrorCodes.mergeModuleInvalid) {
+            if (cause instanceof DynasyncError && cause.code === ErrorCodes.conflict.invalidMergeModule) {
               failedAt();
               conflict = await report(ConflictOutcomes.unfinished, local, undefined, round);
               return result(WriteOutcomes.unfinished, { error: cause, conflict });
             }
             conflict = await report(ConflictOutcomes.mergeFailed, local, undefined, round);
             const error =
-              cause instanceof DynasyncError && cause.code === ErrorCodes.mergeFailed
+              cause instanceof DynasyncError && cause.code === ErrorCodes.conflict.mergeFailed
                 ? cause
                 : new DynasyncError(
-                    ErrorCodes.mergeFailed,
+                    ErrorCodes.conflict.mergeFailed,
                     'the merge failed; both versions go to the dead-letter sink',
                     { cause },
                   );
@@ -331,7 +331,7 @@ export class MergePeerWriter extends PeerWriterBase {
       const at = failedAt();
       return result(WriteOutcomes.permanent, {
         error: new DynasyncError(
-          ErrorCodes.mergeContended,
+          ErrorCodes.conflict.mergeContended,
           `record sequence ${change.record.sequenceNumber}: peer ${write.peer} kept changing during ${maxAttempts} read-merge-write attempts; raise conflict.maxAttempts or redrive later`,
           {
             payload: {
@@ -349,7 +349,7 @@ export class MergePeerWriter extends PeerWriterBase {
       if (error instanceof OutOfTime)
         return result(WriteOutcomes.unfinished, {
           error: new DynasyncError(
-            ErrorCodes.writeRejected,
+            ErrorCodes.replicator.writeRejected,
             `record sequence ${change.record.sequenceNumber}: peer ${write.peer} not reached before the time budget ran out`,
             {
               payload: { sequenceNumber: change.record.sequenceNumber, peer: write.peer },
@@ -365,7 +365,7 @@ export class MergePeerWriter extends PeerWriterBase {
       const name = error instanceof Error ? error.name : 'Error';
       return result(WriteOutcomes.permanent, {
         error: new DynasyncError(
-          ErrorCodes.writeRejected,
+          ErrorCodes.replicator.writeRejected,
           `record sequence ${change.record.sequenceNumber}: peer ${write.peer} rejected the write (${name})`,
           {
             payload: { sequenceNumber: change.record.sequenceNumber, peer: write.peer, awsError: name },

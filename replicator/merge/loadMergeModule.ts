@@ -13,7 +13,7 @@ export const loadMergeModule = async (path: string): Promise<MergeFunction> => {
     loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (cause) {
     throw new DynasyncError(
-      ErrorCodes.mergeModuleInvalid,
+      ErrorCodes.conflict.invalidMergeModule,
       `cannot import merge module ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
       { payload: { path: 'conflict.module', module: path }, cause },
     );
@@ -21,7 +21,7 @@ export const loadMergeModule = async (path: string): Promise<MergeFunction> => {
   const merge = loaded.merge ?? (loaded.default as Record<string, unknown> | undefined)?.merge;
   if (typeof merge !== 'function')
     throw new DynasyncError(
-      ErrorCodes.mergeModuleInvalid,
+      ErrorCodes.conflict.invalidMergeModule,
       `merge module ${path} exports no function "merge"; export merge(local, remote, context) returning the merged item`,
       { payload: { path: 'conflict.module', module: path } },
     );

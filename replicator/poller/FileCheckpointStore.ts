@@ -122,7 +122,7 @@ export class FileCheckpointStore implements CheckpointStore {
 
   private corrupt(reason: string, cause: unknown): DynasyncError {
     return new DynasyncError(
-      ErrorCodes.checkpointCorrupt,
+      ErrorCodes.poller.checkpointCorrupt,
       `checkpoint file ${this.path} is corrupt: ${reason}. Delete it to start over: the poller then reads the stream from ` +
         'replicator.startingPosition again, and records it replays come back "stale" at the peers, which is harmless',
       { payload: { path: this.path }, cause },

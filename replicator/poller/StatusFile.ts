@@ -156,7 +156,7 @@ export const readStatusFile = async (path: string): Promise<PollerStatus | undef
 
 const corrupt = (path: string, reason: string): DynasyncError =>
   new DynasyncError(
-    ErrorCodes.pollerStatusCorrupt,
+    ErrorCodes.poller.statusCorrupt,
     `status file ${path} is corrupt: ${reason}. Delete it: a running \`dynasync run\` writes it again at its next stats interval`,
     { payload: { path } },
   );

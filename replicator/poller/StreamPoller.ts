@@ -249,7 +249,7 @@ export class StreamPoller {
     try {
       await shards.refresh();
     } catch (error) {
-      if (isDynasyncError(error, ErrorCodes.pollerStreamGone)) this.fail(error);
+      if (isDynasyncError(error, ErrorCodes.poller.streamGone)) this.fail(error);
       return false;
     }
     return !shards.has(shardId);
@@ -263,7 +263,7 @@ export class StreamPoller {
         .run()
         .catch((error: unknown) => {
           this.props.logger.error('shard loop failed', {
-            code: ErrorCodes.pollerShardFailed,
+            code: ErrorCodes.poller.shardFailed,
             shardId,
             error: errorMessage(error),
           });

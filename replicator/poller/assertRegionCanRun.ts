@@ -11,14 +11,14 @@ export const assertRegionCanRun = (config: Config, region: string): void => {
   const regions = Object.keys(config.regions);
   if (!regions.includes(region)) {
     throw new DynasyncError(
-      ErrorCodes.configInvalidField,
+      ErrorCodes.config.invalidField,
       `region "${region}" is not in the config (${regions.join(', ')}); run the poller for one of those regions`,
       { payload: { path: 'regions', region } },
     );
   }
   if (peersOf(config, region).length === 0 && config.topology.type === 'one-way') {
     throw new DynasyncError(
-      ErrorCodes.configInvalidField,
+      ErrorCodes.config.invalidField,
       `topology: "${region}" is a one-way replica of "${config.topology.from}" and ships nothing; ` +
         `run the poller for "${config.topology.from}" instead, or make the topology active-active`,
       { payload: { path: 'topology', region, from: config.topology.from } },

@@ -104,7 +104,7 @@ const describe = async (
   } catch (error) {
     if (signal?.aborted === true)
       throw new DynasyncError(
-        ErrorCodes.pollerInterrupted,
+        ErrorCodes.poller.interrupted,
         `interrupted while describing table "${regionConfig.table}" of region ${region} at start-up; nothing was replicated`,
         { payload: { region, table: regionConfig.table }, cause: error },
       );
@@ -121,7 +121,7 @@ const describe = async (
       'CredentialsProviderError',
     ].includes(errorName(error));
     throw new DynasyncError(
-      ErrorCodes.tableUnreachable,
+      ErrorCodes.config.tableUnreachable,
       `cannot describe table "${regionConfig.table}" in ${where}: ${errorName(error)}: ${errorMessage(error).replace(/\.$/, '')}. ` +
         (credentials
           ? 'Check the credentials and that the caller may call dynamodb:DescribeTable'
@@ -237,7 +237,7 @@ export const checkTables = async (
     const lines = findings
       .map((finding) => `  ${finding.path} (${finding.region}): ${finding.message}`)
       .join('\n');
-    throw new DynasyncError(ErrorCodes.configTableMismatch, `the tables do not fit replication:\n${lines}`, {
+    throw new DynasyncError(ErrorCodes.config.tableMismatch, `the tables do not fit replication:\n${lines}`, {
       payload: {
         path: findings[0]!.path,
         problems: findings.map(({ region, table, path, problem }) => ({ region, table, path, problem })),

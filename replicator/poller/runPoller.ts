@@ -35,7 +35,7 @@ export const resolveLogFormat = (input: {
   if (chosen === LogFormats.pretty || chosen === LogFormats.json) return chosen;
   if (chosen !== undefined) {
     throw new DynasyncError(
-      ErrorCodes.configInvalidField,
+      ErrorCodes.config.invalidField,
       `log format must be "pretty" or "json", not "${chosen}"`,
       { payload: { path: 'logFormat' } },
     );
@@ -156,7 +156,7 @@ export const runPoller = async (options: RunPollerOptions): Promise<void> => {
     const received = startup.received();
     if (received !== undefined)
       throw new DynasyncError(
-        ErrorCodes.pollerInterrupted,
+        ErrorCodes.poller.interrupted,
         `interrupted by ${received} during start-up; nothing was replicated`,
         { payload: { region, signal: received } },
       );

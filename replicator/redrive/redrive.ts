@@ -55,7 +55,7 @@ export interface RedriveOptions {
 }
 
 const invalidOption = (option: string, message: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.redriveInvalidOption, `redrive: ${message}`, { payload: { option } });
+  new DynasyncError(ErrorCodes.redrive.invalidOption, `redrive: ${message}`, { payload: { option } });
 
 const openSource = (options: RedriveOptions): DeadLetterSource => {
   const { config, region } = options;
@@ -327,7 +327,7 @@ const openSealed = async (id: string, sealed: string, keys: KeyProvider): Promis
     return record as DeadLetter['record'];
   } catch (cause) {
     throw new DynasyncError(
-      ErrorCodes.pipelineDecryptFailed,
+      ErrorCodes.pipeline.decryptFailed,
       `the sealed record of letter ${id} opens, but holds no stream record`,
       { payload: { letter: id }, cause },
     );

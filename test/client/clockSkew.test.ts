@@ -48,7 +48,7 @@ describe('DynasyncClient: no versions past the clock skew allowance', () => {
     const error = await dynasyncErrorOfAsync(() => ds.put(put));
 
     // Assess
-    expect(error.code).toBe(ErrorCodes.clientVersionFromFuture);
+    expect(error.code).toBe(ErrorCodes.client.versionFromFuture);
     expect(error.payload).toMatchObject({ what: 'stamp', maxClockSkewMs: 300_000 });
     expect(sent).toStrictEqual([]);
   });
@@ -65,7 +65,7 @@ describe('DynasyncClient: no versions past the clock skew allowance', () => {
     const error = await dynasyncErrorOfAsync(() => ds.put(put));
 
     // Assess
-    expect(error.code).toBe(ErrorCodes.clientVersionFromFuture);
+    expect(error.code).toBe(ErrorCodes.client.versionFromFuture);
     expect(error.payload).toMatchObject({ what: 'stored' });
     expect(sent).toStrictEqual(['PutItemCommand']);
   });
@@ -101,7 +101,7 @@ describe('DynasyncMergeClient: no versions past the clock skew allowance', () =>
       ds.update({ TableName: 'Orders', Key: { pk: { S: 'k1' } }, set: { a: { S: 'x' } } }),
     );
 
-    expect(error.code).toBe(ErrorCodes.clientVersionFromFuture);
+    expect(error.code).toBe(ErrorCodes.client.versionFromFuture);
     expect(sent).toStrictEqual(['GetItemCommand']);
   });
 });

@@ -84,7 +84,7 @@ describe('encodeVersion / decodeVersion', () => {
     ['a sequence of 41 digits', { physicalMs: 1, logical: 0, origin: 'eu', sequence: '1'.repeat(41) }],
     ['a sequence with letters', { physicalMs: 1, logical: 0, origin: 'eu', sequence: '12a' }],
   ])('refuses to encode %s (conflict.invalidVersion)', (_name, v) => {
-    expect(codeOf(() => encodeVersion(v))).toBe(ErrorCodes.versionInvalid);
+    expect(codeOf(() => encodeVersion(v))).toBe(ErrorCodes.conflict.invalidVersion);
   });
 
   it.each([
@@ -96,7 +96,7 @@ describe('encodeVersion / decodeVersion', () => {
     ' 001732320000123.000002.eu',
   ])('refuses to decode %j', (text) => {
     expect(tryDecodeVersion(text)).toBeUndefined();
-    expect(codeOf(() => decodeVersion(text))).toBe(ErrorCodes.versionInvalid);
+    expect(codeOf(() => decodeVersion(text))).toBe(ErrorCodes.conflict.invalidVersion);
   });
 });
 

@@ -132,7 +132,7 @@ describe('codec rejections', () => {
   ])('rejects %s with codec.emptySet', (_name, value) => {
     const error = decodeError(() => decodeItem({ pk: { S: 'k' }, set: value }, 'NewImage'));
 
-    expect(error.code).toBe(ErrorCodes.codecEmptySet);
+    expect(error.code).toBe(ErrorCodes.codec.emptySet);
     expect(error.payload.path).toBe('NewImage.set');
   });
 
@@ -147,7 +147,7 @@ describe('codec rejections', () => {
   ])('rejects a duplicate %s member with codec.duplicateSetMember', (_name, value) => {
     const error = decodeError(() => decodeItem({ set: value }, 'NewImage'));
 
-    expect(error.code).toBe(ErrorCodes.codecDuplicateSetMember);
+    expect(error.code).toBe(ErrorCodes.codec.duplicateSetMember);
     expect(error.payload.path).toBe('NewImage.set');
   });
 
@@ -169,21 +169,21 @@ describe('codec rejections', () => {
   ])('rejects a number with %s as codec.invalidNumber', (_name, value) => {
     const error = decodeError(() => decodeItem({ n: value }, 'NewImage'));
 
-    expect(error.code).toBe(ErrorCodes.codecInvalidNumber);
+    expect(error.code).toBe(ErrorCodes.codec.invalidNumber);
     expect(error.payload.path).toBe('NewImage.n');
   });
 
   it('rejects a JS number instead of decimal text with codec.invalidNumber', () => {
     const error = decodeError(() => decodeItem({ n: { N: 12 } }, 'NewImage'));
 
-    expect(error.code).toBe(ErrorCodes.codecInvalidNumber);
+    expect(error.code).toBe(ErrorCodes.codec.invalidNumber);
     expect(error.payload.path).toBe('NewImage.n');
   });
 
   it('names the member of an NS that is not a number', () => {
     const error = decodeError(() => decodeItem({ ns: { NS: ['1', 'x'] } }, 'NewImage'));
 
-    expect(error.code).toBe(ErrorCodes.codecInvalidNumber);
+    expect(error.code).toBe(ErrorCodes.codec.invalidNumber);
     expect(error.payload.path).toBe('NewImage.ns[1]');
   });
 
@@ -205,7 +205,7 @@ describe('codec rejections', () => {
   ])('rejects %s with codec.invalidValue', (_name, value) => {
     const error = decodeError(() => decodeItem({ attr: value }, 'NewImage'));
 
-    expect(error.code).toBe(ErrorCodes.codecInvalidValue);
+    expect(error.code).toBe(ErrorCodes.codec.invalidValue);
     expect(error.payload.path).toBe('NewImage.attr');
   });
 
@@ -213,8 +213,8 @@ describe('codec rejections', () => {
     const tooDeep = decodeError(() => decodeItem({ deep: nested(MAX_DEPTH + 1) }));
     const farTooDeep = decodeError(() => decodeItem({ deep: nested(100) }));
 
-    expect(tooDeep.code).toBe(ErrorCodes.codecInvalidValue);
-    expect(farTooDeep.code).toBe(ErrorCodes.codecInvalidValue);
+    expect(tooDeep.code).toBe(ErrorCodes.codec.invalidValue);
+    expect(farTooDeep.code).toBe(ErrorCodes.codec.invalidValue);
     // The path names the map that is one level too deep.
     expect(tooDeep.payload.path).toBe(`deep${'.a'.repeat(MAX_DEPTH)}`);
   });
@@ -225,27 +225,27 @@ describe('codec rejections', () => {
     for (let level = 1; level < 32; level += 1) empty = { M: { a: empty } };
 
     expect(() => decodeItem({ deep: nested(31) })).not.toThrow();
-    expect(decodeError(() => decodeItem({ deep: nested(32) })).code).toBe(ErrorCodes.codecInvalidValue);
-    expect(decodeError(() => decodeItem({ deep: empty })).code).toBe(ErrorCodes.codecInvalidValue);
+    expect(decodeError(() => decodeItem({ deep: nested(32) })).code).toBe(ErrorCodes.codec.invalidValue);
+    expect(decodeError(() => decodeItem({ deep: empty })).code).toBe(ErrorCodes.codec.invalidValue);
   });
 
   it('rejects lists nested too deep as well as maps', () => {
     let value: WireAttributeValue = { S: 'leaf' };
     for (let level = 0; level < MAX_DEPTH + 1; level += 1) value = { L: [value] };
 
-    expect(decodeError(() => decodeItem({ deep: value })).code).toBe(ErrorCodes.codecInvalidValue);
+    expect(decodeError(() => decodeItem({ deep: value })).code).toBe(ErrorCodes.codec.invalidValue);
   });
 
   it('rejects an empty attribute name', () => {
     const error = decodeError(() => decodeItem({ m: { M: { '': { S: 'x' } } } }, 'NewImage'));
 
-    expect(error.code).toBe(ErrorCodes.codecInvalidValue);
+    expect(error.code).toBe(ErrorCodes.codec.invalidValue);
     expect(error.payload.path).toBe('NewImage.m');
   });
 
   it('rejects an item that is not a map', () => {
-    expect(decodeError(() => decodeItem([], 'Keys')).code).toBe(ErrorCodes.codecInvalidValue);
-    expect(decodeError(() => decodeItem(null, 'Keys')).code).toBe(ErrorCodes.codecInvalidValue);
+    expect(decodeError(() => decodeItem([], 'Keys')).code).toBe(ErrorCodes.codec.invalidValue);
+    expect(decodeError(() => decodeItem(null, 'Keys')).code).toBe(ErrorCodes.codec.invalidValue);
   });
 
   it('names the nested path of the value at fault', () => {
@@ -259,14 +259,14 @@ describe('codec rejections', () => {
     const error = decodeError(() => decodeItem(wire, 'NewImage'));
 
     // Assess
-    expect(error.code).toBe(ErrorCodes.codecInvalidNumber);
+    expect(error.code).toBe(ErrorCodes.codec.invalidNumber);
     expect(error.payload.path).toBe('NewImage.order.lines[1].qty');
   });
 
   it('names the path without a prefix when none is given', () => {
     const error = decodeError(() => decodeItem({ m: { M: { s: { SS: [] } } } }));
 
-    expect(error.code).toBe(ErrorCodes.codecEmptySet);
+    expect(error.code).toBe(ErrorCodes.codec.emptySet);
     expect(error.payload.path).toBe('m.s');
   });
 });

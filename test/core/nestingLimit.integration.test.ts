@@ -80,7 +80,7 @@ describe('nesting limit against DynamoDB Local', () => {
       await expect(put).rejects.toMatchObject({ name: 'ValidationException' });
       expect(error).toBeInstanceOf(DynasyncError);
       const failure = error as DynasyncError;
-      expect(failure.code).toBe(ErrorCodes.recordMalformed);
+      expect(failure.code).toBe(ErrorCodes.replicator.malformedRecord);
       expect(failure.payload).toMatchObject({ index: 3, sequenceNumber: tooDeep.dynamodb!.SequenceNumber });
       const step = container === 'M' ? '.a' : '[0]';
       expect(failure.payload.path).toBe(`NewImage.deep${step.repeat(MAX_DEPTH)}`);

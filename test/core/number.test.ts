@@ -140,6 +140,6 @@ describe('assertValidNumber', () => {
     ['exponent -131', '0.1E-130'],
     ['not a number', 'abc'],
   ])('rejects %s with codec.invalidNumber', (_name, text) => {
-    expect(codeOf(() => assertValidNumber(text, 'n'))).toBe(ErrorCodes.codecInvalidNumber);
+    expect(codeOf(() => assertValidNumber(text, 'n'))).toBe(ErrorCodes.codec.invalidNumber);
   });
 });

@@ -269,7 +269,7 @@ describe('the bundled replicator (the CDK code asset) on DynamoDB Local', () => 
         record: event.Records[0],
         sourceRegion: SOURCE,
         targetRegions: [REPLICA],
-        error: { code: ErrorCodes.writeRejected },
+        error: { code: ErrorCodes.replicator.writeRejected },
       });
     },
   );

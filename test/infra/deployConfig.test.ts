@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ConfigIssue, parseConfig } from '../../core/config/loadConfig.js';
+import { parseConfig } from '../../core/config/loadConfig.js';
 import type { ConfigInput } from '../../core/config/schema.js';
-import type { Config } from '../../core/config/types.js';
+import type { Config, ConfigIssue } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { lambdaConfigDocument, resolveDeploy, sourcesOf } from '../../infra/resolveDeploy.js';
 import { exampleConfig, removeSynthOutputs, synthesise, testConfig } from './helpers.js';
@@ -18,7 +18,7 @@ const issuesOf = (document: Record<string, unknown>): ConfigIssue[] => {
     });
   } catch (error) {
     expect(error).toBeInstanceOf(DynasyncError);
-    expect((error as DynasyncError).code).toBe(ErrorCodes.configInvalidField);
+    expect((error as DynasyncError).code).toBe(ErrorCodes.config.invalidField);
     return (error as DynasyncError).payload.issues as ConfigIssue[];
   }
   return expect.fail('expected the config to be rejected');
@@ -197,6 +197,24 @@ describe('helpers of the deploy section', () => {
     expect(loaded.replicator).toEqual(config.replicator);
   });
 
+  it('gives the Lambda the configVersion of dynasync run: the same file, read without deploy', () => {
+    // Prepare: a file with a deploy section and a sink the Lambda keeps as it is
+    const config = testConfig({
+      deadLetter: {
+        type: 'sqs',
+        queues: { 'eu-west-1': 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq' },
+      },
+      deploy: { lambda: { memoryMb: 1024 } },
+    });
+
+    // Act
+    const inLambda = parseConfig(JSON.parse(lambdaConfigDocument(config)));
+
+    // Assess
+    expect(config.deploy).toBeDefined();
+    expect(inLambda.configVersion).toBe(config.configVersion);
+  });
+
   it('lambdaConfigDocument keeps an SQS sink but drops its overflowDir (no durable file system in Lambda)', () => {
     const config = testConfig({
       deadLetter: {
@@ -248,7 +266,7 @@ describe('keys of a deployed pipeline', () => {
     ['no keys section (local is the default)', undefined],
   ] as const)('rejects %s at synth, naming keys.type, the construct and the fix', (_what, keys) => {
     const error = synthError(maskingConfig(keys));
-    expect(error?.code).toBe(ErrorCodes.configInvalidField);
+    expect(error?.code).toBe(ErrorCodes.config.invalidField);
     expect(error?.payload).toMatchObject({ path: 'keys.type' });
     expect(error?.message).toContain('dynasync-orders-eu-west-1/Replicator');
     expect(error?.message).toContain('"type": "kms"');

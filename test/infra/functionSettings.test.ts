@@ -117,7 +117,24 @@ describe('the replicator function: tracing, memory, reserved concurrency', () =>
 
     // Assess
     expect(caught).toBeInstanceOf(DynasyncError);
-    expect((caught as DynasyncError).code).toBe(ErrorCodes.configInvalidField);
+    expect((caught as DynasyncError).code).toBe(ErrorCodes.config.invalidField);
     expect((caught as DynasyncError).payload).toMatchObject({ path });
+  });
+
+  it('names the construct that rejected a prop (its path in the tree), beside the field', () => {
+    // Act
+    let caught: unknown;
+    try {
+      templateOf(testConfig(), { replicatorFunction: { memorySize: 64 } });
+    } catch (error) {
+      caught = error;
+    }
+
+    // Assess
+    expect((caught as DynasyncError).code).toBe(ErrorCodes.config.invalidField);
+    expect((caught as DynasyncError).payload).toMatchObject({
+      path: 'memorySize',
+      construct: expect.stringMatching(/\/Replicator$/),
+    });
   });
 });

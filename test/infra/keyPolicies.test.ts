@@ -213,7 +213,7 @@ describe('the reader role', () => {
       }
       expect(error).toBeInstanceOf(DynasyncError);
       expect(error).toMatchObject({
-        code: ErrorCodes.configInvalidField,
+        code: ErrorCodes.config.invalidField,
         payload: { path: 'readerRoleArn' },
       });
     },

@@ -359,7 +359,7 @@ describe('eager validation', () => {
       },
     });
     expect(codeOf(() => addDynasyncStacks(app(), config))).toEqual({
-      code: ErrorCodes.configInvalidField,
+      code: ErrorCodes.config.invalidField,
       path: 'regions.us-east-1.endpoint',
     });
   });
@@ -370,7 +370,7 @@ describe('eager validation', () => {
       green: { table: 'orders-green', awsRegion: 'eu-west-1' },
     };
     expect(codeOf(() => addDynasyncStacks(app(), testConfig({ regions })))).toEqual({
-      code: ErrorCodes.configInvalidField,
+      code: ErrorCodes.config.invalidField,
       path: 'deploy.maskingKeys',
     });
     const stacks = addDynasyncStacks(app(), testConfig({ regions, deploy: { maskingKeys: false } }));
@@ -390,7 +390,7 @@ describe('eager validation', () => {
     expect(
       codeOf(() => addDynasyncStacks(app(), testConfig({ regions, deploy: { maskingKeys: false } }))),
     ).toEqual({
-      code: ErrorCodes.configInvalidField,
+      code: ErrorCodes.config.invalidField,
       path: '(top level)',
     });
   });
@@ -404,7 +404,7 @@ describe('eager validation', () => {
       },
     });
     expect(codeOf(() => addDynasyncStacks(app(), config))).toEqual({
-      code: ErrorCodes.configInvalidField,
+      code: ErrorCodes.config.invalidField,
       path: 'name',
     });
   });

@@ -157,7 +157,7 @@ describe.skipIf(!motoAvailableOrWarn())('KmsKeyProvider on moto_server', () => {
     // Assess
     expect(error).toBeInstanceOf(DynasyncError);
     expect(error).toMatchObject({
-      code: ErrorCodes.pipelineKeyUnavailable,
+      code: ErrorCodes.pipeline.keyUnavailable,
       payload: { keyId: keyArn, which: 'current' },
     });
     expect((error as DynasyncError).cause).toMatchObject({ name: 'InvalidCiphertextException' });
@@ -179,6 +179,6 @@ describe.skipIf(!motoAvailableOrWarn())('KmsKeyProvider on moto_server', () => {
       encryptionContext: tokenKeyEncryptionContext('orders'),
     });
 
-    await expect(provider.resolve()).rejects.toMatchObject({ code: ErrorCodes.pipelineKeyUnavailable });
+    await expect(provider.resolve()).rejects.toMatchObject({ code: ErrorCodes.pipeline.keyUnavailable });
   });
 });

@@ -48,7 +48,7 @@ describe('KmsKeyProvider', () => {
       keyId: 'k',
       dataKeyCiphertext: 'AAAA',
     });
-    await expect(provider.resolve()).rejects.toMatchObject({ code: ErrorCodes.pipelineKeyUnavailable });
+    await expect(provider.resolve()).rejects.toMatchObject({ code: ErrorCodes.pipeline.keyUnavailable });
     await expect(provider.resolve()).resolves.toMatchObject({ current: { id: dataKeyId(dataKey) } });
   });
 
@@ -91,12 +91,12 @@ describe('createKeyProvider', () => {
 
   it('refuses a missing or malformed local key without quoting it', async () => {
     await expect(createKeyProvider(config(), 'eu-west-1', { env: {} }).resolve()).rejects.toMatchObject({
-      code: ErrorCodes.pipelineKeyUnavailable,
+      code: ErrorCodes.pipeline.keyUnavailable,
     });
     const error = await new LocalKeyProvider({ source: { env: 'K' }, env: { K: 'hunter2-secret' } })
       .resolve()
       .catch((e: Error) => e);
-    expect(error).toMatchObject({ code: ErrorCodes.pipelineKeyUnavailable });
+    expect(error).toMatchObject({ code: ErrorCodes.pipeline.keyUnavailable });
     expect((error as Error).message).not.toContain('hunter2');
   });
 

@@ -112,7 +112,7 @@ describe('createPipeline', () => {
     const identity = await createPipeline(maskingConfig, 'ap-south-1');
     expect(identity.apply(customer, ctx)).toEqual([customer]);
     const error = await createPipeline(maskingConfig, 'us-east-1').catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: ErrorCodes.pipelineKeyUnavailable });
+    expect(error).toMatchObject({ code: ErrorCodes.pipeline.keyUnavailable });
   });
 
   it('filters by event, key prefix and attribute predicates', async () => {
@@ -178,16 +178,20 @@ describe('createPipeline', () => {
     const config = (targetKey: string[]) =>
       configWith({ key: ['pk'], targetKey, stages: [{ type: 'map', id: 'm', module: 'm.js' }] });
     const cases: Array<[TransformFunction, string[], string]> = [
-      [throwing, ['pk'], ErrorCodes.pipelineMapFailed],
-      [(item) => ({ ...item, pk: { M: { secret: { S: secret } } } }), ['pk'], ErrorCodes.pipelineKeySchema],
-      [(item) => ({ other: item.pk! }), ['pk'], ErrorCodes.pipelineKeySchema],
+      [throwing, ['pk'], ErrorCodes.pipeline.mapFailed],
+      [
+        (item) => ({ ...item, pk: { M: { secret: { S: secret } } } }),
+        ['pk'],
+        ErrorCodes.pipeline.keySchemaViolation,
+      ],
+      [(item) => ({ other: item.pk! }), ['pk'], ErrorCodes.pipeline.keySchemaViolation],
       [
         (item) => ({ ...item, big: { S: `${secret}${'x'.repeat(400 * 1024)}` } }),
         ['pk'],
-        ErrorCodes.pipelineItemTooLarge,
+        ErrorCodes.pipeline.itemTooLarge,
       ],
-      [(item) => ({ ...item, bad: { N: secret } }), ['pk'], ErrorCodes.pipelineInvalidOutput],
-      [(item) => ({ ...item, pk: { N: '1' } }), ['pk'], ErrorCodes.pipelineKeySchema],
+      [(item) => ({ ...item, bad: { N: secret } }), ['pk'], ErrorCodes.pipeline.invalidOutput],
+      [(item) => ({ ...item, pk: { N: '1' } }), ['pk'], ErrorCodes.pipeline.keySchemaViolation],
     ];
     for (const [transform, targetKey, code] of cases) {
       const pipeline = await createPipeline(config(targetKey), 'us-east-1', {
@@ -207,7 +211,7 @@ describe('createPipeline', () => {
     const error = await createPipeline(config, 'us-east-1', { loadModule: () => Promise.resolve({}) }).catch(
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ code: ErrorCodes.pipelineModuleInvalid });
+    expect(error).toMatchObject({ code: ErrorCodes.pipeline.moduleInvalid });
   });
 });
 
@@ -276,7 +280,7 @@ describe('config: pipelines and keys', () => {
         }),
       ),
     ).toEqual({
-      code: ErrorCodes.configInvalidField,
+      code: ErrorCodes.config.invalidField,
       paths: ['pipelines.us-east-1.stages[1].rules[0].keepLsat'],
     });
     expect(

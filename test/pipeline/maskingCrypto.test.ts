@@ -42,11 +42,11 @@ describe('encrypt / decrypt', () => {
     const text = encryptValue({ S: 'secret' }, crypto);
     const last = text.at(-2) === 'A' ? 'B' : 'A';
     const tampered = `${text.slice(0, -2)}${last}${text.at(-1)}`;
-    expect(dynasyncErrorOf(() => decryptValue(tampered, ring)).code).toBe(ErrorCodes.pipelineDecryptFailed);
+    expect(dynasyncErrorOf(() => decryptValue(tampered, ring)).code).toBe(ErrorCodes.pipeline.decryptFailed);
     const other = createKeyRing(new Uint8Array(randomBytes(32)));
-    expect(dynasyncErrorOf(() => decryptValue(text, other)).code).toBe(ErrorCodes.pipelineDecryptFailed);
+    expect(dynasyncErrorOf(() => decryptValue(text, other)).code).toBe(ErrorCodes.pipeline.decryptFailed);
     expect(dynasyncErrorOf(() => decryptText('not a ciphertext', ring)).code).toBe(
-      ErrorCodes.pipelineDecryptFailed,
+      ErrorCodes.pipeline.decryptFailed,
     );
   });
 
@@ -59,7 +59,7 @@ describe('encrypt / decrypt', () => {
 
   it('refuses keys that are not 256 bits', () => {
     expect(dynasyncErrorOf(() => createKeyRing(new Uint8Array(16))).code).toBe(
-      ErrorCodes.pipelineKeyUnavailable,
+      ErrorCodes.pipeline.keyUnavailable,
     );
   });
 });

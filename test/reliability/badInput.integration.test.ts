@@ -112,7 +112,7 @@ describe('bad input through the replicator, against DynamoDB Local', () => {
       {
         name: 'no Keys',
         record: withoutKeys(record({ newImage: good('no-keys') })),
-        code: ErrorCodes.recordMalformed,
+        code: ErrorCodes.replicator.malformedRecord,
       },
       {
         name: 'good modify',
@@ -121,12 +121,12 @@ describe('bad input through the replicator, against DynamoDB Local', () => {
       {
         name: 'INSERT without NewImage',
         record: record({ eventName: 'INSERT', keys: { pk: { S: 'ins-no-image' } } }),
-        code: ErrorCodes.recordMalformed,
+        code: ErrorCodes.replicator.malformedRecord,
       },
       {
         name: 'MODIFY without NewImage',
         record: record({ eventName: 'MODIFY', oldImage: good('mod-no-image') }),
-        code: ErrorCodes.recordMalformed,
+        code: ErrorCodes.replicator.malformedRecord,
       },
       {
         name: 'KEYS_ONLY stream',
@@ -135,42 +135,42 @@ describe('bad input through the replicator, against DynamoDB Local', () => {
           keys: { pk: { S: 'keys-only' } },
           streamViewType: 'KEYS_ONLY',
         }),
-        code: ErrorCodes.recordUnsupportedViewType,
+        code: ErrorCodes.replicator.unsupportedStreamViewType,
       },
       {
         name: 'NEW_IMAGE stream',
         record: record({ newImage: good('new-image'), streamViewType: 'NEW_IMAGE' }),
-        code: ErrorCodes.recordUnsupportedViewType,
+        code: ErrorCodes.replicator.unsupportedStreamViewType,
       },
       {
         name: 'unknown eventName',
         record: record({ eventName: 'UPSERT', newImage: good('upsert') }),
-        code: ErrorCodes.recordMalformed,
+        code: ErrorCodes.replicator.malformedRecord,
       },
       {
         name: 'N as a JSON number',
         record: record({ newImage: { pk: { S: 'n-number' }, n: { N: 12 } } as unknown as WireItem }),
-        code: ErrorCodes.recordMalformed,
+        code: ErrorCodes.replicator.malformedRecord,
       },
       {
         name: 'empty string set',
         record: record({ newImage: { pk: { S: 'empty-set' }, tags: { SS: [] } } as unknown as WireItem }),
-        code: ErrorCodes.recordMalformed,
+        code: ErrorCodes.replicator.malformedRecord,
       },
       {
         name: 'two type tags',
         record: record({ newImage: { pk: { S: 'two-tags' }, x: { S: 'a', N: '1' } } as unknown as WireItem }),
-        code: ErrorCodes.recordMalformed,
+        code: ErrorCodes.replicator.malformedRecord,
       },
       {
         name: 'over 400 KB with metadata',
         record: record({ newImage: big }),
-        code: ErrorCodes.itemTooLarge,
+        code: ErrorCodes.replicator.itemTooLarge,
       },
       {
         name: 'key type the peer table does not have (N for an S key)',
         record: record({ newImage: { pk: { N: '12' }, n: { N: '1' } } }),
-        code: ErrorCodes.writeRejected,
+        code: ErrorCodes.replicator.writeRejected,
       },
       { name: 'good remove', record: record({ oldImage: good('g2') }) },
       { name: 'good insert at the end', record: record({ newImage: good('g3') }) },
@@ -195,7 +195,10 @@ describe('bad input through the replicator, against DynamoDB Local', () => {
       expect(letter!.error.code, entry.name).toBe(entry.code);
       expect(letter!.record, `${entry.name}: the whole record`).toEqual(entry.record);
       expect(letter!.error.message, `${entry.name}: names the record`).toContain(String(sequenceNumber));
-      if (entry.code !== ErrorCodes.itemTooLarge && entry.code !== ErrorCodes.writeRejected)
+      if (
+        entry.code !== ErrorCodes.replicator.itemTooLarge &&
+        entry.code !== ErrorCodes.replicator.writeRejected
+      )
         expect(letter!.error.message, `${entry.name}: names the position`).toContain(
           `record #${entry.index}`,
         );
@@ -251,8 +254,8 @@ describe('bad input through the replicator, against DynamoDB Local', () => {
     expect(result.batchItemFailures).toEqual([]);
     const letters = await env.sink.readAll();
     expect(letters.map((letter) => letter.error.code)).toEqual([
-      ErrorCodes.writeRejected,
-      ErrorCodes.writeRejected,
+      ErrorCodes.replicator.writeRejected,
+      ErrorCodes.replicator.writeRejected,
     ]);
     expect(letters.map((letter) => letter.record)).toEqual(expect.arrayContaining(records));
     for (const letter of letters) expect(letter.error.message).toMatch(/ValidationException/);
@@ -274,7 +277,7 @@ describe('bad input through the replicator, against DynamoDB Local', () => {
         (error: unknown) => error,
       );
 
-      expect(isDynasyncError(failure, ErrorCodes.configTableMismatch), String(failure)).toBe(true);
+      expect(isDynasyncError(failure, ErrorCodes.config.tableMismatch), String(failure)).toBe(true);
       const problems = (failure as { payload: { problems: Array<{ region: string; problem: string }> } })
         .payload.problems;
       expect(problems).toEqual([

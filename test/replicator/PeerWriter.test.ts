@@ -97,7 +97,7 @@ describe('PeerWriter', () => {
     const result = await fakeWriter([peer]).send(writeOf('k1', 1000), later());
 
     expect(result.outcome).toBe('permanent');
-    expect(result.error?.code).toBe(ErrorCodes.writeRejected);
+    expect(result.error?.code).toBe(ErrorCodes.replicator.writeRejected);
     expect(result.error?.payload).toMatchObject({ peer: PEER, awsError: 'ValidationException' });
     expect((result.error?.cause as Error | undefined)?.name).toBe('ValidationException');
     expect(peer.calls).toHaveLength(1);
@@ -109,7 +109,7 @@ describe('PeerWriter', () => {
 
     const result = await fakeWriter([peer]).send(writeOf('k1', 1000), later());
 
-    expect(result.error?.code).toBe(ErrorCodes.itemTooLarge);
+    expect(result.error?.code).toBe(ErrorCodes.replicator.itemTooLarge);
   });
 
   it('does not send an item larger than 400 KB with its metadata', async () => {
@@ -119,7 +119,7 @@ describe('PeerWriter', () => {
     const result = await fakeWriter([peer]).send(write, later());
 
     expect(result.outcome).toBe('permanent');
-    expect(result.error?.code).toBe(ErrorCodes.itemTooLarge);
+    expect(result.error?.code).toBe(ErrorCodes.replicator.itemTooLarge);
     expect(result.attempts).toBe(0);
     expect(peer.calls).toHaveLength(0);
   });
@@ -148,7 +148,7 @@ describe('PeerWriter', () => {
 
     // Assess
     expect(result.outcome).toBe('unfinished');
-    expect(result.error?.code).toBe(ErrorCodes.writeRejected);
+    expect(result.error?.code).toBe(ErrorCodes.replicator.writeRejected);
     expect((result.error?.cause as Error | undefined)?.name).toBe('ThrottlingException');
     expect(clock.ms, 'never sleeps past the deadline').toBeLessThan(deadline);
     expect(peer.calls.length).toBeGreaterThan(1);

@@ -42,7 +42,7 @@ describe('foreignRecordError', () => {
 
     const error = foreignRecordError(record, 7, source);
 
-    expect(error?.code).toBe(ErrorCodes.recordForeign);
+    expect(error?.code).toBe(ErrorCodes.replicator.foreignRecord);
     expect(error?.payload).toMatchObject({ index: 7, sequenceNumber: record.dynamodb!.SequenceNumber });
     expect(error?.message).toContain(reason);
   });
@@ -54,7 +54,7 @@ describe('foreignRecordError', () => {
       foreignRecordError(withArn(arn('eu-west-1', '999999999999', 'Orders')), 0, noAccount),
     ).toBeUndefined();
     expect(foreignRecordError(withArn(arn('us-east-1', '999999999999', 'Orders')), 0, noAccount)?.code).toBe(
-      ErrorCodes.recordForeign,
+      ErrorCodes.replicator.foreignRecord,
     );
   });
 });
@@ -94,7 +94,7 @@ describe('sourceAccountFromEnv', () => {
   it('rejects anything else at start-up with config.invalidField naming the variable', () => {
     const error = dynasyncErrorOf(() => sourceAccountFromEnv({ [SOURCE_ACCOUNT_ENV]: '1234' }));
 
-    expect(error.code).toBe(ErrorCodes.configInvalidField);
+    expect(error.code).toBe(ErrorCodes.config.invalidField);
     expect(error.payload.path).toBe(SOURCE_ACCOUNT_ENV);
   });
 });

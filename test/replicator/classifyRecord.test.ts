@@ -128,7 +128,7 @@ describe('classifyRecord: echoes', () => {
     const classification = classify(options, activeActive, 5);
 
     // Assess
-    expect(rejectCode(classification)).toBe(ErrorCodes.recordUnstampedWrite);
+    expect(rejectCode(classification)).toBe(ErrorCodes.replicator.unstampedWrite);
     expect(classification.type === 'reject' && classification.error.payload).toMatchObject({
       index: 5,
       region: 'eu-west-1',
@@ -141,7 +141,7 @@ describe('classifyRecord: echoes', () => {
     const classification = classify({ newImage: { ...key, a: { S: 'y' } } }, activeActive, 2);
 
     // Assess
-    expect(rejectCode(classification)).toBe(ErrorCodes.recordUnstampedWrite);
+    expect(rejectCode(classification)).toBe(ErrorCodes.replicator.unstampedWrite);
     const error = classification.type === 'reject' ? classification.error : expect.fail('expected a reject');
     expect(error.payload).toMatchObject({ protocol: PROTOCOL_DOC, protocolVersion: PROTOCOL_VERSION });
     for (const named of [
@@ -186,7 +186,7 @@ describe('classifyRecord: unstamped writes', () => {
     ['a MODIFY that moves the version back', { oldImage: stamped(key, v2), newImage: stamped(key, v1) }],
     ['a MODIFY that drops the version', { oldImage: stamped(key, v1), newImage: { ...key, a: { S: 'x' } } }],
   ])('rejects %s in active-active (replicator.unstampedWrite)', (_name, options) => {
-    expect(rejectCode(classify(options, activeActive))).toBe(ErrorCodes.recordUnstampedWrite);
+    expect(rejectCode(classify(options, activeActive))).toBe(ErrorCodes.replicator.unstampedWrite);
   });
 
   it('derives a version from the stream in one-way: stream time, logical 0, origin, sequence', () => {
@@ -233,7 +233,7 @@ describe('classifyRecord: unstamped writes', () => {
       4,
     );
 
-    expect(rejectCode(classification)).toBe(ErrorCodes.recordMalformed);
+    expect(rejectCode(classification)).toBe(ErrorCodes.replicator.malformedRecord);
     expect(classification.type === 'reject' && classification.error.payload).toMatchObject({
       index: 4,
       path: `NewImage.${names.version}`,
@@ -258,7 +258,7 @@ describe('classifyRecord: removes', () => {
 
   it('rejects a raw DeleteItem in active-active', () => {
     expect(rejectCode(classify({ oldImage: stamped({ ...key, a: { S: 'x' } }, v1) }, activeActive))).toBe(
-      ErrorCodes.recordUnstampedWrite,
+      ErrorCodes.replicator.unstampedWrite,
     );
   });
 
@@ -311,8 +311,8 @@ describe('classifyRecord: versions from the future', () => {
     const far = classify({ newImage: stamped(key, years) }, skewed, 4);
     const near = classify({ newImage: stamped(key, justPast) }, skewed);
 
-    expect(rejectCode(far)).toBe(ErrorCodes.recordVersionFromFuture);
-    expect(rejectCode(near)).toBe(ErrorCodes.recordVersionFromFuture);
+    expect(rejectCode(far)).toBe(ErrorCodes.replicator.versionFromFuture);
+    expect(rejectCode(near)).toBe(ErrorCodes.replicator.versionFromFuture);
     if (far.type === 'reject')
       expect(far.error.payload).toMatchObject({ index: 4, path: 'NewImage._ds_v', maxClockSkewMs: 300_000 });
   });
@@ -330,7 +330,7 @@ describe('classifyRecord: versions from the future', () => {
       false,
     );
     expect(rejectCode(classify({ newImage: stamped(key, version(nowMs + 301_000)) }, context))).toBe(
-      ErrorCodes.recordVersionFromFuture,
+      ErrorCodes.replicator.versionFromFuture,
     );
   });
 });

@@ -70,63 +70,75 @@ describe('decodeRecord', () => {
   });
 
   it.each<[string, (record: StreamRecord) => StreamRecord, string]>([
-    ['no Keys', (r) => withBody(r, { Keys: undefined }), ErrorCodes.recordMalformed],
-    ['empty Keys', (r) => withBody(r, { Keys: {} }), ErrorCodes.recordMalformed],
+    ['no Keys', (r) => withBody(r, { Keys: undefined }), ErrorCodes.replicator.malformedRecord],
+    ['empty Keys', (r) => withBody(r, { Keys: {} }), ErrorCodes.replicator.malformedRecord],
     [
       'three key attributes',
       (r) => withBody(r, { Keys: { a: { S: '1' }, b: { S: '2' }, c: { S: '3' } } }),
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
     ],
     [
       'an INSERT without NewImage',
       (r) => ({ ...withBody(r, { NewImage: undefined }), eventName: 'INSERT' }),
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
     ],
-    ['a MODIFY without NewImage', (r) => withBody(r, { NewImage: undefined }), ErrorCodes.recordMalformed],
-    ['a MODIFY without OldImage', (r) => withBody(r, { OldImage: undefined }), ErrorCodes.recordMalformed],
+    [
+      'a MODIFY without NewImage',
+      (r) => withBody(r, { NewImage: undefined }),
+      ErrorCodes.replicator.malformedRecord,
+    ],
+    [
+      'a MODIFY without OldImage',
+      (r) => withBody(r, { OldImage: undefined }),
+      ErrorCodes.replicator.malformedRecord,
+    ],
     [
       'a REMOVE without OldImage',
       (r) => ({ ...withBody(r, { OldImage: undefined, NewImage: undefined }), eventName: 'REMOVE' }),
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
     ],
     [
       'a KEYS_ONLY stream',
       (r) => withBody(r, { StreamViewType: 'KEYS_ONLY', NewImage: undefined, OldImage: undefined }),
-      ErrorCodes.recordUnsupportedViewType,
+      ErrorCodes.replicator.unsupportedStreamViewType,
     ],
     [
       'a NEW_IMAGE stream',
       (r) => withBody(r, { StreamViewType: 'NEW_IMAGE', OldImage: undefined }),
-      ErrorCodes.recordUnsupportedViewType,
+      ErrorCodes.replicator.unsupportedStreamViewType,
     ],
-    ['an unknown eventName', (r) => ({ ...r, eventName: 'UPSERT' }), ErrorCodes.recordMalformed],
-    ['no eventName', (r) => ({ ...r, eventName: undefined }), ErrorCodes.recordMalformed],
-    ['no SequenceNumber', (r) => withBody(r, { SequenceNumber: undefined }), ErrorCodes.recordMalformed],
+    ['an unknown eventName', (r) => ({ ...r, eventName: 'UPSERT' }), ErrorCodes.replicator.malformedRecord],
+    ['no eventName', (r) => ({ ...r, eventName: undefined }), ErrorCodes.replicator.malformedRecord],
+    [
+      'no SequenceNumber',
+      (r) => withBody(r, { SequenceNumber: undefined }),
+      ErrorCodes.replicator.malformedRecord,
+    ],
     [
       'a SequenceNumber with letters',
       (r) => withBody(r, { SequenceNumber: '12ab' }),
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
     ],
     [
       'no ApproximateCreationDateTime',
       (r) => withBody(r, { ApproximateCreationDateTime: undefined }),
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
     ],
     [
       'a negative ApproximateCreationDateTime',
       (r) => withBody(r, { ApproximateCreationDateTime: -1 }),
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
     ],
-    ['no dynamodb section', (r) => ({ ...r, dynamodb: undefined }), ErrorCodes.recordMalformed],
+    ['no dynamodb section', (r) => ({ ...r, dynamodb: undefined }), ErrorCodes.replicator.malformedRecord],
     [
       'an invalid AttributeValue in NewImage',
       (r) => withBody(r, { NewImage: { pk: { S: 'k1' }, n: { N: 'abc' } } }),
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
     ],
     [
       'an invalid AttributeValue in Keys',
       (r) => withBody(r, { Keys: { pk: { S: 1 } } }),
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
     ],
   ])('rejects a record with %s, naming its index', (_name, edit, code) => {
     // Prepare
@@ -150,15 +162,15 @@ describe('decodeRecord', () => {
 
     const error = failure(() => decodeRecord(record, 2));
 
-    expect(error.code).toBe(ErrorCodes.recordMalformed);
+    expect(error.code).toBe(ErrorCodes.replicator.malformedRecord);
     expect(error.payload).toMatchObject({ index: 2, sequenceNumber: '4242', path: 'NewImage.m.ns' });
-    expect((error.cause as DynasyncError).code).toBe(ErrorCodes.codecDuplicateSetMember);
+    expect((error.cause as DynasyncError).code).toBe(ErrorCodes.codec.duplicateSetMember);
   });
 
   it.each([null, 'text', 42])('rejects %j as not a record', (value) => {
     const error = failure(() => decodeRecord(value as unknown as StreamRecord, 1));
 
-    expect(error.code).toBe(ErrorCodes.recordMalformed);
+    expect(error.code).toBe(ErrorCodes.replicator.malformedRecord);
     expect(error.payload.index).toBe(1);
   });
 

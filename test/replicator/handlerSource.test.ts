@@ -55,7 +55,7 @@ describe('Lambda handler: records of another stream', () => {
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(letters.map((letter) => [letter.record.eventSourceARN, letter.error.code])).toStrictEqual(
-      records.map((record) => [record.eventSourceARN, ErrorCodes.recordForeign]),
+      records.map((record) => [record.eventSourceARN, ErrorCodes.replicator.foreignRecord]),
     );
   });
 });

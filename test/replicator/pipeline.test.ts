@@ -155,14 +155,14 @@ describe('planBatch with pipelines', () => {
     const big = streamRecord({ newImage: { ...key('big'), blob: { S: 'x'.repeat(300 * 1024) } } });
     const plan = planBatch([big], contextWith(pipelines));
     expect(plan.rejected.map((rejection) => [rejection.error.code, rejection.peers])).toEqual([
-      [ErrorCodes.pipelineItemTooLarge, ['us-east-1']],
+      [ErrorCodes.pipeline.itemTooLarge, ['us-east-1']],
     ]);
     expect(plan.writes.map((write) => write.peer)).toEqual(['ap-south-1']);
   });
 
   it('createReplicator refuses a config with pipelines when none were resolved', () => {
     expect(() => createReplicator({ config: config(), region: 'eu-west-1', clients: {} })).toThrow(
-      expect.objectContaining({ code: ErrorCodes.pipelineNotResolved }),
+      expect.objectContaining({ code: ErrorCodes.pipeline.notResolved }),
     );
   });
 });
@@ -247,17 +247,18 @@ describe('no PII escapes a masking pipeline', () => {
       expect(result.counts.unfinished).toBe(1);
       expect(sink.entries.map((letter) => letter.error.code).sort()).toEqual(
         [
-          ErrorCodes.pipelineItemTooLarge,
-          ErrorCodes.pipelineMapFailed,
-          ErrorCodes.recordMalformed,
-          ErrorCodes.writeRejected,
+          ErrorCodes.pipeline.itemTooLarge,
+          ErrorCodes.pipeline.mapFailed,
+          ErrorCodes.replicator.malformedRecord,
+          ErrorCodes.replicator.writeRejected,
         ].sort(),
       );
       expect(sink.entries.every((letter) => letter.recordRedacted === true)).toBe(true);
       // ... an authorised reader can open an encrypted dead letter ...
       if (deadLetterRecord === 'encrypted') {
-        const sealed = sink.entries.find((letter) => letter.error.code === ErrorCodes.writeRejected)!
-          .sealedRecord!;
+        const sealed = sink.entries.find(
+          (letter) => letter.error.code === ErrorCodes.replicator.writeRejected,
+        )!.sealedRecord!;
         expect(decryptText(sealed, await keys().resolve())).toContain(PII.email);
         const item = peer.get(tokenKey('applied'))!;
         expect(decryptValue((item.name as { S: string }).S, await keys().resolve())).toEqual({ S: PII.name });

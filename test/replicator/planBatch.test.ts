@@ -112,12 +112,12 @@ describe('planBatch', () => {
 
     // Assess
     expect(plan.rejected.map((r) => [r.index, r.error.code, r.error.payload.index])).toStrictEqual([
-      [0, ErrorCodes.recordMalformed, 0],
-      [2, ErrorCodes.recordMalformed, 2],
-      [3, ErrorCodes.recordUnsupportedViewType, 3],
-      [4, ErrorCodes.recordMalformed, 4],
-      [5, ErrorCodes.recordMalformed, 5],
-      [7, ErrorCodes.recordUnstampedWrite, 7],
+      [0, ErrorCodes.replicator.malformedRecord, 0],
+      [2, ErrorCodes.replicator.malformedRecord, 2],
+      [3, ErrorCodes.replicator.unsupportedStreamViewType, 3],
+      [4, ErrorCodes.replicator.malformedRecord, 4],
+      [5, ErrorCodes.replicator.malformedRecord, 5],
+      [7, ErrorCodes.replicator.unstampedWrite, 7],
     ]);
     expect(plan.writes.map((w) => w.recordIndexes)).toStrictEqual([[1], [6]]);
   });

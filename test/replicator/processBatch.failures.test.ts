@@ -128,7 +128,7 @@ describe('processBatch: one dead letter per record, however often the batch is r
       [malformed.dynamodb!.SequenceNumber!]: 1,
     });
     expect(deadLetters.entries.find((l) => l.record === malformed)?.error.code).toBe(
-      ErrorCodes.recordMalformed,
+      ErrorCodes.replicator.malformedRecord,
     );
     expect(table.get({ pk: { S: 'slow' } })).toBeDefined();
     expect(table.get({ pk: { S: 'ok' } })).toBeDefined();
@@ -158,7 +158,7 @@ describe('processBatch: one dead letter per record, however often the batch is r
     expect(deadLetters.entries).toHaveLength(1);
     expect(deadLetters.entries[0]).toMatchObject({
       record: batch[1],
-      error: { code: ErrorCodes.writeRejected },
+      error: { code: ErrorCodes.replicator.writeRejected },
     });
   });
 });
@@ -178,7 +178,8 @@ describe('processBatch: malformed entries of a batch', () => {
     expect(result.counts.malformed).toBe(3);
     expect(result.counts.deadLettered).toBe(2);
     expect(deadLetters.entries.map((letter) => letter.record)).toStrictEqual(['not a record', 42]);
-    for (const letter of deadLetters.entries) expect(letter.error.code).toBe(ErrorCodes.recordMalformed);
+    for (const letter of deadLetters.entries)
+      expect(letter.error.code).toBe(ErrorCodes.replicator.malformedRecord);
     expect(table.get({ pk: { S: 'k1' } })).toBeDefined();
     expect(lines.some((line) => line.level === 'warn' && line.fields.index === 0)).toBe(true);
   });
@@ -237,7 +238,7 @@ describe('processBatch: logs that name the cause', () => {
     const warnings = lines.filter((line) => line.level === 'warn' && line.fields.peer !== undefined);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.fields).toStrictEqual({
-      code: ErrorCodes.writeRejected,
+      code: ErrorCodes.replicator.writeRejected,
       peer: PEER,
       writes: 2,
       ...facts,
@@ -262,7 +263,7 @@ describe('processBatch: logs that name the cause', () => {
     expect(result.batchItemFailures).toStrictEqual([{ itemIdentifier: bad.dynamodb!.SequenceNumber }]);
     const failure = lines.find((line) => line.level === 'error');
     expect(failure?.fields).toMatchObject({
-      code: ErrorCodes.deadLetterFailed,
+      code: ErrorCodes.replicator.deadLetterFailed,
       errorName: 'AccessDenied',
       errorCode: 'AccessDenied',
       httpStatusCode: 403,
@@ -293,7 +294,7 @@ describe('processBatch: versions from the future and foreign records', () => {
     expect(deadLetters.entries).toHaveLength(1);
     expect(deadLetters.entries[0]).toMatchObject({
       record: forged,
-      error: { code: ErrorCodes.recordVersionFromFuture },
+      error: { code: ErrorCodes.replicator.versionFromFuture },
     });
     expect(second.counts.applied).toBe(1);
     expect(table.get({ pk: { S: 'k1' } })?.a).toStrictEqual({ S: 'honest' });
@@ -320,7 +321,7 @@ describe('processBatch: versions from the future and foreign records', () => {
     // Assess
     expect(result.batchItemFailures).toStrictEqual([]);
     expect(deadLetters.entries.map((letter) => [letter.record, letter.error.code])).toStrictEqual(
-      batch.slice(0, 3).map((record) => [record, ErrorCodes.recordForeign]),
+      batch.slice(0, 3).map((record) => [record, ErrorCodes.replicator.foreignRecord]),
     );
     expect(Object.keys(table.snapshot())).toHaveLength(1);
     expect(table.get({ pk: { S: 'ours' } })).toBeDefined();

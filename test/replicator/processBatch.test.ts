@@ -146,7 +146,7 @@ describe('processBatch', () => {
       record: records[1],
       sourceRegion: 'eu-west-1',
       targetRegions: ['us-east-1'],
-      error: { code: ErrorCodes.writeRejected },
+      error: { code: ErrorCodes.replicator.writeRejected },
       attempts: 1,
       configVersion: 'cfg123',
     });
@@ -168,7 +168,7 @@ describe('processBatch', () => {
       record: malformed,
       targetRegions: PEERS,
       attempts: 0,
-      error: { code: ErrorCodes.recordMalformed },
+      error: { code: ErrorCodes.replicator.malformedRecord },
     });
     expect(peers[0]!.get({ pk: { S: 'k1' } })).toBeDefined();
   });

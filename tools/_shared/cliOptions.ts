@@ -71,7 +71,7 @@ export const exitCodesHelp = (meanings: Readonly<Partial<Record<0 | 1 | 2 | 130,
 
 /** A usage error found after parsing (a region the config cannot default): exit code 2. */
 export const usageError = (command: string, message: string, option: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.cliUsage, `dynasync ${command}: ${message}`, { payload: { option } });
+  new DynasyncError(ErrorCodes.cli.usage, `dynasync ${command}: ${message}`, { payload: { option } });
 
 /** `-c, --config <file>`, defaulting to `./dynasync.json`. */
 export const withConfigOption = (

@@ -6,7 +6,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { localMissingTableHint } from '../../core/config/localEndpoint.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
-import { toolError } from './toolError.js';
 import { type RetryPolicy, withRetries } from './withRetries.js';
 
 /** What the tools need to know of a table. */
@@ -37,7 +36,7 @@ const unreachable = async (
   const hint =
     error.name === 'ResourceNotFoundException' ? localMissingTableHint(await endpointOf(client)) : '';
   return new DynasyncError(
-    ErrorCodes.tableUnreachable,
+    ErrorCodes.config.tableUnreachable,
     `${tool}: cannot describe table "${tableName}" of region ${region} (${error.name}: ${error.message}); check regions.${region}.table, its endpoint and the credentials${hint}`,
     { payload: { region, table: tableName, awsError: error.name }, cause },
   );
@@ -89,6 +88,9 @@ export const findTable = async (
   }
 };
 
+/** A command that describes its tables with {@link describeTable}; its `<tool>.aborted` code reports an interruption. */
+export type DescribingTool = 'verify' | 'backfill' | 'migrate';
+
 /**
  * Describes a table (retrying transient failures) for a tool (`verify`, `backfill`, `migrate`).
  * A missing table on a local endpoint gets a hint about DynamoDB Local's `-sharedDb`.
@@ -97,7 +99,7 @@ export const findTable = async (
  *   `<tool>.aborted` when `signal` fired.
  */
 export const describeTable = async (
-  tool: string,
+  tool: DescribingTool,
   client: DynamoDBClient,
   region: string,
   tableName: string,
@@ -135,11 +137,10 @@ export const describeTable = async (
     };
   } catch (cause) {
     if (signal?.aborted === true)
-      throw toolError(
-        `${tool}.aborted`,
+      throw new DynasyncError(
+        ErrorCodes[tool].aborted,
         `${tool}: interrupted while describing table "${tableName}" of region ${region}`,
-        { region, table: tableName },
-        cause,
+        { payload: { region, table: tableName }, cause },
       );
     throw await unreachable(tool, client, region, tableName, cause);
   }

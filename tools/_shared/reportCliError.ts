@@ -51,15 +51,15 @@ export const reportCliError = (error: unknown, context: CliErrorContext): CliErr
   let message: string;
   let lines: string[];
   if (error instanceof CommanderError) {
-    code = ErrorCodes.cliUsage;
+    code = ErrorCodes.cli.usage;
     message = firstLine(error.message).replace(/^error: /, '');
     lines = [`dynasync: ${message}`, hint];
   } else if (isDynasyncError(error)) {
     code = error.code;
     message = error.message;
-    lines = [`dynasync: ${message} (${code})`, ...(code === ErrorCodes.cliUsage ? [hint] : [])];
+    lines = [`dynasync: ${message} (${code})`, ...(code === ErrorCodes.cli.usage ? [hint] : [])];
   } else {
-    code = ErrorCodes.cliUnexpected;
+    code = ErrorCodes.cli.unexpected;
     const name = error instanceof Error ? error.name : typeof error;
     message = `${name}: ${firstLine(error instanceof Error ? error.message : String(error))}`;
     lines = [

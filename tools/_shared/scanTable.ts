@@ -5,14 +5,15 @@ import {
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { linkedAbort } from '../../core/async/linkedAbort.js';
-import { DynasyncError } from '../../core/errors.js';
-import { VerifyErrorCodes, verifyError } from '../verify/errors.js';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { type ScanBodyHandler, withScanBodyHandler } from './scanBody.js';
 import type { TokenBucket } from './TokenBucket.js';
 import { type RetryPolicy, withRetries } from './withRetries.js';
 
 /** Options of {@link scanTable}. */
 export interface ScanTableOptions {
+  /** The command that scans (`verify`, `backfill`), named at the start of each error message. */
+  readonly tool: string;
   readonly client: DynamoDBClient;
   readonly tableName: string;
   /** Parallel scan segments (`TotalSegments`). */
@@ -84,9 +85,9 @@ export interface ScanTotals {
  */
 export const estimateScanUnits = (bodyBytes: number): number => Math.ceil(bodyBytes / 4096) * 0.5;
 
-const interrupted = (tableName: string) =>
-  verifyError(VerifyErrorCodes.aborted, `verify: the scan of ${tableName} was interrupted`, {
-    table: tableName,
+const interrupted = (tool: string, tableName: string) =>
+  new DynasyncError(ErrorCodes.scan.aborted, `${tool}: the scan of ${tableName} was interrupted`, {
+    payload: { table: tableName },
   });
 
 /**
@@ -96,6 +97,9 @@ const interrupted = (tableName: string) =>
  * page size, pages are sized so that one costs about half a second of a segment's share of the rate
  * (at most {@link DEFAULT_PAGE_SIZE} items).
  * The first segment to fail stops the others.
+ * @throws DynasyncError `scan.failed` when a page keeps failing after its retries, `scan.aborted`
+ *   when `signal` fired (each command reports that as its own `<command>.aborted`); a body
+ *   handler's own DynasyncError as it is.
  */
 export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> => {
   const totals: ScanTotals = { items: 0, pages: 0, consumedUnits: 0, estimated: false };
@@ -114,7 +118,7 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
     let startKey: ScanCommandInput['ExclusiveStartKey'] = start?.exclusiveStartKey;
     let first = true;
     do {
-      if (signal.aborted) throw interrupted(tableName);
+      if (signal.aborted) throw interrupted(options.tool, tableName);
       const limit =
         first && options.firstPageSize !== undefined
           ? Math.max(1, Math.min(options.firstPageSize, pageLimit()))
@@ -145,14 +149,13 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
           signal,
         );
       } catch (cause) {
-        if (signal.aborted) throw interrupted(tableName);
+        if (signal.aborted) throw interrupted(options.tool, tableName);
         if (cause instanceof DynasyncError) throw cause; // the body handler's own (e.g. verify.keySchemaMismatch)
         const error = cause as Error;
-        throw verifyError(
-          VerifyErrorCodes.scanFailed,
-          `verify: scanning ${tableName} (segment ${index} of ${options.segments}) failed: ${error.name}: ${error.message}. Check the table, the credentials and its capacity, or lower --max-rps`,
-          { table: tableName, segment: index, awsError: error.name },
-          cause,
+        throw new DynasyncError(
+          ErrorCodes.scan.failed,
+          `${options.tool}: scanning ${tableName} (segment ${index} of ${options.segments}) failed: ${error.name}: ${error.message}. Check the table, the credentials and its capacity, or lower --max-rps`,
+          { payload: { table: tableName, segment: index, awsError: error.name }, cause },
         );
       }
       const items = page.Count ?? 0;
@@ -185,7 +188,7 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
       ),
     );
     if (firstFailure !== undefined) throw firstFailure;
-    if (results.some((result) => result.status === 'rejected')) throw interrupted(tableName);
+    if (results.some((result) => result.status === 'rejected')) throw interrupted(options.tool, tableName);
     return totals;
   } finally {
     dispose();

@@ -1,17 +1,17 @@
 import { DynasyncError, type ErrorCode, type ErrorPayload } from '../../core/errors.js';
 
 /**
- * Builds a {@link DynasyncError} with a tool's own dotted code (`verify.*`, `backfill.*`,
- * `migrate.*`). The one place such codes are widened to `ErrorCode`, until they join `ErrorCodes`
- * in `core/errors.ts`. Each tool exports it typed to its codes (`verifyError`, `backfillError`, …).
+ * Builds a {@link DynasyncError} from a code, a message, a value-free payload and a cause, in the
+ * argument order the tools use. Each tool exports it typed to its own area's codes (`verifyError`,
+ * `backfillError`, `migrateError`).
  */
-export const toolError = <Code extends string>(
-  code: Code,
+export const toolError = (
+  code: ErrorCode,
   message: string,
   payload: ErrorPayload = {},
   cause?: unknown,
 ): DynasyncError =>
-  new DynasyncError(code as unknown as ErrorCode, message, {
+  new DynasyncError(code, message, {
     payload,
     ...(cause === undefined ? {} : { cause }),
   });

@@ -13,7 +13,6 @@ import type { ScanPageInfo } from '../_shared/scanBody.js';
 import { scanTable } from '../_shared/scanTable.js';
 import { TokenBucket } from '../_shared/TokenBucket.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from '../_shared/withRetries.js';
-import { VerifyErrorCodes } from '../verify/errors.js';
 import type { SourceTransform } from '../verify/types.js';
 import { AdaptiveConcurrency } from './_internals/AdaptiveConcurrency.js';
 import {
@@ -177,7 +176,7 @@ const isEmpty = async (client: DynamoDBClient, region: string, table: string, re
   } catch (cause) {
     const error = cause as Error;
     throw new DynasyncError(
-      ErrorCodes.tableUnreachable,
+      ErrorCodes.config.tableUnreachable,
       `backfill: cannot read table "${table}" of region ${region} (${error.name}: ${error.message}); check regions.${region}.table, its endpoint and the credentials`,
       { payload: { region, table, awsError: error.name }, cause },
     );
@@ -213,7 +212,7 @@ const sameRun = (
  * @returns the report: skipped or failed items are a result (`complete: false`), not an exception.
  * @throws DynasyncError `backfill.invalidOption`, `backfill.checkpointExists`,
  *   `backfill.checkpointMismatch`, `backfill.writeFailed`, `backfill.aborted`,
- *   `config.tableUnreachable`, `verify.scanFailed`.
+ *   `config.tableUnreachable`, `scan.failed`.
  * @example
  * const report = await backfill({ config, from: 'eu-west-1', to: 'us-east-1', maxWps: 500 });
  * console.log(report.path.chosen, report.written, report.stale);
@@ -410,6 +409,7 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
     );
     try {
       const totals = await scanTable({
+        tool: 'backfill',
         client: sourceClient,
         tableName: sourceTable,
         segments,
@@ -444,7 +444,7 @@ export const backfill = async (options: BackfillOptions): Promise<BackfillReport
       await Promise.all(chains.map((chain) => chain.at(-1)));
     } catch (error) {
       await settled();
-      if (options.signal?.aborted === true || isDynasyncError(error, VerifyErrorCodes.aborted as never))
+      if (options.signal?.aborted === true || isDynasyncError(error, ErrorCodes.scan.aborted))
         throw backfillError(
           BackfillErrorCodes.aborted,
           `backfill: interrupted; ${CheckpointFile.itemsDone(state)} items are checkpointed in ${checkpointPath}: run again with --resume to continue`,

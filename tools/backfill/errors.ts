@@ -1,28 +1,15 @@
-import type { DynasyncError, ErrorPayload } from '../../core/errors.js';
+import { type AreaErrorCode, type DynasyncError, ErrorCodes, type ErrorPayload } from '../../core/errors.js';
 import { toolError } from '../_shared/toolError.js';
 
 /**
- * Error codes of `dynasync backfill`. Tests and callers match on these, never on message text.
- * Carried by the one {@link DynasyncError} type; {@link backfillError} widens them to `ErrorCode`
- * until they join `ErrorCodes` in `core/errors.ts`.
+ * Error codes of `dynasync backfill`: the `backfill` group of `ErrorCodes` in `core/errors.ts`.
+ * Tests and callers match on these, never on message text. A scan that keeps failing raises the
+ * shared `scan.failed`.
  */
-export const BackfillErrorCodes = {
-  /** An option is out of range or contradicts another. */
-  invalidOption: 'backfill.invalidOption',
-  /** A checkpoint of an unfinished run exists and `--resume` was not given. */
-  checkpointExists: 'backfill.checkpointExists',
-  /** The checkpoint belongs to another run (other tables, regions or segments), or cannot be read (permissions). */
-  checkpointMismatch: 'backfill.checkpointMismatch',
-  /** The checkpoint file is not JSON or breaks its schema (the message names the file and the field). */
-  checkpointCorrupt: 'backfill.checkpointCorrupt',
-  /** Writes kept failing after their retries (the page is not checkpointed: `--resume` retries it). */
-  writeFailed: 'backfill.writeFailed',
-  /** The run was interrupted (SIGINT, SIGTERM or an aborted signal); progress is in the checkpoint. */
-  aborted: 'backfill.aborted',
-} as const;
+export const BackfillErrorCodes = ErrorCodes.backfill;
 
 /** A stable backfill error code; see {@link BackfillErrorCodes}. */
-export type BackfillErrorCode = (typeof BackfillErrorCodes)[keyof typeof BackfillErrorCodes];
+export type BackfillErrorCode = AreaErrorCode<'backfill'>;
 
 /**
  * A {@link DynasyncError} with a backfill code; the payload never holds item values.

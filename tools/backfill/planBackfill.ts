@@ -1,5 +1,5 @@
 import type { MetadataNames } from '../../core/config/topology.js';
-import { isDynasyncError } from '../../core/errors.js';
+import { DynasyncError } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
 import { planRepair, type RepairContext, type RepairPlan } from '../verify/planRepair.js';
 import { DifferenceKinds, identityTransform, type SourceTransform } from '../verify/types.js';
@@ -92,7 +92,7 @@ export const planBackfillPage = (items: readonly Item[], context: BackfillPlanCo
       outputs = tombstone ? [item] : transform(item);
     } catch (error) {
       // The replicator dead-letters such an item (e.g. too large after masking): counted, not written.
-      if (isDynasyncError(error) && error.code.startsWith('pipeline.')) {
+      if (DynasyncError.match(error, 'pipeline.')) {
         skip(error.code);
         continue;
       }

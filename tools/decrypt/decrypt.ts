@@ -27,7 +27,7 @@ export interface DecryptOptions {
 }
 
 const usage = (message: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.configInvalidField, `dynasync decrypt: ${message}`, {});
+  new DynasyncError(ErrorCodes.config.invalidField, `dynasync decrypt: ${message}`, {});
 
 /**
  * `dynasync decrypt`: reads values made by the `encrypt` action back, with the configured key

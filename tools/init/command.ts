@@ -32,11 +32,11 @@ export const runInit = (options: InitCommandOptions): string => {
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EEXIST')
-      throw new DynasyncError(ErrorCodes.initFileExists, `${out} exists; pass --force to overwrite it`, {
+      throw new DynasyncError(ErrorCodes.init.fileExists, `${out} exists; pass --force to overwrite it`, {
         payload: { path: out },
       });
     throw new DynasyncError(
-      ErrorCodes.initInvalidOption,
+      ErrorCodes.init.invalidOption,
       `cannot write ${out}: ${(cause as Error).message}`,
       { payload: { option: '--out' }, cause },
     );

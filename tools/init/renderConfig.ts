@@ -36,7 +36,7 @@ export interface InitPlan {
 }
 
 const invalid = (option: string, message: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.initInvalidOption, `${option}: ${message}`, { payload: { option } });
+  new DynasyncError(ErrorCodes.init.invalidOption, `${option}: ${message}`, { payload: { option } });
 
 const endpointsOf = (values: readonly string[], regions: readonly string[]): Map<string, string> => {
   let shared: string | undefined;

@@ -418,6 +418,7 @@ export const createVerifyTaskRunner = (deps: VerifyTaskDeps): TaskRunner => {
         const start = from === undefined ? undefined : decodeItem(from, 'continuation');
         try {
           const totals = await scanTable({
+            tool: 'verify',
             client,
             tableName,
             segments: spec.totalSegments,

@@ -63,7 +63,7 @@ export const parseFunctionNames = (
 };
 
 const badFunctionName = (message: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.configInvalidField, message, { payload: { path: '--function-name' } });
+  new DynasyncError(ErrorCodes.config.invalidField, message, { payload: { path: '--function-name' } });
 
 /** Registers `dynasync status` on a commander program. */
 export const addStatusCommand = (program: Command): void => {

@@ -56,7 +56,7 @@ export const statusRegions = (config: Config, asked: readonly string[] | undefin
   for (const region of regions) {
     if (config.regions[region] === undefined) {
       throw new DynasyncError(
-        ErrorCodes.configInvalidField,
+        ErrorCodes.config.invalidField,
         `--region ${region} is not a key of "regions" (${Object.keys(config.regions).join(', ')})`,
         { payload: { path: 'regions', region } },
       );

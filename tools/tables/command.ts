@@ -83,7 +83,7 @@ export const runTablesCreate = async (
           `regions.${plan.region}.table "${plan.table}" (${plan.region}): ${plan.mismatches.join('; ')}`,
       );
       throw new DynasyncError(
-        ErrorCodes.configTableMismatch,
+        ErrorCodes.config.tableMismatch,
         `${misfits.length === 1 ? 'a table does' : `${misfits.length} tables do`} not fit, nothing was created: ${lines.join(' | ')}`,
         {
           payload: {
@@ -99,7 +99,7 @@ export const runTablesCreate = async (
           (cause: unknown) => {
             const error = cause as Error;
             throw new DynasyncError(
-              ErrorCodes.tablesCreateFailed,
+              ErrorCodes.tables.createFailed,
               `cannot create table "${plan.table}" in region ${plan.region} (${error.name}: ${error.message}); check the credentials (dynamodb:CreateTable, UpdateTimeToLive) and regions.${plan.region}.endpoint, then run it again: tables already created are kept and reported as fitting`,
               { payload: { region: plan.region, table: plan.table, awsError: error.name }, cause },
             );

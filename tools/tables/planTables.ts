@@ -16,7 +16,7 @@ export const parseKeyOption = (text: string, option: string): KeyAttributeSpec =
   const type = at === -1 ? '' : text.slice(at + 1).toUpperCase();
   if (name === '' || name.length > 255 || !(KEY_TYPES as readonly string[]).includes(type))
     throw new DynasyncError(
-      ErrorCodes.tablesInvalidOption,
+      ErrorCodes.tables.invalidOption,
       `${option} "${text}" is not NAME:TYPE with TYPE S, N or B (e.g. ${option} pk:S)`,
       { payload: { option } },
     );
@@ -88,7 +88,7 @@ export const resolveKeySpec = (
       : undefined;
   if (options.partitionKey === undefined && options.sortKey !== undefined)
     throw new DynasyncError(
-      ErrorCodes.tablesInvalidOption,
+      ErrorCodes.tables.invalidOption,
       '--sort-key needs --partition-key too (e.g. --partition-key pk:S --sort-key sk:N)',
       { payload: { option: '--sort-key' } },
     );
@@ -99,7 +99,7 @@ export const resolveKeySpec = (
     };
     if (fromConfig !== undefined && !sameKeySpec(keys, fromConfig))
       throw new DynasyncError(
-        ErrorCodes.tablesInvalidOption,
+        ErrorCodes.tables.invalidOption,
         `the key options (${describeKeySpec(keyList(keys))}) contradict deploy.table of the config (${describeKeySpec(keyList(fromConfig))}); drop the options or fix deploy.table`,
         { payload: { path: 'deploy.table' } },
       );
@@ -118,7 +118,7 @@ export const resolveKeySpec = (
     if (keys !== undefined) return { keys, source: 'existing table' };
   }
   throw new DynasyncError(
-    ErrorCodes.tablesNoKeySchema,
+    ErrorCodes.tables.noKeySchema,
     'no key schema: pass --partition-key NAME:TYPE (and --sort-key NAME:TYPE), or set deploy.table to {"mode":"create","partitionKey":{"name":"pk","type":"S"}} in the config',
     { payload: { path: 'deploy.table' } },
   );

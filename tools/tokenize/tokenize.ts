@@ -32,7 +32,7 @@ export const runTokenize = async (options: TokenizeOptions): Promise<void> => {
     parsed = options.value.trim().startsWith('{') ? JSON.parse(options.value) : { S: options.value };
   } catch {
     throw new DynasyncError(
-      ErrorCodes.configInvalidField,
+      ErrorCodes.config.invalidField,
       'dynasync tokenize: the value is neither DynamoDB JSON (like {"S":"…"}) nor a plain string',
       {},
     );

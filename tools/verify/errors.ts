@@ -1,29 +1,15 @@
-import type { DynasyncError, ErrorPayload } from '../../core/errors.js';
+import { type AreaErrorCode, type DynasyncError, ErrorCodes, type ErrorPayload } from '../../core/errors.js';
 import { toolError } from '../_shared/toolError.js';
 
 /**
- * Error codes of `dynasync verify`. Tests and callers match on these, never on message text.
- *
- * They are carried by the one {@link DynasyncError} type. Until they join `ErrorCodes` in
- * `core/errors.ts`, {@link verifyError} is the one place that widens them to `ErrorCode`.
+ * Error codes of `dynasync verify`: the `verify` group of `ErrorCodes` in `core/errors.ts`, named
+ * here for the verify code. Tests and callers match on these, never on message text. A scan that
+ * keeps failing raises the shared `scan.failed`.
  */
-export const VerifyErrorCodes = {
-  /** An option is out of range or contradicts another (`--dry-run` without `--repair`, `--from` = `--to`, …). */
-  invalidOption: 'verify.invalidOption',
-  /** An item (after the source transform) lacks one of the target table's key attributes. */
-  keySchemaMismatch: 'verify.keySchemaMismatch',
-  /** A scan page kept failing after its retries. */
-  scanFailed: 'verify.scanFailed',
-  /** A consistent re-read kept failing after its retries. */
-  readFailed: 'verify.readFailed',
-  /** The run was interrupted (SIGINT, SIGTERM or an aborted signal). */
-  aborted: 'verify.aborted',
-  /** A scale-out task names a job the store does not hold, or one planned with another config version. */
-  jobMismatch: 'verify.jobMismatch',
-} as const;
+export const VerifyErrorCodes = ErrorCodes.verify;
 
 /** A stable verify error code; see {@link VerifyErrorCodes}. */
-export type VerifyErrorCode = (typeof VerifyErrorCodes)[keyof typeof VerifyErrorCodes];
+export type VerifyErrorCode = AreaErrorCode<'verify'>;
 
 /**
  * A {@link DynasyncError} with a verify code. The message says what, where and how to fix; the

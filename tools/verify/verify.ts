@@ -6,6 +6,7 @@ import { abortableDelay } from '../../core/async/abortableDelay.js';
 import { linkedAbort } from '../../core/async/linkedAbort.js';
 import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
+import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
 import { type KeyHasher, resolveKeyHasher } from '../../keys/keyHasher.js';
 import { createReadClients } from '../_shared/createReadClients.js';
@@ -208,7 +209,7 @@ const emptyCounts = (): Record<DifferenceKind, number> => ({
  *
  * @returns the report; drift is a result (`inSync: false`), not an exception.
  * @throws DynasyncError `verify.invalidOption`, `config.tableUnreachable`, `verify.keySchemaMismatch`,
- *   `verify.scanFailed`, `verify.readFailed`, `verify.aborted`.
+ *   `scan.failed`, `verify.readFailed`, `verify.aborted`.
  * @example
  * const report = await verify({ config, from: 'eu-west-1', to: 'us-east-1', settleSeconds: 5 });
  * if (!report.inSync) console.log(report.counts); // { missing: 2, extra: 0, different: 1, settled: 4 }
@@ -326,6 +327,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
       limiter: TokenBucket | undefined,
     ) =>
       scanTable({
+        tool: 'verify',
         client,
         tableName,
         segments: settings.segments,
@@ -343,7 +345,10 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
         (totals) => {
           consumed.estimated ||= totals.estimated;
         },
-        (error: unknown) => {
+        (cause: unknown) => {
+          const error = DynasyncError.match(cause, ErrorCodes.scan.aborted)
+            ? verifyError(VerifyErrorCodes.aborted, cause.message, cause.payload, cause)
+            : cause;
           if (!scans.signal.aborted) scanFailure ??= error;
           scans.abort();
           throw error;

@@ -77,7 +77,7 @@ export class ShardDiscovery {
       if (shards.has(shardId) || this.options.isActive(shardId)) continue;
       if (!state.finished) {
         logger.warn('a shard left the stream before it was finished (trimmed after 24 h)', {
-          code: ErrorCodes.pollerDataTrimmed,
+          code: ErrorCodes.poller.dataTrimmed,
           region,
           shardId,
           sequenceNumber: state.sequenceNumber,
@@ -119,7 +119,7 @@ export class ShardDiscovery {
       } catch (error) {
         if (errorName(error) !== StreamErrors.notFound) throw error;
         throw new DynasyncError(
-          ErrorCodes.pollerStreamGone,
+          ErrorCodes.poller.streamGone,
           `the stream ${streamArn} of table "${table}" in ${region} no longer exists ` +
             '(the table was deleted, or its stream disabled more than 24 hours ago); enable a NEW_AND_OLD_IMAGES stream and restart dynasync run: it starts fresh on the new stream',
           { payload: { region, streamArn }, cause: error },
@@ -155,7 +155,7 @@ export class ShardDiscovery {
         onRefreshed();
       } catch (error) {
         if (!isRunning()) return;
-        if (isDynasyncError(error, ErrorCodes.pollerStreamGone)) {
+        if (isDynasyncError(error, ErrorCodes.poller.streamGone)) {
           onFatal(error);
           return;
         }

@@ -157,7 +157,7 @@ export class ShardReader {
         'RECORDS LOST: the stream trimmed records of this shard before they were replicated (stopped longer than the 24 h retention?). ' +
           'Reading on from TRIM_HORIZON; repair the peers with a verify and backfill',
         {
-          code: ErrorCodes.pollerDataTrimmed,
+          code: ErrorCodes.poller.dataTrimmed,
           region,
           shardId,
           lastSequenceNumber: state.sequenceNumber,
@@ -170,7 +170,7 @@ export class ShardReader {
     }
     if (name === StreamErrors.notFound && (await this.context.shardGone(shardId))) {
       logger.error('the shard is gone from the stream (trimmed after 24 h) before it was finished', {
-        code: ErrorCodes.pollerDataTrimmed,
+        code: ErrorCodes.poller.dataTrimmed,
         region,
         shardId,
         lastSequenceNumber: state.sequenceNumber,
@@ -181,7 +181,7 @@ export class ShardReader {
     const delayMs = this.context.calls.retryDelay(this.failures);
     this.failures += 1;
     logger.warn('stream read failed; retrying', {
-      code: ErrorCodes.pollerShardFailed,
+      code: ErrorCodes.poller.shardFailed,
       region,
       shardId,
       awsError: name,
@@ -226,7 +226,7 @@ export class ShardReader {
       result = await replicator.process(wire, Date.now() + this.context.batchTimeoutMs);
     } catch (error) {
       logger.error('the replicator failed on a batch; it will be read again', {
-        code: ErrorCodes.pollerShardFailed,
+        code: ErrorCodes.poller.shardFailed,
         region,
         shardId,
         firstSequenceNumber: first,

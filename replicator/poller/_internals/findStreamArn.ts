@@ -24,7 +24,7 @@ export const findStreamArn = async (
   } catch (error) {
     if (errorName(error) !== StreamErrors.notFound) throw error;
     throw new DynasyncError(
-      ErrorCodes.configTableMismatch,
+      ErrorCodes.config.tableMismatch,
       `regions.${region}.table: table "${table}" does not exist in ${region}; create it (with a NEW_AND_OLD_IMAGES stream) or fix the config`,
       {
         payload: {
@@ -42,7 +42,7 @@ export const findStreamArn = async (
   if (streamArn === undefined || spec?.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
     const problem = streamArn === undefined ? 'streamDisabled' : 'streamViewType';
     throw new DynasyncError(
-      ErrorCodes.configTableMismatch,
+      ErrorCodes.config.tableMismatch,
       `regions.${region}.table: table "${table}" in ${region} ` +
         (problem === 'streamDisabled' ? 'has no stream' : `has a ${spec?.StreamViewType} stream`) +
         '; dynasync run needs a stream with view type NEW_AND_OLD_IMAGES (enable it, or disable and re-enable it with that view type)',

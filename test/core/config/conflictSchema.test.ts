@@ -52,7 +52,7 @@ describe('conflict config', () => {
     ['merge fields under lww', { strategy: 'lww', attributes: {} }, 'conflict.attributes'],
   ])('rejects %s with config.invalidField naming the field', (_name, conflict, path) => {
     const error = dynasyncErrorOf(() => parseConfig(doc(conflict)));
-    expect(error.code).toBe(ErrorCodes.configInvalidField);
+    expect(error.code).toBe(ErrorCodes.config.invalidField);
     expect(paths(error)).toContain(path);
   });
 

@@ -71,6 +71,24 @@ describe('parseConfig', () => {
     expect(c.configVersion).not.toBe(a.configVersion);
   });
 
+  it('hashes only the runtime sections: changing deploy keeps the configVersion, changing a runtime section changes it', () => {
+    // Prepare
+    const plain = parseConfig(minimal());
+
+    // Act
+    const deployed = parseConfig({
+      ...minimal(),
+      deploy: { lambda: { memoryMb: 1024 }, maskingKeys: false },
+    });
+    const redeployed = parseConfig({ ...minimal(), deploy: { lambda: { memoryMb: 2048 } } });
+    const tuned = parseConfig({ ...minimal(), replicator: { timeBudgetMarginMs: 12_345 } });
+
+    // Assess: `dynasync run` (the file with deploy) and the Lambda (the same file without it) agree
+    expect(deployed.configVersion).toBe(plain.configVersion);
+    expect(redeployed.configVersion).toBe(plain.configVersion);
+    expect(tuned.configVersion).not.toBe(plain.configVersion);
+  });
+
   it.each<[string, (doc: Record<string, unknown>) => unknown, string]>([
     ['a misspelled top-level field', (doc) => ({ ...doc, topolgy: doc.topology }), 'topolgy'],
     [
@@ -178,7 +196,7 @@ describe('parseConfig', () => {
     const error = failure(() => parseConfig(edit(minimal()), 'dynasync.json'));
 
     // Assess
-    expect(error.code).toBe(ErrorCodes.configInvalidField);
+    expect(error.code).toBe(ErrorCodes.config.invalidField);
     expect(error.payload.source).toBe('dynasync.json');
     expect(issuePaths(error)).toContain(path);
   });
@@ -194,7 +212,7 @@ describe('parseConfig', () => {
   });
 
   it.each([null, 'text', [], 42])('rejects a document that is not an object (%j)', (document) => {
-    expect(failure(() => parseConfig(document)).code).toBe(ErrorCodes.configInvalidField);
+    expect(failure(() => parseConfig(document)).code).toBe(ErrorCodes.config.invalidField);
   });
 });
 
@@ -212,8 +230,8 @@ describe('loadConfigFile and loadConfigFromEnv', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ not json');
 
-    expect(failure(() => loadConfigFile(join(dir, 'missing.json'))).code).toBe(ErrorCodes.configUnreadable);
-    expect(failure(() => loadConfigFile(bad)).code).toBe(ErrorCodes.configUnreadable);
+    expect(failure(() => loadConfigFile(join(dir, 'missing.json'))).code).toBe(ErrorCodes.config.unreadable);
+    expect(failure(() => loadConfigFile(bad)).code).toBe(ErrorCodes.config.unreadable);
   });
 
   it('reports an invalid file as config.invalidField naming the file', () => {
@@ -222,7 +240,7 @@ describe('loadConfigFile and loadConfigFromEnv', () => {
 
     const error = failure(() => loadConfigFile(path));
 
-    expect(error.code).toBe(ErrorCodes.configInvalidField);
+    expect(error.code).toBe(ErrorCodes.config.invalidField);
     expect(error.payload.source).toBe(path);
   });
 
@@ -234,7 +252,9 @@ describe('loadConfigFile and loadConfigFromEnv', () => {
       loadConfigFromEnv({ DYNASYNC_CONFIG: JSON.stringify(minimal()), DYNASYNC_CONFIG_FILE: path }).name,
     ).toBe('orders');
     expect(loadConfigFromEnv({ DYNASYNC_CONFIG_FILE: path }).name).toBe('fromfile');
-    expect(failure(() => loadConfigFromEnv({})).code).toBe(ErrorCodes.configUnreadable);
-    expect(failure(() => loadConfigFromEnv({ DYNASYNC_CONFIG: '{' })).code).toBe(ErrorCodes.configUnreadable);
+    expect(failure(() => loadConfigFromEnv({})).code).toBe(ErrorCodes.config.unreadable);
+    expect(failure(() => loadConfigFromEnv({ DYNASYNC_CONFIG: '{' })).code).toBe(
+      ErrorCodes.config.unreadable,
+    );
   });
 });

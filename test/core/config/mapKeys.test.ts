@@ -18,7 +18,7 @@ const issuePaths = (run: () => unknown): string[] => {
   try {
     run();
   } catch (error) {
-    if (!isDynasyncError(error, ErrorCodes.configInvalidField)) throw error;
+    if (!isDynasyncError(error, ErrorCodes.config.invalidField)) throw error;
     return (error.payload.issues as Array<{ path: string }>).map((issue) => issue.path);
   }
   return [];

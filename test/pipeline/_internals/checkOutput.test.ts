@@ -29,7 +29,7 @@ describe('checkOutput', () => {
     expect(checkOutput(near, near, ['pk'], 'us-east-1', false)).toBe(near);
     const over: Item = { pk: { S: 'k' }, text: { S: ascii } };
     expect(dynasyncErrorOf(() => checkOutput(over, over, ['pk'], 'us-east-1', false)).code).toBe(
-      ErrorCodes.pipelineItemTooLarge,
+      ErrorCodes.pipeline.itemTooLarge,
     );
   });
 });

@@ -34,7 +34,10 @@ const letter = (bytes = 100, compressible = true): DeadLetter => ({
   }),
   sourceRegion: 'eu-west-1',
   targetRegions: ['us-east-1'],
-  error: { code: ErrorCodes.writeRejected, message: 'peer rejected the write (ValidationException)' },
+  error: {
+    code: ErrorCodes.replicator.writeRejected,
+    message: 'peer rejected the write (ValidationException)',
+  },
   attempts: 3,
   firstFailureAt: '2026-11-20T10:00:00.000Z',
   lastFailureAt: '2026-11-20T10:00:01.000Z',
@@ -103,7 +106,7 @@ describe.skipIf(!available)('SqsDeadLetterSink on moto_server', () => {
     expect(messages).toHaveLength(23);
     expect(byId(messages.map((message) => decodeDeadLetter(message.Body!)))).toEqual(byId(letters));
     for (const message of messages) {
-      expect(attribute(message, 'dynasync-code')).toBe(ErrorCodes.writeRejected);
+      expect(attribute(message, 'dynasync-code')).toBe(ErrorCodes.replicator.writeRejected);
       expect(attribute(message, 'dynasync-encoding')).toBe('json');
       expect(attribute(message, 'dynasync-source-region')).toBe('eu-west-1');
     }
@@ -211,7 +214,7 @@ describe.skipIf(!available)('SqsDeadLetterSink on moto_server', () => {
 
     await expect(
       new SqsDeadLetterSink({ client: sqs, queueUrl, sleep: noSleep }).send([letter(5_000, false)]),
-    ).rejects.toMatchObject({ code: ErrorCodes.deadLetterFailed });
+    ).rejects.toMatchObject({ code: ErrorCodes.replicator.deadLetterFailed });
     expect(await drain(queueUrl)).toEqual([]);
   });
 
@@ -220,6 +223,6 @@ describe.skipIf(!available)('SqsDeadLetterSink on moto_server', () => {
 
     await expect(
       new SqsDeadLetterSink({ client: sqs, queueUrl, sleep: noSleep }).send([letter()]),
-    ).rejects.toMatchObject({ code: ErrorCodes.deadLetterFailed });
+    ).rejects.toMatchObject({ code: ErrorCodes.replicator.deadLetterFailed });
   });
 });

@@ -24,7 +24,7 @@ const letterOf = (bytes: number): DeadLetter => {
     record: streamRecord({ newImage: { pk: { S: randomUUID() }, blob: { S: '' } } }),
     sourceRegion: 'eu-west-1',
     targetRegions: ['us-east-1'],
-    error: { code: ErrorCodes.writeRejected, message: 'rejected' },
+    error: { code: ErrorCodes.replicator.writeRejected, message: 'rejected' },
     attempts: 1,
     firstFailureAt: '2026-11-20T10:00:00.000Z',
     lastFailureAt: '2026-11-20T10:00:00.000Z',

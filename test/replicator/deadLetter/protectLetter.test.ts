@@ -16,7 +16,7 @@ const letter = (message: string, targets = ['us-east-1']): DeadLetter => ({
   }),
   sourceRegion: 'eu-west-1',
   targetRegions: targets,
-  error: { code: ErrorCodes.pipelineInvalidOutput, message },
+  error: { code: ErrorCodes.pipeline.invalidOutput, message },
   attempts: 1,
   firstFailureAt: '2026-11-20T10:00:00.000Z',
   lastFailureAt: '2026-11-20T10:00:00.000Z',
@@ -41,7 +41,7 @@ describe('letterProtector: error messages of masking peers', () => {
     expect(masked.recordRedacted).toBe(true);
     expect(JSON.stringify(masked)).not.toContain('ada@example.com');
     expect(masked.error).toEqual({
-      code: ErrorCodes.pipelineInvalidOutput,
+      code: ErrorCodes.pipeline.invalidOutput,
       message:
         'pipeline for us-east-1: a map stage returned an invalid item at output.… ("…" is not a number; codec.invalidNumber)',
     });

@@ -34,7 +34,7 @@ const letter = (bytes = 100, compressible = true): DeadLetter => ({
   }),
   sourceRegion: 'eu-west-1',
   targetRegions: ['us-east-1'],
-  error: { code: ErrorCodes.writeRejected, message: 'rejected' },
+  error: { code: ErrorCodes.replicator.writeRejected, message: 'rejected' },
   attempts: 1,
   firstFailureAt: '2026-11-20T10:00:00.000Z',
   lastFailureAt: '2026-11-20T10:00:00.000Z',
@@ -110,7 +110,9 @@ describe('SqsDeadLetterSink (aws-sdk-client-mock)', () => {
       sleep: noSleep,
       maxAttempts: 3,
     });
-    await expect(failing.send([letter()])).rejects.toMatchObject({ code: ErrorCodes.deadLetterFailed });
+    await expect(failing.send([letter()])).rejects.toMatchObject({
+      code: ErrorCodes.replicator.deadLetterFailed,
+    });
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
 
     sqs.reset();
@@ -120,7 +122,7 @@ describe('SqsDeadLetterSink (aws-sdk-client-mock)', () => {
     await expect(
       new SqsDeadLetterSink({ client: new SQSClient({}), queueUrl: QUEUE, sleep: noSleep }).send([letter()]),
     ).rejects.toMatchObject({
-      code: ErrorCodes.deadLetterFailed,
+      code: ErrorCodes.replicator.deadLetterFailed,
     });
   });
 
@@ -149,7 +151,7 @@ describe('SqsDeadLetterSink (aws-sdk-client-mock)', () => {
     );
 
     // Assess
-    expect(error).toMatchObject({ code: ErrorCodes.deadLetterFailed });
+    expect(error).toMatchObject({ code: ErrorCodes.replicator.deadLetterFailed });
     expect((error as Error).cause).toBe(denied);
     expect(errorFacts(error)).toMatchObject({
       errorName: 'DynasyncError',

@@ -170,7 +170,7 @@ describe('MergePeerWriter', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(peer.reads).toBe(3);
     const [letter] = deadLetters.entries;
-    expect(letter?.error.code).toBe(ErrorCodes.mergeContended);
+    expect(letter?.error.code).toBe(ErrorCodes.conflict.mergeContended);
     expect(letter?.storedItem).toBeDefined();
     expect(letter?.record.dynamodb?.NewImage).toEqual(encodeItem(eu));
     expect(conflicts.map((c) => c.outcome)).toEqual(['contended']);
@@ -189,7 +189,7 @@ describe('MergePeerWriter', () => {
     });
     const result = await processBatch([recordOf(base, eu)], Date.now() + 10_000, deps);
     expect(result.counts.deadLettered).toBe(1);
-    expect(deadLetters.entries[0]?.error.code).toBe(ErrorCodes.mergeFailed);
+    expect(deadLetters.entries[0]?.error.code).toBe(ErrorCodes.conflict.mergeFailed);
     expect(deadLetters.entries[0]?.storedItem).toEqual(encodeItem(stored));
     expect(peer.item).toEqual(stored);
     expect(conflicts.map((c) => c.outcome)).toEqual(['mergeFailed']);
@@ -244,7 +244,7 @@ describe('classification under merge', () => {
     const { deps, deadLetters } = setup(peer);
     const result = await processBatch([recordOf(base, lwwStyle)], Date.now() + 10_000, deps);
     expect(result.counts.deadLettered).toBe(1);
-    expect(deadLetters.entries[0]?.error.code).toBe(ErrorCodes.recordUnstampedWrite);
+    expect(deadLetters.entries[0]?.error.code).toBe(ErrorCodes.replicator.unstampedWrite);
     expect(peer.puts).toBe(0);
   });
 

@@ -30,7 +30,10 @@ const letter = (
   }),
   sourceRegion: SOURCE,
   targetRegions: [REPLICA],
-  error: { code: ErrorCodes.writeRejected, message: 'peer rejected the write (ValidationException)' },
+  error: {
+    code: ErrorCodes.replicator.writeRejected,
+    message: 'peer rejected the write (ValidationException)',
+  },
   attempts: 3,
   firstFailureAt: '2026-11-20T10:00:00.000Z',
   lastFailureAt: '2026-11-20T10:00:01.000Z',
@@ -84,7 +87,7 @@ describe('redrive from the file dead-letter sink, on DynamoDB Local', () => {
     expect(kept).toMatchObject({
       id: tooLarge.id,
       attempts: 4,
-      error: { code: ErrorCodes.itemTooLarge },
+      error: { code: ErrorCodes.replicator.itemTooLarge },
       targetRegions: [REPLICA],
     });
     expect(kept.record).toEqual(tooLarge.record);

@@ -54,7 +54,7 @@ const letter = (email: string): DeadLetter => ({
   record: streamRecord({ newImage: { pk: { S: `person#${email}` }, email: { S: email } }, region: SOURCE }),
   sourceRegion: SOURCE,
   targetRegions: [REPLICA],
-  error: { code: ErrorCodes.writeRejected, message: 'peer rejected the write' },
+  error: { code: ErrorCodes.replicator.writeRejected, message: 'peer rejected the write' },
   attempts: 1,
   firstFailureAt: '2026-11-20T10:00:00.000Z',
   lastFailureAt: '2026-11-20T10:00:00.000Z',

@@ -50,7 +50,10 @@ const letter = (pk: string, extra: Record<string, { S: string }> = {}): DeadLett
   }),
   sourceRegion: SOURCE,
   targetRegions: [REPLICA],
-  error: { code: ErrorCodes.writeRejected, message: 'peer rejected the write (ValidationException)' },
+  error: {
+    code: ErrorCodes.replicator.writeRejected,
+    message: 'peer rejected the write (ValidationException)',
+  },
   attempts: 3,
   firstFailureAt: '2026-11-20T10:00:00.000Z',
   lastFailureAt: '2026-11-20T10:00:01.000Z',
@@ -195,7 +198,7 @@ describe.skipIf(!motoAvailableOrWarn())(
       expect(decodeDeadLetter(left.find((body) => body !== 'not a dead letter')!)).toEqual(tooLarge);
       expect(report.entries.find((entry) => entry.id === tooLarge.id)).toMatchObject({
         outcome: 'failedAgain',
-        code: ErrorCodes.itemTooLarge,
+        code: ErrorCodes.replicator.itemTooLarge,
       });
       expect(lines.at(-1)).toBe(
         'redrive: 12 replayed, 1 stale (targets already newer), 1 failed again, 1 duplicate copies removed with them; not replayable: 1 unreadable, 0 Lambda on-failure batches',

@@ -29,7 +29,7 @@ const letter = (pk: string): DeadLetter => ({
   record: streamRecord({ newImage: { pk: { S: pk }, email: { S: `${pk}@example.com` } }, region: SOURCE }),
   sourceRegion: SOURCE,
   targetRegions: [REPLICA],
-  error: { code: ErrorCodes.writeRejected, message: 'peer rejected the write' },
+  error: { code: ErrorCodes.replicator.writeRejected, message: 'peer rejected the write' },
   attempts: 1,
   firstFailureAt: '2026-11-20T10:00:00.000Z',
   lastFailureAt: '2026-11-20T10:00:00.000Z',
@@ -137,13 +137,13 @@ describe('redrive counts what it cannot read (DynamoDB Local)', () => {
 
     expect([report.replayed, report.failedAgain]).toEqual([1, 1]);
     const failed = report.entries.find((entry) => entry.outcome === 'failedAgain');
-    expect(failed).toMatchObject({ id: tampered.id, code: ErrorCodes.pipelineDecryptFailed });
+    expect(failed).toMatchObject({ id: tampered.id, code: ErrorCodes.pipeline.decryptFailed });
     expect(printed.some((line) => line.includes(`letter ${tampered.id}`))).toBe(true);
     const kept = JSON.parse((await readFile(path, 'utf8')).trim()) as DeadLetter;
     expect(kept).toMatchObject({
       id: tampered.id,
       attempts: 2,
-      error: { code: ErrorCodes.pipelineDecryptFailed },
+      error: { code: ErrorCodes.pipeline.decryptFailed },
     });
     expect(kept.error.message).toContain(tampered.id);
     const items = (await env.replica.send(new ScanCommand({ TableName: env.replicaTable }))).Items ?? [];
@@ -163,12 +163,12 @@ describe('redrive counts what it cannot read (DynamoDB Local)', () => {
       }
     };
     expect(await codeOf(() => redrive({ config: env.config, region: 'mars-1', clients: env.clients }))).toBe(
-      ErrorCodes.redriveInvalidOption,
+      ErrorCodes.redrive.invalidOption,
     );
     expect(
       await codeOf(() =>
         redrive({ config: env.config, region: SOURCE, clients: env.clients, source: 'bogus' as 'file' }),
       ),
-    ).toBe(ErrorCodes.redriveInvalidOption);
+    ).toBe(ErrorCodes.redrive.invalidOption);
   });
 });

@@ -29,7 +29,7 @@ describe('describeTable / findTable (aws-sdk-client-mock)', () => {
     const error = await rejection(describeTable('verify', client, 'eu-west-1', 'orders', DEFAULT_RETRY));
 
     // Assess
-    expect(isDynasyncError(error, ErrorCodes.tableUnreachable)).toBe(true);
+    expect(isDynasyncError(error, ErrorCodes.config.tableUnreachable)).toBe(true);
     expect((error as Error).message).toMatch(
       /http:\/\/127\.0\.0\.1:8000 looks like DynamoDB Local.*-sharedDb/,
     );

@@ -45,7 +45,7 @@ describe('--endpoint-url <region>=<url>', () => {
       withEndpoints('run', config, [{ region: 'ap-south-1', url: 'http://localhost:1' }]);
       expect.unreachable();
     } catch (error) {
-      expect(isDynasyncError(error) && error.code).toBe(ErrorCodes.cliUsage);
+      expect(isDynasyncError(error) && error.code).toBe(ErrorCodes.cli.usage);
       expect(isDynasyncError(error) && error.payload?.option).toBe('endpoint-url');
     }
   });

@@ -23,8 +23,8 @@ describe('reportCliError', () => {
   });
 
   it('prints a DynasyncError with its code and no stack; a cli.usage one with the hint', () => {
-    const config = new DynasyncError(ErrorCodes.configInvalidField, 'regions.eu.table: expected a name');
-    const usage = new DynasyncError(ErrorCodes.cliUsage, 'dynasync verify: --from is required');
+    const config = new DynasyncError(ErrorCodes.config.invalidField, 'regions.eu.table: expected a name');
+    const usage = new DynasyncError(ErrorCodes.cli.usage, 'dynasync verify: --from is required');
 
     const configReport = reportCliError(config, plain);
     const usageReport = reportCliError(usage, plain);
@@ -57,7 +57,7 @@ describe('reportCliError', () => {
         'commander.missingMandatoryOptionValue',
         "error: required option '--to' not specified",
       ),
-      new DynasyncError(ErrorCodes.configUnreadable, 'cannot read config file ./dynasync.json'),
+      new DynasyncError(ErrorCodes.config.unreadable, 'cannot read config file ./dynasync.json'),
       new RangeError('boom'),
       'a string',
     ].map((error) => JSON.parse(reportCliError(error, json).stdout ?? 'null'));

@@ -29,7 +29,7 @@ describe("withRetries (the tools' preset of retry)", () => {
 
   it("throws a DynasyncError (a page handler's own) and a permanent error at once", async () => {
     for (const error of [
-      new DynasyncError(ErrorCodes.writeRejected, 'handler failed'),
+      new DynasyncError(ErrorCodes.replicator.writeRejected, 'handler failed'),
       awsError('ValidationException', { status: 400 }),
     ]) {
       const waits: number[] = [];

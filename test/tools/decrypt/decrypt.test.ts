@@ -33,17 +33,17 @@ describe('dynasync decrypt', () => {
 
   it('needs exactly one of a ciphertext and --key; a wrong ciphertext is pipeline.decryptFailed', async () => {
     await expect(runDecrypt({ config, region: 'us-east-1', keys })).rejects.toMatchObject({
-      code: ErrorCodes.configInvalidField,
+      code: ErrorCodes.config.invalidField,
     });
     await expect(
       runDecrypt({ config, region: 'us-east-1', keys, value: 'dsenc1.00.AAAA', key: '{}' }),
     ).rejects.toMatchObject({
-      code: ErrorCodes.configInvalidField,
+      code: ErrorCodes.config.invalidField,
     });
     await expect(
       runDecrypt({ config, region: 'us-east-1', keys, value: 'dsenc1.0011223344556677.AAAA' }),
     ).rejects.toMatchObject({
-      code: ErrorCodes.pipelineDecryptFailed,
+      code: ErrorCodes.pipeline.decryptFailed,
     });
   });
 });

@@ -62,8 +62,8 @@ describe('isSaturated', () => {
 
 describe('failedWriteReason', () => {
   it('names the dynasync code of a DynasyncError', () => {
-    const error = new DynasyncError(ErrorCodes.localDynamoMissing, 'secret item value in message');
-    expect(failedWriteReason(error)).toBe(ErrorCodes.localDynamoMissing);
+    const error = new DynasyncError(ErrorCodes.demo.localDynamoMissing, 'secret item value in message');
+    expect(failedWriteReason(error)).toBe(ErrorCodes.demo.localDynamoMissing);
   });
 
   it('names an AWS error by its name and HTTP status, never by its message', () => {

@@ -77,7 +77,7 @@ describe('dynasync init', () => {
     const error = dynasyncErrorOf(() => runInit({ regions: 'a-1,b-1', table: 'orders', out }));
 
     // Assess
-    expect(error.code).toBe(ErrorCodes.initFileExists);
+    expect(error.code).toBe(ErrorCodes.init.fileExists);
     expect(readFileSync(out, 'utf8')).toBe('{"mine": true}');
   });
 
@@ -91,7 +91,7 @@ describe('dynasync init', () => {
     [{ sortKey: 'sk:X' }, '--sort-key'],
   ])('rejects %o naming %s', (override, option) => {
     const error = dynasyncErrorOf(() => planInit({ regions: 'a-1,b-1', table: 'orders', ...override }));
-    expect([ErrorCodes.initInvalidOption, ErrorCodes.tablesInvalidOption]).toContain(error.code);
+    expect([ErrorCodes.init.invalidOption, ErrorCodes.tables.invalidOption]).toContain(error.code);
     expect(error.payload.option).toBe(option);
   });
 
@@ -103,7 +103,7 @@ describe('dynasync init', () => {
     const error = dynasyncErrorOf(() => runInit({ regions: 'a-1,b-1', table: 'x', out }));
 
     // Assess
-    expect(error.code).toBe(ErrorCodes.configInvalidField);
+    expect(error.code).toBe(ErrorCodes.config.invalidField);
     expect(error.payload.path).toBe('regions.a-1.table');
     expect(() => statSync(out)).toThrow();
   });

@@ -41,7 +41,7 @@ describe('runTablesCreate (aws-sdk-client-mock)', () => {
     );
 
     // Assess
-    expect(isDynasyncError(error, ErrorCodes.tablesCreateFailed)).toBe(true);
+    expect(isDynasyncError(error, ErrorCodes.tables.createFailed)).toBe(true);
     expect(isDynasyncError(error) && error.payload).toStrictEqual({
       region: 'eu-west-1',
       table: 'orders',

@@ -105,11 +105,11 @@ describe('resolveKeySpec', () => {
     expect(
       dynasyncErrorOf(() => resolveKeySpec(oneWay(create), { partitionKey: { name: 'pk', type: 'S' } }, {}))
         .code,
-    ).toBe(ErrorCodes.tablesInvalidOption);
+    ).toBe(ErrorCodes.tables.invalidOption);
     expect(
       dynasyncErrorOf(() => resolveKeySpec(oneWay(), { sortKey: { name: 'sk', type: 'N' } }, {})).code,
-    ).toBe(ErrorCodes.tablesInvalidOption);
-    expect(dynasyncErrorOf(() => resolveKeySpec(oneWay(), {}, {})).code).toBe(ErrorCodes.tablesNoKeySchema);
+    ).toBe(ErrorCodes.tables.invalidOption);
+    expect(dynasyncErrorOf(() => resolveKeySpec(oneWay(), {}, {})).code).toBe(ErrorCodes.tables.noKeySchema);
   });
 });
 

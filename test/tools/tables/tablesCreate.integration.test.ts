@@ -137,7 +137,7 @@ describe('dynasync tables create (DynamoDB Local)', () => {
     const error = await rejection(run(config, clients, { partitionKey: 'pk:S' }));
 
     // Assess
-    expect(error.code).toBe(ErrorCodes.configTableMismatch);
+    expect(error.code).toBe(ErrorCodes.config.tableMismatch);
     expect(error.payload).toMatchObject({
       path: 'regions.eu-west-1.table',
       problems: [{ region: 'eu-west-1', table: source }],
@@ -145,14 +145,14 @@ describe('dynasync tables create (DynamoDB Local)', () => {
     expect(error.message).not.toContain('\n');
     const missing = await rejection(
       describeTable(
-        'test',
+        'migrate',
         clients['us-east-1']!,
         'us-east-1',
         config.regions['us-east-1']!.table,
         DEFAULT_RETRY,
       ),
     );
-    expect(missing.code).toBe(ErrorCodes.tableUnreachable);
+    expect(missing.code).toBe(ErrorCodes.config.tableUnreachable);
   });
 
   it('hints at -sharedDb where a table is missing on a local endpoint (shared describeTable and checkTables)', async () => {
@@ -172,9 +172,9 @@ describe('dynasync tables create (DynamoDB Local)', () => {
     const checked = await rejection(checkTables(config, clients));
 
     // Assess
-    expect(described.code).toBe(ErrorCodes.tableUnreachable);
+    expect(described.code).toBe(ErrorCodes.config.tableUnreachable);
     expect(described.message).toMatch(/-sharedDb/);
-    expect(checked.code).toBe(ErrorCodes.configTableMismatch);
+    expect(checked.code).toBe(ErrorCodes.config.tableMismatch);
     expect(checked.message).toMatch(/does not exist.*-sharedDb/);
     // The suggested command reaches the same DynamoDB Local instances.
     expect(checked.message).toContain(

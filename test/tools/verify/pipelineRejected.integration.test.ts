@@ -99,13 +99,13 @@ describe('verify counts the source items the pipeline rejected (DynamoDB Local)'
     // Assess: no drift between the tables, but the rejected item makes the run fail.
     const report = JSON.parse(printed.join('\n')) as VerifyReport;
     expect(report.counts).toMatchObject({ missing: 0, extra: 0, different: 0 });
-    expect(report.pipelineRejected).toEqual({ [ErrorCodes.pipelineMapFailed]: 1 });
+    expect(report.pipelineRejected).toEqual({ [ErrorCodes.pipeline.mapFailed]: 1 });
     expect(report.inSync).toBe(false);
     expect(code).toBe(VerifyExitCodes.drift);
     const lines = (await readFile(output, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(line).toMatchObject({ kind: 'pipelineRejected', code: ErrorCodes.pipelineMapFailed });
+    expect(line).toMatchObject({ kind: 'pipelineRejected', code: ErrorCodes.pipeline.mapFailed });
     expect(line.keyHash).toMatch(/^[0-9a-f]{12}$/);
     expect(line.key).toBeUndefined();
     expect(lines[0]).not.toContain('example.com');
@@ -124,7 +124,7 @@ describe('verify counts the source items the pipeline rejected (DynamoDB Local)'
     );
 
     const report = JSON.parse(printed.join('\n')) as VerifyReport;
-    expect(report.pipelineRejected).toEqual({ [ErrorCodes.pipelineMapFailed]: 1 });
+    expect(report.pipelineRejected).toEqual({ [ErrorCodes.pipeline.mapFailed]: 1 });
     expect(code).toBe(VerifyExitCodes.drift);
     const line = JSON.parse((await readFile(output, 'utf8')).trim()) as Record<string, unknown>;
     expect(line.key).toEqual({ pk: { S: 'user#bad@example.com' } });

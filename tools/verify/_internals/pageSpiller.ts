@@ -36,12 +36,12 @@ export interface PageSpillerOptions {
 
 /** Per-item pipeline errors: the replicator dead-letters the record; the peer never gets the item. */
 const REJECTION_CODES: ReadonlySet<string> = new Set([
-  ErrorCodes.pipelineFilterFailed,
-  ErrorCodes.pipelineMaskFailed,
-  ErrorCodes.pipelineMapFailed,
-  ErrorCodes.pipelineInvalidOutput,
-  ErrorCodes.pipelineKeySchema,
-  ErrorCodes.pipelineItemTooLarge,
+  ErrorCodes.pipeline.filterFailed,
+  ErrorCodes.pipeline.maskFailed,
+  ErrorCodes.pipeline.mapFailed,
+  ErrorCodes.pipeline.invalidOutput,
+  ErrorCodes.pipeline.keySchemaViolation,
+  ErrorCodes.pipeline.itemTooLarge,
 ]);
 
 /**
