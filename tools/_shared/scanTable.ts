@@ -39,6 +39,12 @@ export interface ScanTableOptions {
    * `exclusiveStartKey` continues after the last page written. @default every segment from its start
    */
   readonly startAt?: (segment: number) => SegmentStart;
+  /**
+   * Asked before each page of a segment but its first: `false` ends that segment there, its
+   * position being the last page's `LastEvaluatedKey` (a segment task at its deadline).
+   * @default every segment to its end
+   */
+  readonly continueSegment?: (segment: number) => boolean;
   /** Called after each page with its item count and read units. */
   readonly onPage?: (items: number, consumedUnits: number) => void;
 }
@@ -156,7 +162,7 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
       totals.consumedUnits += units;
       options.onPage?.(items, units);
       startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    } while (startKey !== undefined && options.continueSegment?.(index) !== false);
   };
   let firstFailure: unknown;
   try {
