@@ -29,7 +29,7 @@ import {
 } from './planRun.js';
 import { FIRST_PAGE_SIZE, scanSourcePages } from './scanPages.js';
 import type { BackfillProgress, BackfillReport, PathReason, WritePath } from './types.js';
-import { createPageWriter, PAGES_IN_FLIGHT, pagePlanner } from './writePages.js';
+import { addCounts, createPageWriter, emptyCounts, PAGES_IN_FLIGHT, pagePlanner } from './writePages.js';
 
 export type { KeySealer } from './checkpointProgress.js';
 export { defaultCheckpointPath, validateBackfillOptions } from './planRun.js';
@@ -172,7 +172,7 @@ const scanWriteCheckpoint = async (
     retry: run.retry,
     signal: run.signal,
   };
-  const counts: WriteCounts = { written: 0, stale: 0, failed: 0, throttles: 0, consumedUnits: 0 };
+  const counts: WriteCounts = emptyCounts();
   const skipCodes: Record<string, number> = {};
   const totals = { scanned: 0, pages: 0, readUnits: 0 };
   const report = () =>
@@ -186,7 +186,13 @@ const scanWriteCheckpoint = async (
       concurrency: slots.limit,
     });
   // The checkpoint phase: a page's progress is saved once it and every earlier page of its segment are written.
-  const onWritten = async (segment: number, items: number, lastKey: WireItem | undefined) => {
+  const onWritten = async (
+    segment: number,
+    items: number,
+    lastKey: WireItem | undefined,
+    page: WriteCounts,
+  ) => {
+    addCounts(counts, page);
     recordPage(state.progress[segment]!, items, lastKey, options.keySealer);
     await checkpoint.save();
     totals.scanned += items;
@@ -197,7 +203,6 @@ const scanWriteCheckpoint = async (
     segments: state.segments,
     path: planned.path.chosen,
     target,
-    counts,
     plan: pagePlanner(
       {
         config,

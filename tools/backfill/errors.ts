@@ -19,6 +19,10 @@ export const BackfillErrorCodes = {
   writeFailed: 'backfill.writeFailed',
   /** The run was interrupted (SIGINT, SIGTERM or an aborted signal); progress is in the checkpoint. */
   aborted: 'backfill.aborted',
+  /** A segment task's job is not a backfill job of this config (missing `job.json`, another command or config version). */
+  jobMismatch: 'backfill.jobMismatch',
+  /** The settle task found a segment without a result: its scan task has not finished. */
+  segmentMissing: 'backfill.segmentMissing',
 } as const;
 
 /** A stable backfill error code; see {@link BackfillErrorCodes}. */

@@ -50,18 +50,42 @@ export const pagePlanner =
 /** The write function of a path. */
 export const writerOf = (path: WritePath) => (path === WritePaths.batch ? writeBatches : writeConditional);
 
+/** Counts of no writes. */
+export const emptyCounts = (): WriteCounts => ({
+  written: 0,
+  stale: 0,
+  failed: 0,
+  throttles: 0,
+  consumedUnits: 0,
+});
+
+/** Adds `page`'s counts to `total`. */
+export const addCounts = (total: WriteCounts, page: WriteCounts): void => {
+  total.written += page.written;
+  total.stale += page.stale;
+  total.failed += page.failed;
+  total.throttles += page.throttles;
+  total.consumedUnits += page.consumedUnits;
+  if (page.estimatedUnits === true) total.estimatedUnits = true;
+};
+
 /** Options of {@link createPageWriter}. */
 export interface PageWriterOptions {
   readonly segments: number;
   readonly path: WritePath;
   readonly target: WriteTarget;
-  readonly counts: WriteCounts;
   readonly plan: (items: readonly Item[]) => BackfillWrite[];
   /**
    * Called once a page and every earlier page of its segment are written, in scan order per
-   * segment (the checkpoint step): it never runs ahead of the target.
+   * segment (the checkpoint step): it never runs ahead of the target. `counts` are that page's
+   * writes alone, so a checkpoint holds the counts of exactly the pages it covers.
    */
-  readonly onWritten: (segment: number, items: number, lastKey: WireItem | undefined) => Promise<void>;
+  readonly onWritten: (
+    segment: number,
+    items: number,
+    lastKey: WireItem | undefined,
+    counts: WriteCounts,
+  ) => Promise<void>;
 }
 
 /** Writes scanned pages, up to {@link PAGES_IN_FLIGHT} per segment at once. */
@@ -94,9 +118,10 @@ export const createPageWriter = (options: PageWriterOptions): PageWriter => {
       if (chain.length >= PAGES_IN_FLIGHT) await chain[0]; // back-pressure
       while (chain.length >= PAGES_IN_FLIGHT) chain.shift();
       const previous = chain.at(-1) ?? Promise.resolve();
-      const written = write(options.plan(items), options.target, options.counts);
+      const counts = emptyCounts();
+      const written = write(options.plan(items), options.target, counts);
       const done = Promise.all([previous, written]).then(() =>
-        options.onWritten(segment, items.length, lastKey),
+        options.onWritten(segment, items.length, lastKey, counts),
       );
       done.catch(() => undefined); // awaited by a later page or at the end
       chain.push(done);
