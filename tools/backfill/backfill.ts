@@ -17,6 +17,7 @@ import { buildBackfillReport } from './buildReport.js';
 import { type BackfillCheckpoint, CheckpointFile } from './CheckpointFile.js';
 import { type KeySealer, openResumeKeys, recordPage, segmentStart } from './checkpointProgress.js';
 import { BackfillErrorCodes, backfillError } from './errors.js';
+import { type BackfillEstimate, estimateBackfillUnits } from './estimateUnits.js';
 import {
   type BackfillSettings,
   checkpointToResume,
@@ -73,6 +74,8 @@ export interface BackfillOptions {
   /** DynamoDB clients by region. @default one per region, destroyed at the end */
   readonly clients?: Readonly<Record<string, DynamoDBClient>>;
   readonly onProgress?: (progress: BackfillProgress) => void;
+  /** Called once the source is described, before anything is written: the units the run will consume. */
+  readonly onEstimate?: (estimate: BackfillEstimate) => void;
   readonly signal?: AbortSignal;
   /** Wall clock, epoch ms (checkpoint start time). @default Date.now */
   readonly now?: () => number;
@@ -115,6 +118,7 @@ const planRun = async (
     describeTable('backfill', clients.source, from, sourceTable, retry, options.signal),
     describeTable('backfill', clients.target, to, targetTable, retry, options.signal),
   ]);
+  options.onEstimate?.(estimateBackfillUnits(sourceInfo.itemCount, sourceInfo.sizeBytes));
   const identity = { from, to, sourceTable, targetTable };
   const resumed: BackfillCheckpoint | undefined = await checkpointToResume(
     checkpointPath,
