@@ -3,21 +3,16 @@ import { type DynamoDBClient, ScanCommand, type ScanCommandInput } from '@aws-sd
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { type RetryPolicy, withRetries } from '../_shared/withRetries.js';
+import type { BackfillOptions } from './backfill.js';
 import { type BackfillCheckpoint, CheckpointFile } from './CheckpointFile.js';
 import { BackfillErrorCodes, backfillError } from './errors.js';
 import { type PathReason, PathReasons, type WritePath, WritePaths } from './types.js';
 
-/** The options the plan phase checks (a subset of `BackfillOptions`). */
-export interface BackfillSettingsInput {
-  readonly config: Config;
-  readonly from: string;
-  readonly to: string;
-  readonly segments?: number;
-  readonly concurrency?: number;
-  readonly maxRps?: number;
-  readonly maxWps?: number;
-  readonly pageSize?: number;
-}
+/** The options the plan phase checks. */
+export type BackfillSettingsInput = Pick<
+  BackfillOptions,
+  'config' | 'from' | 'to' | 'segments' | 'concurrency' | 'maxRps' | 'maxWps' | 'pageSize'
+>;
 
 /** The checked numeric options of a run. */
 export interface BackfillSettings {

@@ -14,12 +14,20 @@ import {
   readBackfillReport,
 } from '../../../tools/scaleout/backfillTasks.js';
 import type { JobStore } from '../../../tools/scaleout/protocol.js';
-import { seededRandom } from '../../../tools/seededRandom.js';
 import { scanAll } from '../../../tools/tables.js';
 import { verify } from '../../../tools/verify/verify.js';
 import { killAllRuns, startCli } from '../../helpers/childRun.js';
 import { memoryJobStore, runJobTasks } from '../../helpers/scaleout.js';
-import { type BackfillPair, backfillPair, plainItems, SOURCE, TARGET } from '../backfill/backfillHarness.js';
+import {
+  awaitReplication,
+  type BackfillPair,
+  backfillPair,
+  liveWorkload,
+  plainItems,
+  SOURCE,
+  sleep,
+  TARGET,
+} from '../backfill/backfillHarness.js';
 import { batchPut } from '../verify/verifyHarness.js';
 
 const names = metadataNamesFor('_ds_');
@@ -186,26 +194,6 @@ describe('backfill as segment tasks (DynamoDB Local)', () => {
   });
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Writes `probe` to the source until replication has carried it to the target. */
-const awaitReplication = async (pair: BackfillPair, probe: string): Promise<void> => {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    await pair.source.send(
-      new PutItemCommand({
-        TableName: pair.sourceTable,
-        Item: { pk: { S: probe }, attempt: { N: String(attempt) } },
-      }),
-    );
-    await sleep(250);
-    const { Item } = await pair.target.send(
-      new GetItemCommand({ TableName: pair.targetTable, Key: { pk: { S: probe } }, ConsistentRead: true }),
-    );
-    if (Item !== undefined) return;
-  }
-  throw new Error(`replication did not carry ${probe} within 50 s`);
-};
-
 describe('backfill segment tasks while replication and a live workload run (DynamoDB Local)', () => {
   it('never overwrite a newer replicated version: the seeded replica verifies clean, deletes stay deleted', async () => {
     // Prepare: as backfill.live.integration.test.ts, 600 items written before replication starts.
@@ -218,35 +206,7 @@ describe('backfill segment tasks while replication and a live workload run (Dyna
     await awaitReplication(pair, 'probe-start');
 
     // Act: a live workload while 4 workers backfill through segment tasks (slowed down to overlap).
-    const random = seededRandom(7);
-    const ops = { updates: 0, deletes: 0, inserts: 0 };
-    let stopped = false;
-    const workload = (async () => {
-      for (let n = 0; !stopped || n < 160; n += 1) {
-        const roll = random();
-        const key = `k${Math.floor(random() * 600)}`;
-        if (roll < 0.5) {
-          ops.updates += 1;
-          await pair.source.send(
-            new PutItemCommand({
-              TableName: pair.sourceTable,
-              Item: { pk: { S: key }, label: { S: `update ${n}` } },
-            }),
-          );
-        } else if (roll < 0.75) {
-          ops.deletes += 1;
-          await pair.source.send(
-            new DeleteItemCommand({ TableName: pair.sourceTable, Key: { pk: { S: key } } }),
-          );
-        } else {
-          ops.inserts += 1;
-          await pair.source.send(
-            new PutItemCommand({ TableName: pair.sourceTable, Item: plainItems(1, 600 + n)[0]! as never }),
-          );
-        }
-        await sleep(10);
-      }
-    })();
+    const workload = liveWorkload(pair, 7);
     const store = memoryJobStore();
     const spec = { ...job('live', { pageSize: 50 }), maxWps: 200 };
     await runJobTasks(
@@ -258,8 +218,7 @@ describe('backfill segment tasks while replication and a live workload run (Dyna
       },
     );
     await sleep(500);
-    stopped = true;
-    await workload;
+    const ops = await workload.stop();
     await awaitReplication(pair, 'probe-end');
 
     // Assess
