@@ -151,6 +151,27 @@ const planRun = async (
   };
 };
 
+/** The fields of the report the plan phase decided. */
+const reportPlan = (options: BackfillOptions, settings: BackfillSettings, planned: PlannedRun) => ({
+  from: options.from,
+  to: options.to,
+  tables: { source: planned.sourceTable, target: planned.targetTable },
+  path: planned.path,
+  resume: {
+    resumed: planned.resumed,
+    itemsBefore: planned.itemsBefore,
+    segmentsDoneBefore: planned.segmentsDoneBefore,
+    checkpoint: planned.checkpointPath,
+  },
+  settings: {
+    segments: planned.checkpoint.state.segments,
+    concurrency: settings.concurrency,
+    maxRps: settings.maxRps ?? null,
+    maxWps: settings.maxWps ?? null,
+    topology: options.config.topology.type,
+  },
+});
+
 /** The scan, write and checkpoint phases, then the report. */
 const scanWriteCheckpoint = async (
   options: BackfillOptions,
@@ -253,35 +274,14 @@ const scanWriteCheckpoint = async (
   }
   state.complete = true;
   await checkpoint.save();
-  return buildBackfillReport(
-    {
-      from,
-      to,
-      tables: { source: planned.sourceTable, target: planned.targetTable },
-      path: planned.path,
-      resume: {
-        resumed: planned.resumed,
-        itemsBefore: planned.itemsBefore,
-        segmentsDoneBefore: planned.segmentsDoneBefore,
-        checkpoint: checkpointPath,
-      },
-      settings: {
-        segments: state.segments,
-        concurrency: settings.concurrency,
-        maxRps: settings.maxRps ?? null,
-        maxWps: settings.maxWps ?? null,
-        topology: config.topology.type,
-      },
-    },
-    {
-      ...totals,
-      readEstimated,
-      counts,
-      skipCodes,
-      minConcurrency: slots.minimum,
-      durationMs: performance.now() - run.startedMs,
-    },
-  );
+  return buildBackfillReport(reportPlan(options, settings, planned), {
+    ...totals,
+    readEstimated,
+    counts,
+    skipCodes,
+    minConcurrency: slots.minimum,
+    durationMs: performance.now() - run.startedMs,
+  });
 };
 
 /**
