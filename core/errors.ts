@@ -100,6 +100,10 @@ export const ErrorCodes = {
     writeFailed: 'backfill.writeFailed',
     /** The run was interrupted (SIGINT, SIGTERM or an aborted signal); progress is in the checkpoint. */
     aborted: 'backfill.aborted',
+    /** A segment task's job is not a backfill job of this config (missing `job.json`, another command or config version). */
+    jobMismatch: 'backfill.jobMismatch',
+    /** The settle task found a segment without a result: its scan task has not finished. */
+    segmentMissing: 'backfill.segmentMissing',
   },
   migrate: {
     /** The config has no `migrate` section, or it names an unknown region. */

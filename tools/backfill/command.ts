@@ -19,6 +19,8 @@ import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { type BackfillOptions, backfill, type KeySealer } from './backfill.js';
+import { BackfillErrorCodes, backfillError } from './errors.js';
+import { type BackfillEstimate, formatBackfillEstimate } from './estimateUnits.js';
 import { formatBackfillReport } from './formatReport.js';
 import type { BackfillProgress, BackfillReport } from './types.js';
 
@@ -56,6 +58,8 @@ export interface BackfillCommandOptions
   readonly endpointUrl?: readonly EndpointOverride[];
   /** @default false */
   readonly json?: boolean;
+  /** `--engine`: `local` runs here; `stepfunctions` (a Distributed Map over segment tasks) is not wired yet. @default 'local' */
+  readonly engine?: string;
 }
 
 /** Where the command writes, and what it may be given instead of creating it. */
@@ -103,6 +107,14 @@ export const runBackfillCommand = async (
     options.json !== true &&
       (io.colour ?? (io.print === undefined && colourEnabled({ isTTY: process.stdout.isTTY }))),
   );
+  if ((options.engine ?? 'local') !== 'local')
+    throw backfillError(
+      BackfillErrorCodes.invalidOption,
+      options.engine === 'stepfunctions'
+        ? 'backfill: --engine stepfunctions is not available in this build yet; run with --engine local (the default)'
+        : `backfill: --engine must be local or stepfunctions, got "${options.engine}"`,
+      { option: 'engine' },
+    );
   const config = withEndpoints('backfill', loadConfigFile(options.config), options.endpointUrl);
   // Source items go through the target's pipeline, as the replicator would write them.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
@@ -121,6 +133,7 @@ export const runBackfillCommand = async (
   );
   const started = performance.now();
   let report: BackfillReport;
+  let estimate: BackfillEstimate | undefined;
   try {
     report = await withInterrupts(io.signal, (signal) =>
       backfill({
@@ -146,6 +159,10 @@ export const runBackfillCommand = async (
         targetIdle: options.targetIdle === true,
         fastPath: options.fastPath !== false,
         signal,
+        onEstimate: (planned: BackfillEstimate) => {
+          estimate = planned;
+          if (options.json !== true) print(formatBackfillEstimate(planned));
+        },
         ...(bar === undefined
           ? {}
           : {
@@ -162,7 +179,7 @@ export const runBackfillCommand = async (
   } finally {
     bar?.stop();
   }
-  if (options.json === true) print(JSON.stringify(report, null, 2));
+  if (options.json === true) print(JSON.stringify({ ...report, estimate }, null, 2));
   else for (const line of formatBackfillReport(report, paint)) print(line);
   return backfillExitCodeOf(report);
 };
@@ -197,7 +214,12 @@ export const addBackfillCommand = (program: Command): Command =>
       false,
     )
     .option('--no-fast-path', 'never use batch writes, even on an empty idle target')
-    .option('--json', 'print the summary as JSON', false)
+    .option('--json', 'print the summary as JSON (with the estimate of the units the run consumes)', false)
+    .option(
+      '--engine <engine>',
+      'local (this process) or stepfunctions (not available yet: exits 2)',
+      'local',
+    )
     .addHelpText(
       'after',
       exitCodesHelp({

@@ -1,11 +1,12 @@
 import type { MetadataNames } from '../../core/config/topology.js';
 import { DynasyncError } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
-import { planRepair, type RepairContext, type RepairPlan } from '../verify/planRepair.js';
+import type { BackfillWrite } from '../_shared/writeItems/writeItems.js';
+import { planRepair, type RepairContext } from '../verify/planRepair.js';
 import { DifferenceKinds, identityTransform, type SourceTransform } from '../verify/types.js';
 
 /** One write of a backfill: the stamped item and the version its condition compares. */
-export type BackfillWrite = Extract<RepairPlan, { type: 'put' }>;
+export type { BackfillWrite };
 
 /** What {@link planBackfillPage} needs to know. */
 export interface BackfillPlanContext {

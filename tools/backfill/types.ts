@@ -21,6 +21,8 @@ export const PathReasons = {
   resumed: 'resumed: the path chosen when the run started',
   /** Resumed a fast-path run without `targetIdle` (or with the fast path off): conditional writes, always safe. */
   resumedConditional: 'resumed: conditional writes (the fast path needs --target-idle again)',
+  /** A job of segment tasks (`--engine`, `--workers`): conditional writes, safe while live. */
+  segmentTasks: 'segment tasks: conditional writes (safe while live)',
 } as const;
 export type PathReason = (typeof PathReasons)[keyof typeof PathReasons];
 

@@ -6,9 +6,8 @@ import type { Replicator } from '../../replicator/createReplicator.js';
 import { decodeRecord } from '../../replicator/decodeRecord.js';
 import { emptyCounts, type ReplicatorLogger } from '../../replicator/processBatch.js';
 import type { BatchResult, StreamRecord } from '../../replicator/types.js';
-import type { WriteCounts, WriteTarget } from '../backfill/_internals/writeItems.js';
-import { writeConditional } from '../backfill/_internals/writeItems.js';
-import type { BackfillWrite } from '../backfill/planBackfill.js';
+import type { BackfillWrite, WriteCounts, WriteTarget } from '../_shared/writeItems/writeItems.js';
+import { writeConditional } from '../_shared/writeItems/writeItems.js';
 import { deriveChange, type MigrateTransform } from './deriveChange.js';
 
 /** What the stream sync did so far. */

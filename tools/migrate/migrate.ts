@@ -9,7 +9,7 @@ import { StreamPoller } from '../../replicator/poller/StreamPoller.js';
 import type { ReplicatorLogger } from '../../replicator/processBatch.js';
 import { describeTable } from '../_shared/describeTable.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
-import { AdaptiveConcurrency } from '../backfill/_internals/AdaptiveConcurrency.js';
+import { AdaptiveConcurrency } from '../_shared/writeItems/AdaptiveConcurrency.js';
 import { backfill } from '../backfill/backfill.js';
 import type { BackfillReport } from '../backfill/types.js';
 import type { VerifyReport } from '../verify/types.js';

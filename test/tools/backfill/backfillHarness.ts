@@ -1,11 +1,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { createPlainTable } from '../../../bench/_internals/tables.js';
 import { type Config, parseConfig } from '../../../core/config/index.js';
 import type { Item } from '../../../core/types.js';
 import { createDynamoClients } from '../../../replicator/clients.js';
+import { seededRandom } from '../../../test/support/seededRandom.js';
 import { createReplicatedTable } from '../../../tools/tables.js';
 import { localEndpoint, uniqueTableName } from '../../helpers/dynamo.js';
 
@@ -96,3 +103,74 @@ export const plainItems = (count: number, from = 0): Item[] =>
     n: { N: `${100_000 + from + i}.${'1'.repeat(31)}7` },
     label: { S: `item ${from + i}` },
   }));
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Writes `probe` to the source until replication has carried it to the target. */
+export const awaitReplication = async (pair: BackfillPair, probe: string): Promise<void> => {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    await pair.source.send(
+      new PutItemCommand({
+        TableName: pair.sourceTable,
+        Item: { pk: { S: probe }, attempt: { N: String(attempt) } },
+      }),
+    );
+    await sleep(250);
+    const { Item } = await pair.target.send(
+      new GetItemCommand({ TableName: pair.targetTable, Key: { pk: { S: probe } }, ConsistentRead: true }),
+    );
+    if (Item !== undefined) return;
+  }
+  throw new Error(`replication did not carry ${probe} within 50 s`);
+};
+
+/** Operations a {@link liveWorkload} made. */
+export interface WorkloadOps {
+  updates: number;
+  deletes: number;
+  inserts: number;
+}
+
+/**
+ * A live workload of updates, deletes and new keys on the source's `k0…k599` (seeded), one every
+ * 10 ms: at least 160 operations (the seeded sequence holds ~40 deletes and ~80 updates), and until
+ * `stop()` is called.
+ */
+export const liveWorkload = (pair: BackfillPair, seed: number): { stop(): Promise<WorkloadOps> } => {
+  const random = seededRandom(seed);
+  const ops: WorkloadOps = { updates: 0, deletes: 0, inserts: 0 };
+  let stopped = false;
+  const running = (async () => {
+    for (let n = 0; !stopped || n < 160; n += 1) {
+      const roll = random();
+      const key = `k${Math.floor(random() * 600)}`;
+      if (roll < 0.5) {
+        ops.updates += 1;
+        await pair.source.send(
+          new PutItemCommand({
+            TableName: pair.sourceTable,
+            Item: { pk: { S: key }, label: { S: `update ${n}` } },
+          }),
+        );
+      } else if (roll < 0.75) {
+        ops.deletes += 1;
+        await pair.source.send(
+          new DeleteItemCommand({ TableName: pair.sourceTable, Key: { pk: { S: key } } }),
+        );
+      } else {
+        ops.inserts += 1;
+        await pair.source.send(
+          new PutItemCommand({ TableName: pair.sourceTable, Item: plainItems(1, 600 + n)[0]! as never }),
+        );
+      }
+      await sleep(10);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await running;
+      return ops;
+    },
+  };
+};

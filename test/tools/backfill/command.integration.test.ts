@@ -40,6 +40,9 @@ describe('dynasync backfill (command)', () => {
     expect(text).toContain('COMPLETE');
     expect(text).toContain('fast path: BatchWriteItem');
     expect(text).not.toContain('item 7'); // never values
+    expect(lines[0]).toMatch(
+      /^backfill will consume about [\d.]+ read units and \d+ write units \(source: 40 items, \d+ bytes/,
+    );
   });
 
   it('--json on a terminal: a progress bar on stderr, the report on stdout, exit 1 when items were skipped', async () => {
@@ -66,5 +69,8 @@ describe('dynasync backfill (command)', () => {
       skipCodes: { 'verify.unstampedSource': 2 },
     });
     expect(progress.text()).toContain('backfill [');
+    const { estimate } = report as BackfillReport & { estimate: { itemCount: number; writeUnits: number } };
+    expect(estimate.itemCount).toBe(32);
+    expect(estimate.writeUnits).toBeGreaterThanOrEqual(32);
   });
 });

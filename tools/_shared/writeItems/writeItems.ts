@@ -10,14 +10,19 @@ import type { MetadataNames } from '../../../core/config/topology.js';
 import { itemSize, MAX_ITEM_BYTES } from '../../../core/itemSize.js';
 import type { Item } from '../../../core/types.js';
 import { backoffDelay, classifyError, ErrorClasses } from '../../../replicator/classifyError.js';
-import type { TokenBucket } from '../../_shared/TokenBucket.js';
-import type { RetryPolicy } from '../../_shared/withRetries.js';
+import { BackfillErrorCodes, backfillError } from '../../backfill/errors.js';
 import { canonicalKeyId } from '../../verify/digest.js';
-import { buildRepairInput } from '../../verify/planRepair.js';
-import { BackfillErrorCodes, backfillError } from '../errors.js';
-import type { BackfillWrite } from '../planBackfill.js';
+import { buildRepairInput, type RepairPlan } from '../../verify/planRepair.js';
+import type { TokenBucket } from '../TokenBucket.js';
+import type { RetryPolicy } from '../withRetries.js';
 import { type AdaptiveConcurrency, isThrottle } from './AdaptiveConcurrency.js';
 import { batchWriteBody, withBatchWriteBody } from './batchWriteBody.js';
+
+/**
+ * One planned write: the stamped item and the version its condition compares (backfill's and
+ * migrate's planners both make these with verify's repair stamping).
+ */
+export type BackfillWrite = Extract<RepairPlan, { type: 'put' }>;
 
 /** Where and how a page's writes are sent. */
 export interface WriteTarget {

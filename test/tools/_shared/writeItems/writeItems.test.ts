@@ -1,17 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { metadataNamesFor } from '../../../core/config/topology.js';
-import type { Item } from '../../../core/types.js';
-import { TokenBucket } from '../../../tools/_shared/TokenBucket.js';
-import { DEFAULT_RETRY } from '../../../tools/_shared/withRetries.js';
-import { AdaptiveConcurrency } from '../../../tools/backfill/_internals/AdaptiveConcurrency.js';
-import { batchWriteBody } from '../../../tools/backfill/_internals/batchWriteBody.js';
+import { metadataNamesFor } from '../../../../core/config/topology.js';
+import type { Item } from '../../../../core/types.js';
+import { TokenBucket } from '../../../../tools/_shared/TokenBucket.js';
+import { DEFAULT_RETRY } from '../../../../tools/_shared/withRetries.js';
+import { AdaptiveConcurrency } from '../../../../tools/_shared/writeItems/AdaptiveConcurrency.js';
+import { batchWriteBody } from '../../../../tools/_shared/writeItems/batchWriteBody.js';
+import type { BackfillWrite } from '../../../../tools/_shared/writeItems/writeItems.js';
 import {
   type WriteCounts,
   type WriteTarget,
   writeBatches,
-} from '../../../tools/backfill/_internals/writeItems.js';
-import type { BackfillWrite } from '../../../tools/backfill/planBackfill.js';
+} from '../../../../tools/_shared/writeItems/writeItems.js';
 
 const TABLE = 'target-table';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveConcurrency, isThrottle } from '../../../tools/backfill/_internals/AdaptiveConcurrency.js';
+import { AdaptiveConcurrency, isThrottle } from '../../../../tools/_shared/writeItems/AdaptiveConcurrency.js';
 
 describe('AdaptiveConcurrency', () => {
   it('halves on throttling down to 1 and grows back by one per limit successes', () => {
