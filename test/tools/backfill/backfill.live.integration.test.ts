@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backfill } from '../../../tools/backfill/backfill.js';
 import { verify } from '../../../tools/verify/verify.js';
 import { killAllRuns, startCli } from '../../helpers/childRun.js';
-import { seededRandom } from '../../support/seededRandom.js';
 import { batchPut } from '../verify/verifyHarness.js';
 import {
   awaitReplication,
