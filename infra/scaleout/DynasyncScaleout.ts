@@ -70,6 +70,8 @@ export interface DynasyncScaleoutProps {
   readonly heartbeat?: Duration;
   /** Retries of a failed or timed-out task (backoff 2×, from 5 s). @default 4 */
   readonly maxAttempts?: number;
+  /** The first retry's wait (each next one doubles, up to 5 minutes). @default Duration.seconds(5) */
+  readonly retryInterval?: Duration;
   /** Folder of a prebundled worker (`index.mjs`). @default bundled from `tools/scaleout/lambdaWorker.ts` at synth */
   readonly code?: lambda.Code;
   /** Extra environment of the worker (e.g. the config, as the replicator gets it). @default none */
@@ -346,7 +348,7 @@ export class DynasyncScaleout extends Construct {
     send.addRetry({ errors: [...PERMANENT_TASK_ERRORS], maxAttempts: 0 });
     send.addRetry({
       errors: [...TRANSIENT_TASK_ERRORS],
-      interval: Duration.seconds(5),
+      interval: props.retryInterval ?? Duration.seconds(5),
       backoffRate: 2,
       maxAttempts: props.maxAttempts ?? 4,
       maxDelay: Duration.minutes(5),
