@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynasyncError, ErrorCodes } from '../../../core/errors.js';
 import type {
   ExecutionInput,
@@ -76,7 +76,9 @@ describe.skipIf(!available)('the synthesised state machine under moto_server wit
   let queueUrl: string;
   let stateMachineArn: string;
 
-  beforeAll(async () => {
+  // One moto_server per test: a second execution in the same server answered StartExecution with a
+  // 500 page after the first one's workers stopped (moto 5.2), so each test gets a fresh one.
+  beforeEach(async () => {
     moto = await startMoto();
     const config = await fetch(`${moto.endpoint}/moto-api/config`, {
       method: 'POST',
@@ -104,7 +106,7 @@ describe.skipIf(!available)('the synthesised state machine under moto_server wit
     ).stateMachineArn!;
   }, 120_000);
 
-  afterAll(async () => {
+  afterEach(async () => {
     await moto?.stop();
   });
 
