@@ -14,6 +14,7 @@ import { benchMaskCost } from './maskCost.js';
 import { benchMergeVsLww } from './mergeVsLww.js';
 import { benchPlan } from './plan.js';
 import { benchReplicateVsRawPut, type RunResult } from './replicateVsRawPut.js';
+import { benchScaleout } from './scaleout.js';
 import type { BenchResults, Metric, Print, Target } from './types.js';
 import { benchVerify, verifyBenchMetrics } from './verify.js';
 
@@ -34,7 +35,8 @@ const USAGE = `npm run bench [-- options]
   --backfill-items <n> source items of the backfill runs (default 10000)
   --backfill-rounds <n> measured backfill rounds after the warm-up (default 3)
   --merge-records <n>  changes per run of the merge-vs-lww benchmark (default 2000)
-  --only <list>        comma-separated subset of: plan,throughput,lag,verify,mask,backfill,merge
+  --scaleout-items <n> items per table of the scale-out runs (default 40000)
+  --only <list>        comma-separated subset of: plan,throughput,lag,verify,mask,backfill,merge,scaleout
   --out <file>         results file (default bench/results.json)`;
 
 const print: Print = (line) => process.stdout.write(`${line}\n`);
@@ -138,6 +140,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
       only: { type: 'string' },
       'mask-records': { type: 'string' },
       'verify-items': { type: 'string' },
+      'scaleout-items': { type: 'string' },
       'backfill-items': { type: 'string' },
       'backfill-rounds': { type: 'string' },
       'merge-records': { type: 'string' },
@@ -150,7 +153,9 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     return 0;
   }
   const only = new Set(
-    (values.only ?? 'plan,throughput,lag,verify,mask,backfill,merge').split(',').map((part) => part.trim()),
+    (values.only ?? 'plan,throughput,lag,verify,mask,backfill,merge,scaleout')
+      .split(',')
+      .map((part) => part.trim()),
   );
   const out = values.out ?? fileURLToPath(new URL('./results.json', import.meta.url));
   const started = Date.now();
@@ -222,7 +227,8 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
     only.has('lag') ||
     only.has('verify') ||
     only.has('backfill') ||
-    only.has('merge')
+    only.has('merge') ||
+    only.has('scaleout')
   ) {
     const instances: LocalDynamo[] = [];
     const dir = await mkdtemp(join(tmpdir(), 'dynasync-bench-'));
@@ -409,6 +415,25 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
           Object.assign(metrics, verifyBenchMetrics(result));
         } catch (error) {
           failures.push(`verify: ${(error as Error).stack ?? String(error)}`);
+        }
+      }
+      if (only.has('scaleout')) {
+        print(
+          'scaleout: one segment worker vs the local verify per segment; 4 workers vs 1; modelled at 1,000 workers',
+        );
+        try {
+          Object.assign(
+            metrics,
+            await benchScaleout({
+              source,
+              peer,
+              dir,
+              items: positive('scaleout-items', values['scaleout-items'], 40_000),
+              print,
+            }),
+          );
+        } catch (error) {
+          failures.push(`scaleout: ${(error as Error).stack ?? String(error)}`);
         }
       }
       if (only.has('backfill')) {

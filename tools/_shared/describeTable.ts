@@ -15,6 +15,8 @@ export interface TableInfo {
   readonly keyNames: readonly string[];
   /** Items by DescribeTable (approximate, refreshed by DynamoDB every ~6 h). */
   readonly itemCount: number;
+  /** Bytes the table holds by DescribeTable (`TableSizeBytes`, approximate like `itemCount`); 0 when unknown. */
+  readonly sizeBytes: number;
 }
 
 /** The endpoint a client was given (`http://127.0.0.1:8000`), or undefined for the AWS endpoint. */
@@ -126,7 +128,11 @@ export const describeTable = async (
     const hash = schema.find((element) => element.KeyType === 'HASH')?.AttributeName;
     const range = schema.find((element) => element.KeyType === 'RANGE')?.AttributeName;
     if (hash === undefined) throw new Error('DescribeTable returned no key schema');
-    return { keyNames: range === undefined ? [hash] : [hash, range], itemCount: Table?.ItemCount ?? 0 };
+    return {
+      keyNames: range === undefined ? [hash] : [hash, range],
+      itemCount: Table?.ItemCount ?? 0,
+      sizeBytes: Table?.TableSizeBytes ?? 0,
+    };
   } catch (cause) {
     if (signal?.aborted === true)
       throw toolError(

@@ -39,8 +39,20 @@ export interface ScanTableOptions {
    * `exclusiveStartKey` continues after the last page written. @default every segment from its start
    */
   readonly startAt?: (segment: number) => SegmentStart;
+  /** The segments to scan (a scale-out worker's one segment). @default all of `0..segments-1` */
+  readonly only?: readonly number[];
   /** Called after each page with its item count and read units. */
   readonly onPage?: (items: number, consumedUnits: number) => void;
+  /**
+   * Asked after each page: true stops the segment there (a scale-out worker at its deadline), and
+   * {@link onSegmentEnd} gets the key to go on from. @default never
+   */
+  readonly stopAfterPage?: () => boolean;
+  /**
+   * Called when a segment ends: with `undefined` when it was read to the end, else with the
+   * `LastEvaluatedKey` to resume at (see {@link stopAfterPage}).
+   */
+  readonly onSegmentEnd?: (segment: number, resumeAt: ScanCommandInput['ExclusiveStartKey']) => void;
 }
 
 /**
@@ -156,12 +168,14 @@ export const scanTable = async (options: ScanTableOptions): Promise<ScanTotals> 
       totals.consumedUnits += units;
       options.onPage?.(items, units);
       startKey = page.LastEvaluatedKey;
+      if (startKey !== undefined && options.stopAfterPage?.() === true) break;
     } while (startKey !== undefined);
+    options.onSegmentEnd?.(index, startKey);
   };
   let firstFailure: unknown;
   try {
     const results = await Promise.allSettled(
-      Array.from({ length: options.segments }, (_, index) =>
+      (options.only ?? Array.from({ length: options.segments }, (_, index) => index)).map((index) =>
         segment(index).catch((error: unknown) => {
           // The first real failure, not the interruptions of the segments it stops.
           if (!signal.aborted) firstFailure ??= error;

@@ -2,9 +2,10 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
-import { encodeItem } from '../../core/codec.js';
+import { decodeItem, encodeItem } from '../../core/codec.js';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { PRIVATE_FILE_MODE } from '../../core/privateFile.js';
+import type { WireItem } from '../../core/types.js';
 import { resolveKeyHasher } from '../../keys/keyHasher.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import {
@@ -21,12 +22,23 @@ import {
   withProfileOption,
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
+import { createReadClients } from '../_shared/createReadClients.js';
+import { describeTable } from '../_shared/describeTable.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar } from '../_shared/progressBar.js';
+import { DEFAULT_RETRY } from '../_shared/withRetries.js';
+import { estimateScanReadUnits } from '../scaleout/estimateReadUnits.js';
+import { runLocalVerify } from '../scaleout/runLocalVerify.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
-import type { Difference, VerifyProgress, VerifyReport } from './types.js';
-import { verify } from './verify.js';
+import type {
+  Difference,
+  PipelineRejection,
+  SourceTransform,
+  VerifyProgress,
+  VerifyReport,
+} from './types.js';
+import { validateVerifyOptions, verify } from './verify.js';
 
 /** Exit codes of `dynasync verify`. */
 export const VerifyExitCodes = {
@@ -63,6 +75,20 @@ export interface VerifyCommandOptions {
   /** @default false */
   readonly dryRun?: boolean;
   readonly spillDir?: string;
+  /**
+   * `local` runs the scan through in-process segment workers when `--workers`, `--job-id` or
+   * `--sample` is given (else the one-process verify, the same phase code); `stepfunctions` drives a
+   * deployed state machine. @default 'local'
+   */
+  readonly engine?: string;
+  /** Local segment workers (`--engine local`). @default 4 with --job-id or --sample */
+  readonly workers?: number;
+  /** Resume the job of this id (its store folder is printed at the start). @default a fresh id */
+  readonly jobId?: string;
+  /** Fraction of segments to verify, 0 < f ≤ 1. @default 1 */
+  readonly sample?: number;
+  /** The local job store's folder. @default `<os.tmpdir()>/dynasync-jobs` */
+  readonly jobDir?: string;
 }
 
 /** Where the command writes, and what it may be given instead of creating it. */
@@ -171,6 +197,73 @@ export const runVerifyCommand = async (
         outputError,
       ]);
   };
+  const engine = options.engine ?? 'local';
+  if (engine !== 'local' && engine !== 'stepfunctions')
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --engine must be local or stepfunctions, got "${engine}"`,
+      { option: 'engine' },
+    );
+  if (options.sample !== undefined && !(options.sample > 0 && options.sample <= 1))
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --sample must be a fraction of segments above 0 and at most 1, got ${options.sample}`,
+      { option: 'sample' },
+    );
+  if (engine === 'stepfunctions') {
+    // Helper module of the Step Functions engine; a build without it refuses the flag (exit 2).
+    const modulePath = '../scaleout/stepFunctionsEngine.js';
+    const engineModule = (await import(modulePath).catch(() => undefined)) as
+      | { runStepFunctionsVerify?: (options: VerifyCommandOptions, io: VerifyCommandIo) => Promise<number> }
+      | undefined;
+    if (engineModule?.runStepFunctionsVerify === undefined)
+      throw verifyError(
+        VerifyErrorCodes.invalidOption,
+        'verify: --engine stepfunctions is not available in this build; use --engine local',
+        { option: 'engine' },
+      );
+    return engineModule.runStepFunctionsVerify(options, io);
+  }
+  const scaleout =
+    options.workers !== undefined || options.jobId !== undefined || options.sample !== undefined;
+  // Bad options (an unknown region, --dry-run alone…) are refused before any table is described.
+  validateVerifyOptions({
+    config,
+    from: options.from,
+    to: options.to,
+    ...(options.segments === undefined ? {} : { segments: options.segments }),
+    ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
+    ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
+    ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+    repair: options.repair === true,
+    dryRun: options.dryRun === true,
+  });
+  const ownClients = io.clients === undefined;
+  const clients = io.clients ?? createReadClients(config);
+  // Before a run: the read units its scans will consume, from DescribeTable (as the bulk executor does).
+  const retry = { ...DEFAULT_RETRY, maxAttempts: 3 };
+  const [sourceInfo, targetInfo] = await Promise.all([
+    describeTable('verify', clients[options.from]!, options.from, config.regions[options.from]!.table, retry),
+    describeTable('verify', clients[options.to]!, options.to, config.regions[options.to]!.table, retry),
+  ]);
+  const fraction = options.sample ?? 1;
+  const estimate = {
+    sample: fraction,
+    source: {
+      items: sourceInfo.itemCount,
+      bytes: sourceInfo.sizeBytes,
+      readUnits: estimateScanReadUnits(sourceInfo, fraction),
+    },
+    target: {
+      items: targetInfo.itemCount,
+      bytes: targetInfo.sizeBytes,
+      readUnits: estimateScanReadUnits(targetInfo, fraction),
+    },
+  };
+  if (options.json !== true)
+    print(
+      `verify: the scans will read about ${estimate.source.readUnits + estimate.target.readUnits} read units (source ${estimate.source.readUnits} for ${sourceInfo.itemCount} items, ${sourceInfo.sizeBytes} bytes; target ${estimate.target.readUnits} for ${targetInfo.itemCount} items, ${targetInfo.sizeBytes} bytes${fraction < 1 ? `; ${fraction} of the segments` : ''}), eventually consistent: 0.5 per 4 KB, plus the consistent re-reads of what differs`,
+    );
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -178,45 +271,86 @@ export const runVerifyCommand = async (
   const signal = io.signal === undefined ? abort.signal : AbortSignal.any([abort.signal, io.signal]);
   let report: VerifyReport;
   try {
-    report = await verify({
-      config,
-      from: options.from,
-      to: options.to,
-      ...(options.segments === undefined ? {} : { segments: options.segments }),
-      ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
-      ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
-      ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
-      ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
-      ...(io.clients === undefined ? {} : { clients: io.clients }),
-      keyHasher,
-      ...(pipeline === undefined
-        ? {}
-        : {
-            // A per-item pipeline error is counted by verify as `pipelineRejected`.
-            transform: (item) =>
-              pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
-          }),
-      // A masked peer's source keys are PII: the line names the key by its hash only.
-      onRejected: ({ kind, code, sourceKey, keyHash }) =>
-        writeLine(
-          pipeline?.masks === true
-            ? { kind, code, keyHash }
-            : { kind, code, key: encodeItem(sourceKey), keyHash },
-        ),
-      repair: options.repair === true,
-      dryRun: options.dryRun === true,
-      signal,
-      onDifference: writeLine,
-      ...(bar === undefined ? {} : { onProgress: bar.update }),
-    });
+    const transform: SourceTransform | undefined =
+      pipeline === undefined
+        ? undefined
+        : // A per-item pipeline error is counted by verify as `pipelineRejected`.
+          (item) => pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to });
+    // A masked peer's source keys are PII: the line names the key by its hash only.
+    const rejectedLine = ({ kind, code, sourceKey, keyHash }: PipelineRejection) =>
+      pipeline?.masks === true
+        ? { kind, code, keyHash }
+        : { kind, code, key: encodeItem(sourceKey), keyHash };
+    if (scaleout) {
+      const run = await runLocalVerify({
+        config,
+        from: options.from,
+        to: options.to,
+        clients,
+        ...(options.segments === undefined ? {} : { segments: options.segments }),
+        ...(options.workers === undefined ? {} : { workers: options.workers }),
+        ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+        ...(options.sample === undefined ? {} : { sample: options.sample }),
+        ...(options.jobDir === undefined ? {} : { jobDir: options.jobDir }),
+        ...(options.spillDir === undefined ? {} : { workDir: options.spillDir }),
+        ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+        ...(transform === undefined ? {} : { transform }),
+        keyHasher,
+        options: {
+          ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
+          ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
+          repair: options.repair === true,
+          dryRun: options.dryRun === true,
+        },
+        signal,
+        onJob: (spec, dir) => {
+          if (options.json !== true)
+            print(
+              `verify: job ${spec.jobId} (${spec.segments.length} of ${spec.totalSegments} segments) in ${dir}; resume with --job-id ${spec.jobId}`,
+            );
+        },
+        ...(bar === undefined ? {} : { onProgress: bar.update }),
+      });
+      for await (const line of run.rejected) {
+        const stored = line as {
+          kind: 'pipelineRejected';
+          code: string;
+          sourceKey: WireItem;
+          keyHash: string;
+        };
+        await writeLine(rejectedLine({ ...stored, sourceKey: decodeItem(stored.sourceKey, 'sourceKey') }));
+      }
+      for await (const difference of run.differences) await writeLine(difference);
+      report = run.report;
+    } else
+      report = await verify({
+        config,
+        from: options.from,
+        to: options.to,
+        ...(options.segments === undefined ? {} : { segments: options.segments }),
+        ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
+        ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
+        ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+        ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
+        clients,
+        keyHasher,
+        ...(transform === undefined ? {} : { transform }),
+        onRejected: (rejection) => writeLine(rejectedLine(rejection)),
+        repair: options.repair === true,
+        dryRun: options.dryRun === true,
+        signal,
+        onDifference: writeLine,
+        ...(bar === undefined ? {} : { onProgress: bar.update }),
+      });
   } finally {
     bar?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (output !== undefined) await new Promise<void>((resolve) => output.end(resolve));
+    if (ownClients) for (const client of Object.values(clients)) client.destroy();
   }
   if (partial !== undefined && options.output !== undefined) await rename(partial, options.output);
-  if (options.json === true) print(JSON.stringify(report, null, 2));
+  if (options.json === true) print(JSON.stringify({ ...report, estimatedReadUnits: estimate }, null, 2));
   else for (const line of formatReport(report, paint)) print(line);
   return exitCodeOf(report);
 };
@@ -248,6 +382,15 @@ export const addVerifyCommand = (program: Command): Command =>
     .option('--repair', "write the source's state for each difference (never over newer data)", false)
     .option('--dry-run', 'with --repair: only report what would be written', false)
     .option('--spill-dir <dir>', 'folder for the temporary partition files (default: the OS temp folder)')
+    .option(
+      '--engine <engine>',
+      'local (workers in this process) or stepfunctions (a deployed state machine)',
+      'local',
+    )
+    .option('--workers <n>', 'local segment workers (runs the scale-out task engine)', positiveInt)
+    .option('--job-id <id>', 'resume this job (finished segments are not scanned again)')
+    .option('--sample <fraction>', 'verify a random fraction of the segments (0 < f <= 1)', positive)
+    .option('--job-dir <dir>', 'folder of the local job store (default: <temp>/dynasync-jobs)')
     .addHelpText(
       'after',
       exitCodesHelp({

@@ -18,6 +18,8 @@ export const VerifyErrorCodes = {
   readFailed: 'verify.readFailed',
   /** The run was interrupted (SIGINT, SIGTERM or an aborted signal). */
   aborted: 'verify.aborted',
+  /** A scale-out task names a job the store does not hold, or one planned with another config version. */
+  jobMismatch: 'verify.jobMismatch',
 } as const;
 
 /** A stable verify error code; see {@link VerifyErrorCodes}. */

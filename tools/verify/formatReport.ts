@@ -51,6 +51,10 @@ export const formatReport = (report: VerifyReport, paint: Paint = plain): string
     `  method       ${report.settings.segments} segments per table; ${report.method.partitions} partitions on disk (${megabytes(report.method.spilledBytes)} spilled, ${report.method.splits} split again); at most ${number(report.method.peakEntriesInMemory)} entries in memory (limit ${number(report.method.maxEntriesInMemory)}); ${number(report.method.candidates)} keys re-read consistently`,
     `  time         ${(report.durationMs / 1000).toFixed(1)} s, ${number(report.itemsPerSecond)} items/s`,
   ];
+  if (report.scaleout !== undefined)
+    lines.push(
+      `  job          ${report.scaleout.jobId}: ${report.scaleout.segmentsScanned} of ${report.settings.segments} segments${report.scaleout.sample < 1 ? ` (sample ${report.scaleout.sample}: the counts cover those segments only)` : ''}${report.scaleout.shuffled ? '; compared by output-key partition (the pipeline changes keys)' : ''}`,
+    );
   if (report.repair !== undefined) {
     const r = report.repair.counts;
     lines.push(

@@ -204,4 +204,14 @@ export interface VerifyReport {
   readonly itemsPerSecond: number;
   /** The first differences (drift first), for the terminal; `--output` has every one. */
   readonly sample: readonly Difference[];
+  /** Present when the run went through the scale-out engine (`--engine`, `--sample`). */
+  readonly scaleout?: {
+    readonly jobId: string;
+    /** Segments scanned (of `settings.segments`). */
+    readonly segmentsScanned: number;
+    /** Fraction of segments chosen (`--sample`), 1 for all: a sample's counts cover only those segments. */
+    readonly sample: number;
+    /** True when the pipeline changes keys and candidates were found partition by partition. */
+    readonly shuffled: boolean;
+  };
 }

@@ -200,3 +200,72 @@ describe('dynasync verify (command)', () => {
     expect(badRegion.stderr).toContain(VerifyErrorCodes.invalidOption);
   });
 });
+
+describe('dynasync verify --engine local (scale-out task engine)', () => {
+  it('--workers gives the same differences and counts as the one-process run, prints the read-unit estimate and the job, and resumes by --job-id', async () => {
+    // Prepare
+    const { dir, configFile } = await prepare();
+    const run = async (extra: Partial<Parameters<typeof runVerifyCommand>[0]>) => {
+      const printed: string[] = [];
+      const output = join(dir, `out-${Math.random().toString(36).slice(2)}.jsonl`);
+      const code = await runVerifyCommand(
+        { config: configFile, from: SOURCE, to: TARGET, settle: 0, output, ...extra },
+        {
+          print: (text) => printed.push(text),
+          progressStream: new Writable({ write: (_c, _e, next) => next() }),
+        },
+      );
+      const lines = (await readFile(output, 'utf8'))
+        .trim()
+        .split('\n')
+        .filter((line) => line !== '');
+      const differences = lines
+        .map((line) => JSON.parse(line) as Difference)
+        .map((d) => [d.kind, d.key, d.attributes]);
+      return {
+        code,
+        printed: printed.join('\n'),
+        differences: differences.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      };
+    };
+
+    // Act
+    const single = await run({});
+    const workers = await run({ workers: 3, jobDir: join(dir, 'jobs'), jobId: 'cli-job-1' });
+    const resumed = await run({ workers: 3, jobDir: join(dir, 'jobs'), jobId: 'cli-job-1', json: true });
+    const sampled = await run({ sample: 0.5, segments: 4, jobDir: join(dir, 'jobs'), json: true });
+
+    // Assess
+    expect(workers.code).toBe(single.code);
+    expect(workers.differences).toEqual(single.differences);
+    expect(single.printed).toMatch(/the scans will read about [\d.]+ read units/);
+    expect(workers.printed).toMatch(
+      /job cli-job-1 \(4 of 4 segments\) in .*jobs; resume with --job-id cli-job-1/,
+    );
+    expect(workers.printed).toMatch(/job {10}cli-job-1: 4 of 4 segments/);
+    expect(resumed.differences).toEqual(single.differences);
+    const resumedReport = JSON.parse(resumed.printed) as VerifyReport & {
+      estimatedReadUnits: { sample: number };
+    };
+    expect(resumedReport.scaleout?.jobId).toBe('cli-job-1');
+    expect(resumedReport.estimatedReadUnits.sample).toBe(1);
+    const sampledReport = JSON.parse(sampled.printed) as VerifyReport & {
+      estimatedReadUnits: { sample: number };
+    };
+    expect(sampledReport.scaleout).toMatchObject({ sample: 0.5, segmentsScanned: 2 });
+    expect(sampledReport.estimatedReadUnits.sample).toBe(0.5);
+  });
+
+  it('exits 2 for --engine stepfunctions in a build without it, and for --sample outside (0, 1]', async () => {
+    const { configFile } = await prepare();
+    const [sfn, sample] = await Promise.all([
+      cli(['--config', configFile, '--from', SOURCE, '--to', TARGET, '--engine', 'stepfunctions']),
+      cli(['--config', configFile, '--from', SOURCE, '--to', TARGET, '--sample', '1.5']),
+    ]);
+    expect(sfn.code).toBe(2);
+    expect(sfn.stderr).toMatch(/not available in this build/);
+    expect(sample.code).toBe(2);
+    expect(sample.stderr).toContain(VerifyErrorCodes.invalidOption);
+    expect(`${sfn.stderr}${sample.stderr}`).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,109 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Config } from '../../core/config/types.js';
+import type { Item } from '../../core/types.js';
+import type { KeyHasher } from '../../keys/keyHasher.js';
+import type { Difference, SourceTransform, VerifyProgress, VerifyReport } from '../verify/types.js';
+import { FileJobStore } from './FileJobStore.js';
+import { jobSpecKey, planJob } from './planJob.js';
+import type { JobSpec } from './protocol.js';
+import { runLocalEngine } from './runLocalEngine.js';
+import { createVerifyTaskRunner, readVerifyResult, type VerifyJobOptions } from './verifyTasks.js';
+
+/** Options of {@link runLocalVerify}. */
+export interface LocalVerifyOptions {
+  readonly config: Config;
+  readonly from: string;
+  readonly to: string;
+  readonly clients: Readonly<Record<string, DynamoDBClient>>;
+  /** `TotalSegments` of both scans. @default 4 */
+  readonly segments?: number;
+  /** In-process workers. @default 4 */
+  readonly workers?: number;
+  /** Resume this job (its stored plan is used); a fresh one is planned when the store has none. */
+  readonly jobId?: string;
+  /** Fraction of segments to scan (0 < f ≤ 1). @default 1 */
+  readonly sample?: number;
+  /** The job store's folder. @default `<os.tmpdir()>/dynasync-jobs` */
+  readonly jobDir?: string;
+  /** Folder for the tasks' scratch files. @default os.tmpdir() */
+  readonly workDir?: string;
+  readonly maxRps?: number;
+  readonly transform?: SourceTransform;
+  readonly sourceKeyOf?: (targetKey: Item) => Item | undefined;
+  readonly keyHasher?: KeyHasher;
+  readonly options?: VerifyJobOptions;
+  readonly onProgress?: (progress: VerifyProgress) => void;
+  /** Called after each task with the segments done so far (for a progress line). */
+  readonly onSegments?: (done: number, total: number) => void;
+  /** Called when the job is planned or found, before any task runs. */
+  readonly onJob?: (spec: JobSpec, dir: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** The job store folder used when none is given. */
+export const defaultJobDir = (): string => join(tmpdir(), 'dynasync-jobs');
+
+/**
+ * `verify` through the scale-out task engine on this machine: plans the job (or finds it, to
+ * resume), runs its tasks with N in-process workers over a {@link FileJobStore}, and returns the
+ * report with the job's differences and rejections (read back from the store).
+ */
+export const runLocalVerify = async (
+  options: LocalVerifyOptions,
+): Promise<{
+  report: VerifyReport;
+  spec: JobSpec;
+  dir: string;
+  differences: AsyncIterable<Difference>;
+  rejected: AsyncIterable<Record<string, unknown>>;
+}> => {
+  const dir = options.jobDir ?? defaultJobDir();
+  const store = new FileJobStore(dir);
+  const workers = options.workers ?? 4;
+  const existing = options.jobId === undefined ? undefined : await store.get(jobSpecKey(options.jobId));
+  const spec: JobSpec =
+    existing !== undefined
+      ? (JSON.parse(new TextDecoder().decode(existing)) as JobSpec)
+      : planJob({
+          command: 'verify',
+          configVersion: options.config.configVersion,
+    ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+          from: options.from,
+          to: options.to,
+          totalSegments: options.segments ?? 4,
+          ...(options.sample === undefined ? {} : { sample: options.sample }),
+          shuffle: options.transform !== undefined,
+          ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+          concurrency: workers,
+          ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+          options: { ...options.options },
+        });
+  if (existing === undefined) await store.put(jobSpecKey(spec.jobId), JSON.stringify(spec));
+  options.onJob?.(spec, dir);
+  const runner = createVerifyTaskRunner({
+    store,
+    config: options.config,
+    clients: options.clients,
+    configVersion: options.config.configVersion,
+    ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+    ...(options.transform === undefined ? {} : { transform: options.transform }),
+    ...(options.sourceKeyOf === undefined ? {} : { sourceKeyOf: options.sourceKeyOf }),
+    ...(options.keyHasher === undefined ? {} : { keyHasher: options.keyHasher }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  let done = 0;
+  await runLocalEngine(spec, runner, {
+    workers,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    onResult: (_, result) => {
+      if (result.kind === 'scanSegment' && result.done) {
+        done += 1;
+        options.onSegments?.(done, spec.segments.length);
+      }
+    },
+  });
+  const result = await readVerifyResult(store, spec.jobId);
+  return { ...result, spec, dir };
+};
