@@ -211,7 +211,10 @@ describe.skipIf(!available)('the synthesised state machine under moto_server wit
     );
     controller.abort();
     expect(described.status).toBe('FAILED');
-    expect(await summary).toMatchObject({ failed: 1 });
+    expect(described.error).toBe('config.tableMismatch');
+    // No retries with backoff (those would be 1 + maxAttempts = 5 answers); moto 5.2 may deliver the
+    // task message once more (at least once), so one extra answer is allowed.
+    expect((await summary).failed).toBeLessThanOrEqual(2);
   }, 300_000);
 
   it('leaves the message of a worker that dies mid-task to another worker, which finishes the job', async () => {
