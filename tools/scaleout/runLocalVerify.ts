@@ -69,7 +69,7 @@ export const runLocalVerify = async (
       : planJob({
           command: 'verify',
           configVersion: options.config.configVersion,
-    ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+          ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
           from: options.from,
           to: options.to,
           totalSegments: options.segments ?? 4,
