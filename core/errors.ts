@@ -132,6 +132,15 @@ export const ErrorCodes = {
     unexpected: 'cli.unexpected',
     interrupted: 'cli.interrupted',
   },
+  /** The scale-out engine (Step Functions Distributed Map over SQS task tokens). */
+  scaleout: {
+    /** A task message on the queue is not a TaskMessage (no task token, unknown task kind). */
+    invalidMessage: 'scaleout.invalidMessage',
+    /** A worker failed a task for a reason that is not a DynasyncError of its own. */
+    workerFailed: 'scaleout.workerFailed',
+    /** The job's execution failed, timed out or was aborted (the message names it and its error). */
+    executionFailed: 'scaleout.executionFailed',
+  },
 } as const;
 
 /** An area of {@link ErrorCodes} (`config`, `verify`, …): the first segment of its codes. */

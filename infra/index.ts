@@ -43,3 +43,11 @@ export {
   resolveDeploy,
   sourcesOf,
 } from './resolveDeploy.js';
+export {
+  DynasyncScaleout,
+  type DynasyncScaleoutProps,
+  JOB_PREFIX,
+  PERMANENT_TASK_ERRORS,
+  ScaleoutWorkerEnv,
+  TRANSIENT_TASK_ERRORS,
+} from './scaleout/DynasyncScaleout.js';

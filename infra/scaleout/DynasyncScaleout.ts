@@ -1,0 +1,441 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ErrorCodes } from '../../core/errors.js';
+import { PROJECT_ROOT } from '../Replicator.js';
+import { REPLICATOR_BUNDLE_TARGET, REQUIRE_SHIM } from '../replicatorCode.js';
+
+/** The prefix of every job object in the bucket (the worker's S3 permissions stop there). */
+export const JOB_PREFIX = 'jobs/';
+
+/** Environment variables of the worker function. */
+export const ScaleoutWorkerEnv = {
+  bucket: 'DYNASYNC_JOB_BUCKET',
+  keyArn: 'DYNASYNC_JOB_KEY_ARN',
+} as const;
+
+/**
+ * Error codes a task may fail with that are worth retrying (an outage, a worker that died). Any
+ * other DynasyncError code fails the execution at once: a config mismatch does not heal by retrying.
+ */
+export const TRANSIENT_TASK_ERRORS = [
+  'States.Timeout',
+  'States.HeartbeatTimeout',
+  'States.TaskFailed',
+  ErrorCodes.scaleout.workerFailed,
+  ErrorCodes.config.tableUnreachable,
+] as const;
+
+/** Codes that fail a task without a retry (matched before {@link TRANSIENT_TASK_ERRORS}). */
+export const PERMANENT_TASK_ERRORS = [
+  ErrorCodes.config.invalidField,
+  ErrorCodes.config.tableMismatch,
+  ErrorCodes.scaleout.invalidMessage,
+] as const;
+
+/** Props of {@link DynasyncScaleout}. */
+export interface DynasyncScaleoutProps {
+  /** The table a job reads from (`--from`). */
+  readonly sourceTable: dynamodb.ITable;
+  /** The table a job compares with, repairs or backfills (`--to`). */
+  readonly targetTable: dynamodb.ITable;
+  /** Segments (and partitions) worked on at once. @default 40 */
+  readonly maxConcurrency?: number;
+  /** Percentage of failed segments an execution tolerates. @default 0 */
+  readonly toleratedFailurePercentage?: number;
+  /** Lets workers write the target (PutItem, BatchWriteItem): `verify --repair` and `backfill`. @default false */
+  readonly writes?: boolean;
+  /** The key of the job bucket. @default a new key with rotation */
+  readonly encryptionKey?: kms.IKey;
+  /** Job objects are deleted this long after they were written. @default Duration.days(30) */
+  readonly jobExpiration?: Duration;
+  /** The worker function's timeout; a task gets this minus a margin before it hands back a continuation. @default Duration.minutes(15) */
+  readonly workerTimeout?: Duration;
+  /** @default 1769 (one full vCPU) */
+  readonly workerMemorySize?: number;
+  /** Workers running at once (Lambda reserved concurrency). @default unreserved */
+  readonly workerConcurrency?: number;
+  /** A task fails with `States.HeartbeatTimeout` when its worker has not beaten for this long. @default Duration.minutes(2) */
+  readonly heartbeat?: Duration;
+  /** Retries of a failed or timed-out task (backoff 2×, from 5 s). @default 4 */
+  readonly maxAttempts?: number;
+  /** The first retry's wait (each next one doubles, up to 5 minutes). @default Duration.seconds(5) */
+  readonly retryInterval?: Duration;
+  /** Folder of a prebundled worker (`index.mjs`). @default bundled from `tools/scaleout/lambdaWorker.ts` at synth */
+  readonly code?: lambda.Code;
+  /** Extra environment of the worker (e.g. the config, as the replicator gets it). @default none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/*
+ * The state machine (one execution = one job; input: ExecutionInput):
+ *
+ *   Segments (Distributed Map over $.segments, item = { jobId, segment })
+ *   │  Scan ──► SegmentDone? ──done──► SegmentEnd { segment }
+ *   │             ▲     └─not done─► Continue { jobId, segment, continuation } ──► ScanMore ─┐
+ *   │             └──────────────────────────────────────────────────────────────────────────┘
+ *   ▼
+ *   HasPartitions? ──yes──► Partitions (Distributed Map over $.partitions: Compare) ──► Settle
+ *                  └─no────────────────────────────────────────────────────────────────► Settle
+ *
+ * Every task is `sqs:sendMessage.waitForTaskToken` with a TaskMessage; a worker answers with
+ * SendTaskSuccess (the task's result) or SendTaskFailure (its DynasyncError code).
+ */
+
+/**
+ * The scale-out engine of `verify --engine stepfunctions` and `backfill --engine stepfunctions`: a
+ * Step Functions state machine whose Distributed Map sends one task per segment through an SQS queue
+ * to worker Lambdas (nodejs24.x, arm64), and a KMS-encrypted job bucket that expires by lifecycle.
+ * @example
+ * new DynasyncScaleout(stack, 'Scaleout', {
+ *   sourceTable: dynamodb.Table.fromTableArn(stack, 'Source', sourceArn),
+ *   targetTable: dynamodb.Table.fromTableArn(stack, 'Target', targetArn),
+ *   maxConcurrency: 100,
+ * });
+ */
+export class DynasyncScaleout extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly queue: sqs.Queue;
+  public readonly bucket: s3.Bucket;
+  public readonly key: kms.IKey;
+  public readonly worker: lambda.Function;
+  public readonly workerRole: iam.Role;
+
+  public constructor(scope: Construct, id: string, props: DynasyncScaleoutProps) {
+    super(scope, id);
+    const maxConcurrency = props.maxConcurrency ?? 40;
+    const tolerated = props.toleratedFailurePercentage ?? 0;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000)
+      throw new Error(
+        `DynasyncScaleout ${this.node.path}: maxConcurrency ${maxConcurrency} must be an integer from 1 to 10000`,
+      );
+    if (!(tolerated >= 0 && tolerated <= 100))
+      throw new Error(
+        `DynasyncScaleout ${this.node.path}: toleratedFailurePercentage ${tolerated} must be from 0 to 100`,
+      );
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
+    if (workerTimeout.toSeconds() > 900 || workerTimeout.toSeconds() < 60)
+      throw new Error(`DynasyncScaleout ${this.node.path}: workerTimeout must be from 1 to 15 minutes`);
+
+    this.key =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        enableKeyRotation: true,
+        removalPolicy,
+        description: 'dynasync scale-out job bucket',
+      });
+    this.bucket = new s3.Bucket(this, 'Jobs', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: false,
+      lifecycleRules: [
+        {
+          prefix: JOB_PREFIX,
+          expiration: props.jobExpiration ?? Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy,
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'The job bucket holds short-lived, KMS-encrypted work objects of dynasync jobs that expire by lifecycle; ' +
+        'every access is by the worker role and the operator, recorded by CloudTrail; access logs would outlive the data.',
+    });
+
+    const deadLetters = new sqs.Queue(this, 'TaskDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the task queue; a task message lands here only after its ' +
+        'token has timed out in the execution, which retries the task with a new message.',
+    });
+    // Visibility above the function's timeout: a running task's message stays hidden from other workers.
+    this.queue = new sqs.Queue(this, 'Tasks', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() + 60),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+      removalPolicy,
+    });
+
+    this.workerRole = new iam.Role(this, 'WorkerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'dynasync scale-out worker',
+    });
+    const logGroup = new logs.LogGroup(this, 'WorkerLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+    logGroup.grantWrite(this.workerRole);
+    const functionProps = {
+      description: 'dynasync scale-out worker: runs the segment, partition and settle tasks of a job',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.workerMemorySize ?? 1769,
+      timeout: workerTimeout,
+      role: this.workerRole,
+      logGroup,
+      ...(props.workerConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.workerConcurrency }),
+      environment: {
+        ...props.environment,
+        [ScaleoutWorkerEnv.bucket]: this.bucket.bucketName,
+        [ScaleoutWorkerEnv.keyArn]: this.key.keyArn,
+      },
+    } satisfies Partial<lambda.FunctionProps>;
+    this.worker =
+      props.code !== undefined
+        ? new lambda.Function(this, 'Worker', {
+            ...functionProps,
+            handler: 'index.handler',
+            code: props.code,
+          })
+        : new nodejs.NodejsFunction(this, 'Worker', {
+            ...functionProps,
+            entry: join(PROJECT_ROOT, 'tools', 'scaleout', 'lambdaWorker.ts'),
+            handler: 'handler',
+            projectRoot: PROJECT_ROOT,
+            depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+            bundling: {
+              format: nodejs.OutputFormat.ESM,
+              target: REPLICATOR_BUNDLE_TARGET,
+              minify: true,
+              sourceMap: true,
+              mainFields: ['module', 'main'],
+              banner: REQUIRE_SHIM,
+              bundleAwsSDK: true,
+              externalModules: [],
+              forceDockerBundling: false,
+            },
+          });
+    this.worker.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+
+    // Tables: read (and write the target only when asked); nothing else.
+    props.sourceTable.grant(this.workerRole, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
+    props.targetTable.grant(this.workerRole, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
+    if (props.writes === true)
+      props.targetTable.grant(this.workerRole, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
+    // The bucket: objects under jobs/ only, and the key for them.
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${JOB_PREFIX}*`)],
+      }),
+    );
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${JOB_PREFIX}*`] } },
+      }),
+    );
+    this.workerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.key.keyArn],
+      }),
+    );
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        this.definition(props, maxConcurrency, tolerated, workerTimeout),
+      ),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'StateMachineLogs', {
+          retention: logs.RetentionDays.ONE_MONTH,
+          removalPolicy,
+        }),
+        level: sfn.LogLevel.ALL,
+        // Task inputs carry continuations (a table's LastEvaluatedKey: a clear key): never logged.
+        includeExecutionData: false,
+      },
+    });
+    this.stateMachine.grantTaskResponse(this.workerRole);
+
+    const defaultPolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy !== undefined) {
+      Validations.of(defaultPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing and CloudWatch Logs delivery of a state machine (xray:PutTraceSegments, logs:CreateLogDelivery ' +
+          'and the like) support no resource-level permissions, so AWS documents "*" as their only resource.',
+      });
+    }
+    const mapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
+    if (mapPolicy !== undefined) {
+      // How cdk-nag names the resources CDK gives a Distributed Map (its own child executions).
+      const stack = Stack.of(this);
+      const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+      const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+      const name = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stack.getLogicalId(this.stateMachine.node.defaultChild as sfn.CfnStateMachine)}"}]}]}`;
+      for (const suffix of [':*', '/*:*'])
+        Validations.of(mapPolicy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:${name}${suffix}]`,
+          reason:
+            'A Distributed Map runs each item as a child execution of this state machine and must describe and stop ' +
+            'them; CDK scopes the grant to the executions of this one state machine, whose names are chosen at run time.',
+        });
+    }
+    const workerPolicy = this.workerRole.node.tryFindChild('DefaultPolicy');
+    if (workerPolicy !== undefined) {
+      Validations.of(workerPolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/jobs/*]`,
+        reason:
+          'The worker reads and writes the objects of jobs under the jobs/ prefix of its own bucket only; the job ids ' +
+          'are chosen at run time, so the prefix is the narrowest resource there is.',
+      });
+    }
+
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.stateMachine.stateMachineArn,
+      description: 'dynasync verify/backfill --state-machine-arn',
+    });
+    new CfnOutput(this, 'QueueUrl', {
+      value: this.queue.queueUrl,
+      description: 'dynasync worker --queue-url',
+    });
+    new CfnOutput(this, 'JobBucket', {
+      value: this.bucket.bucketName,
+      description: 'dynasync verify/backfill --job-bucket',
+    });
+  }
+
+  private task(
+    id: string,
+    task: Record<string, unknown>,
+    props: DynasyncScaleoutProps,
+    workerTimeout: Duration,
+    resultPath?: string,
+  ) {
+    const send = new tasks.SqsSendMessage(this, id, {
+      queue: this.queue,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      messageBody: sfn.TaskInput.fromObject({ taskToken: sfn.JsonPath.taskToken, task }),
+      ...(resultPath === undefined ? {} : { resultPath }),
+      heartbeatTimeout: sfn.Timeout.duration(props.heartbeat ?? Duration.minutes(2)),
+      // A task runs at most one worker invocation; a little more for the queue and the answer.
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(workerTimeout.toSeconds() + 300)),
+    });
+    send.addRetry({ errors: [...PERMANENT_TASK_ERRORS], maxAttempts: 0 });
+    send.addRetry({
+      errors: [...TRANSIENT_TASK_ERRORS],
+      interval: props.retryInterval ?? Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: props.maxAttempts ?? 4,
+      maxDelay: Duration.minutes(5),
+    });
+    return send;
+  }
+
+  private definition(
+    props: DynasyncScaleoutProps,
+    maxConcurrency: number,
+    tolerated: number,
+    workerTimeout: Duration,
+  ) {
+    const scanTask = (continuation: boolean) => ({
+      kind: 'scanSegment',
+      jobId: sfn.JsonPath.stringAt('$.jobId'),
+      segment: sfn.JsonPath.numberAt('$.segment'),
+      ...(continuation ? { continuation: sfn.JsonPath.objectAt('$.continuation') } : {}),
+    });
+    const scan = this.task('Scan', scanTask(false), props, workerTimeout, '$.result');
+    const scanMore = this.task('ScanMore', scanTask(true), props, workerTimeout, '$.result');
+    const carryOn = new sfn.Pass(this, 'Continue', {
+      parameters: {
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        segment: sfn.JsonPath.numberAt('$.segment'),
+        continuation: sfn.JsonPath.objectAt('$.result.continuation'),
+      },
+    });
+    const segmentEnd = new sfn.Pass(this, 'SegmentEnd', {
+      parameters: { segment: sfn.JsonPath.numberAt('$.segment') },
+    });
+    const segmentDone = new sfn.Choice(this, 'SegmentDone')
+      .when(sfn.Condition.booleanEquals('$.result.done', false), carryOn.next(scanMore))
+      .otherwise(segmentEnd);
+    scanMore.next(segmentDone);
+
+    const segments = new sfn.DistributedMap(this, 'Segments', {
+      itemsPath: '$.segments',
+      maxConcurrency,
+      toleratedFailurePercentage: tolerated,
+      itemSelector: {
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        segment: sfn.JsonPath.numberAt('$$.Map.Item.Value'),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    segments.itemProcessor(scan.next(segmentDone));
+
+    const compare = this.task(
+      'Compare',
+      {
+        kind: 'comparePartition',
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        partition: sfn.JsonPath.numberAt('$.partition'),
+      },
+      props,
+      workerTimeout,
+      '$.result',
+    );
+    const partitions = new sfn.DistributedMap(this, 'Partitions', {
+      itemsPath: '$.partitions',
+      maxConcurrency,
+      toleratedFailurePercentage: tolerated,
+      itemSelector: {
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        partition: sfn.JsonPath.numberAt('$$.Map.Item.Value'),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    partitions.itemProcessor(
+      compare.next(
+        new sfn.Pass(this, 'PartitionEnd', {
+          parameters: { partition: sfn.JsonPath.numberAt('$.partition') },
+        }),
+      ),
+    );
+
+    const settle = this.task(
+      'Settle',
+      { kind: 'settle', jobId: sfn.JsonPath.stringAt('$.jobId') },
+      props,
+      workerTimeout,
+    );
+    return segments.next(
+      new sfn.Choice(this, 'HasPartitions')
+        .when(sfn.Condition.isPresent('$.partitions[0]'), partitions.next(settle))
+        .otherwise(settle),
+    );
+  }
+}
