@@ -77,7 +77,9 @@ export class ReplicatedTable extends Construct {
         deletionProtection: true,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       });
-      this.table = table;
+      // aws-cdk-lib's `Table` declares `tableStreamArn: string | undefined` where `ITable` has an optional
+      // property; it is not typed for `exactOptionalPropertyTypes`, so the class is widened to its interface.
+      this.table = table as dynamodb.ITable;
       this.tableStreamArn = table.tableStreamArn!;
       return;
     }

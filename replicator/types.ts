@@ -12,21 +12,23 @@ export type EventName = (typeof EventNames)[keyof typeof EventNames];
  * as a fraction so that lag is exact.
  */
 export interface StreamRecord {
-  readonly eventID?: string;
-  readonly eventName?: string;
-  readonly eventSource?: string;
-  readonly eventSourceARN?: string;
-  readonly awsRegion?: string;
-  readonly userIdentity?: { readonly type?: string; readonly principalId?: string };
-  readonly dynamodb?: {
-    readonly ApproximateCreationDateTime?: number;
-    readonly Keys?: WireItem;
-    readonly NewImage?: WireItem;
-    readonly OldImage?: WireItem;
-    readonly SequenceNumber?: string;
-    readonly SizeBytes?: number;
-    readonly StreamViewType?: string;
-  };
+  readonly eventID?: string | undefined;
+  readonly eventName?: string | undefined;
+  readonly eventSource?: string | undefined;
+  readonly eventSourceARN?: string | undefined;
+  readonly awsRegion?: string | undefined;
+  readonly userIdentity?: { readonly type?: string; readonly principalId?: string } | undefined;
+  readonly dynamodb?:
+    | {
+        readonly ApproximateCreationDateTime?: number | undefined;
+        readonly Keys?: WireItem | undefined;
+        readonly NewImage?: WireItem | undefined;
+        readonly OldImage?: WireItem | undefined;
+        readonly SequenceNumber?: string | undefined;
+        readonly SizeBytes?: number | undefined;
+        readonly StreamViewType?: string | undefined;
+      }
+    | undefined;
 }
 
 /** A batch of stream records, as the Lambda event delivers it. */
@@ -129,8 +131,8 @@ export interface WriteResult {
   readonly outcome: WriteOutcome;
   readonly attempts: number;
   readonly error?: DynasyncError;
-  readonly firstFailureAt?: string;
-  readonly lastFailureAt?: string;
+  readonly firstFailureAt?: string | undefined;
+  readonly lastFailureAt?: string | undefined;
 }
 
 /** Counts of one batch, for logs and metrics. */

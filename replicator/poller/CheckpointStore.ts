@@ -4,7 +4,7 @@ export interface ShardCheckpoint {
    * Sequence number of the last record whose batch completed (every record up to it applied,
    * stale, skipped or dead-lettered). Absent while no record of the shard has completed.
    */
-  readonly sequenceNumber?: string;
+  readonly sequenceNumber?: string | undefined;
   /** True once the shard is closed and every record in it has completed. */
   readonly finished: boolean;
 }

@@ -14,7 +14,7 @@ export interface CliErrorReport {
 /** Where the error happened and how the user asked for output. */
 export interface CliErrorContext {
   /** The command the user ran (`verify`), for the usage hint; absent before one was recognised. */
-  readonly command?: string;
+  readonly command?: string | undefined;
   /** `--json` was on the command line. */
   readonly json: boolean;
   /** `DYNASYNC_DEBUG=1`: append the stack. */

@@ -24,9 +24,9 @@ export interface RegionReadings {
   readonly checkpointSavedAt: string | undefined;
   readonly deadLetters: DeadLetterReading;
   /** The replicator function whose iterator age was read (AWS deployments). */
-  readonly functionName?: string;
+  readonly functionName?: string | undefined;
   /** Newest CloudWatch `IteratorAge` (Maximum, ms); null when CloudWatch has no datapoint in the window. */
-  readonly iteratorAgeMs?: number | null;
+  readonly iteratorAgeMs?: number | null | undefined;
   /**
    * `--endpoint-url` flags of the config's local endpoints, for suggested commands (see
    * `localEndpointFlags`); empty or absent for AWS endpoints.

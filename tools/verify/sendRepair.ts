@@ -26,7 +26,7 @@ export const sendRepair = async (
   const sleep = retry.sleep ?? abortableDelay;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await client.send(new PutItemCommand(input), { abortSignal: signal });
+      await client.send(new PutItemCommand(input), signal === undefined ? {} : { abortSignal: signal });
       return { outcome: RepairOutcomes.repaired, action: plan.action };
     } catch (error) {
       const kind = classifyError(error);

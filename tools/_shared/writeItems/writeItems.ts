@@ -112,7 +112,10 @@ export const writeConditional = async (
       await target.limiter?.reserve(estimate, target.signal);
       try {
         const output = await target.slots.run(() =>
-          target.client.send(new PutItemCommand(input), { abortSignal: target.signal }),
+          target.client.send(
+            new PutItemCommand(input),
+            target.signal === undefined ? {} : { abortSignal: target.signal },
+          ),
         );
         const units = output.ConsumedCapacity?.CapacityUnits ?? estimate;
         target.limiter?.settle(estimate, units);
@@ -193,7 +196,7 @@ export const writeBatches = async (
               }),
               batchWriteBody(target.tableName, requests, reported),
             ),
-            { abortSignal: target.signal },
+            target.signal === undefined ? {} : { abortSignal: target.signal },
           ),
         );
       } catch (error) {

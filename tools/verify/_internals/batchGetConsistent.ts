@@ -69,7 +69,11 @@ export const batchGetConsistent = async (options: BatchGetOptions): Promise<Batc
     let output: BatchGetItemCommandOutput;
     try {
       output = await withRetries(
-        () => options.client.send(new BatchGetItemCommand(input), { abortSignal: options.signal }),
+        () =>
+          options.client.send(
+            new BatchGetItemCommand(input),
+            options.signal === undefined ? {} : { abortSignal: options.signal },
+          ),
         retry,
         options.signal,
       );

@@ -199,7 +199,7 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
       }
       const document = JSON.parse(text) as { Items?: WireItem[] } & Record<string, unknown>;
       const items = document.Items ?? [];
-      document.Items = undefined;
+      delete document.Items;
       queue.push(items);
       queuedItems += items.length;
       draining ??= drain(transform);
