@@ -1,4 +1,4 @@
-import { deploySchema } from '../core/config/schema.js';
+import { deploySchema } from '../core/config/deploySchema.js';
 import { peersOf } from '../core/config/topology.js';
 import type { Config, DeployConfig } from '../core/config/types.js';
 

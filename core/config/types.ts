@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { configSchema, deploySchema } from './schema.js';
+import type { deploySchema } from './deploySchema.js';
+import type { configSchema } from './schema.js';
 
 type Parsed = z.output<typeof configSchema>;
 
