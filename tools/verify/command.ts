@@ -527,7 +527,11 @@ export const addVerifyCommand = (program: Command): Command =>
       'local (workers in this process) or stepfunctions (a deployed state machine)',
       'local',
     )
-    .option('--workers <n>', 'local segment workers (runs the scale-out task engine)', positiveInt)
+    .option(
+      '--workers <n>',
+      'local segment workers (runs the scale-out task engine); with stepfunctions: the job concurrency',
+      positiveInt,
+    )
     .option('--job-id <id>', 'resume this job (finished segments are not scanned again)')
     .option('--sample <fraction>', 'verify a random fraction of the segments (0 < f <= 1)', positive)
     .option('--job-dir <dir>', 'folder of the local job store (default: <temp>/dynasync-jobs)')
