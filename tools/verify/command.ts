@@ -30,7 +30,7 @@ import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
 import { estimateScanReadUnits } from '../scaleout/estimateReadUnits.js';
 import { runLocalVerify } from '../scaleout/runLocalVerify.js';
-import { runStepFunctionsVerifyJob } from '../scaleout/runStepFunctionsVerifyJob.js';
+import { regionOfArn, runStepFunctionsVerifyJob } from '../scaleout/runStepFunctionsVerifyJob.js';
 import type { StepFunctionsProgress } from '../scaleout/stepFunctionsEngine.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
@@ -226,6 +226,8 @@ export const engineOf = (options: VerifyCommandOptions): 'local' | 'stepfunction
         `verify: --engine stepfunctions needs --${option} (the DynasyncScaleout stack's ${option === 'job-bucket' ? 'JobBucket' : 'StateMachineArn'} output)`,
         { option },
       );
+  // A malformed ARN is refused before any table is described.
+  regionOfArn(options.stateMachineArn as string);
   if (options.jobDir !== undefined)
     throw verifyError(
       VerifyErrorCodes.invalidOption,

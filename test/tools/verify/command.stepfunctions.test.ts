@@ -68,8 +68,12 @@ describe('verify --engine stepfunctions option validation', () => {
 
   it('rejects a malformed ARN naming --state-machine-arn', () => {
     expect(regionOfArn(ARN)).toBe('eu-west-1');
-    for (const bad of ['scaleout', 'arn:aws:sqs:eu-west-1:1:queue', 'arn:aws:states::1:stateMachine:x'])
+    for (const bad of ['scaleout', 'arn:aws:sqs:eu-west-1:1:queue', 'arn:aws:states::1:stateMachine:x']) {
       expect(rejectedOption(() => regionOfArn(bad))).toBe('state-machine-arn');
+      expect(rejectedOption(() => engineOf({ ...base, stateMachineArn: bad, jobBucket: 'jobs' }))).toBe(
+        'state-machine-arn',
+      );
+    }
   });
 
   it('runVerifyCommand refuses before the config is read (the config path does not exist)', async () => {
