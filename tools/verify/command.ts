@@ -1,6 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { decodeItem, encodeItem } from '../../core/codec.js';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
@@ -28,6 +30,8 @@ import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
 import { estimateScanReadUnits } from '../scaleout/estimateReadUnits.js';
 import { runLocalVerify } from '../scaleout/runLocalVerify.js';
+import { regionOfArn, runStepFunctionsVerifyJob } from '../scaleout/runStepFunctionsVerifyJob.js';
+import type { StepFunctionsProgress } from '../scaleout/stepFunctionsEngine.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
 import type {
@@ -83,6 +87,17 @@ export interface VerifyCommandOptions
   readonly sample?: number;
   /** The local job store's folder. @default `<os.tmpdir()>/dynasync-jobs` */
   readonly jobDir?: string;
+  /**
+   * `--state-machine-arn` (`--engine stepfunctions`, required): the `StateMachineArn` output of the
+   * `DynasyncScaleout` stack.
+   */
+  readonly stateMachineArn?: string;
+  /** `--job-bucket` (`--engine stepfunctions`, required): the stack's `JobBucket` output. */
+  readonly jobBucket?: string;
+  /** `--job-prefix` (`--engine stepfunctions`): prepended to the job store's keys. @default '' */
+  readonly jobPrefix?: string;
+  /** `--aws-endpoint-url` (`--engine stepfunctions`): one endpoint for Step Functions and S3. @default AWS's */
+  readonly awsEndpointUrl?: string;
 }
 
 /** Where the command writes, and what it may be given instead of creating it. */
@@ -102,6 +117,12 @@ export interface VerifyCommandIo {
   readonly keys?: KeyProvider;
   /** Loader of map modules. @default `import()` relative to the working directory */
   readonly loadModule?: ModuleLoader;
+  /** `--engine stepfunctions`: the Step Functions client. @default one for the ARN's region */
+  readonly sfn?: SFNClient;
+  /** `--engine stepfunctions`: the job bucket's S3 client. @default one for the ARN's region */
+  readonly s3?: S3Client;
+  /** `--engine stepfunctions`: how often the execution is polled. @default 2_000 */
+  readonly pollMs?: number;
 }
 
 /** The exit code a report calls for; see {@link VerifyExitCodes}. */
@@ -147,8 +168,28 @@ const progressBar = (stream: NodeJS.WritableStream & { readonly isTTY?: boolean 
   };
 };
 
-/** The engine the options ask for, checked (exit 2 for an unknown one or a bad `--sample`). */
-const engineOf = (options: VerifyCommandOptions): 'local' | 'stepfunctions' => {
+/** Renders the Step Functions engine's progress: segments done of total, ETA from the rate so far. */
+const segmentsBar = (stream: NodeJS.WritableStream & { readonly isTTY?: boolean }) => {
+  const bar = terminalProgressBar(
+    stream,
+    'verify [{bar}] {percentage}% {value}/{total} segments | {eta} | {phase}',
+  );
+  return {
+    update({ segmentsDone, segmentsTotal, etaMs }: StepFunctionsProgress): void {
+      const phase =
+        segmentsDone < segmentsTotal
+          ? `scanning on Step Functions${etaMs === undefined ? '' : `, about ${Math.ceil(etaMs / 1000)} s left`}`
+          : 'comparing and settling on Step Functions';
+      bar?.update(segmentsDone, segmentsTotal, { phase });
+    },
+    stop(): void {
+      bar?.stop();
+    },
+  };
+};
+
+/** The engine the options ask for, checked (exit 2 for an unknown one, a bad `--sample`, a missing flag). */
+export const engineOf = (options: VerifyCommandOptions): 'local' | 'stepfunctions' => {
   const engine = options.engine ?? 'local';
   if (engine !== 'local' && engine !== 'stepfunctions')
     throw verifyError(
@@ -162,22 +203,38 @@ const engineOf = (options: VerifyCommandOptions): 'local' | 'stepfunctions' => {
       `verify: --sample must be a fraction of segments above 0 and at most 1, got ${options.sample}`,
       { option: 'sample' },
     );
-  return engine;
-};
-
-/** Hands the run to the Step Functions engine; a build without it refuses the flag (exit 2). */
-const runOnStepFunctions = async (options: VerifyCommandOptions, io: VerifyCommandIo): Promise<number> => {
-  const modulePath = '../scaleout/stepFunctionsEngine.js';
-  const engineModule = (await import(modulePath).catch(() => undefined)) as
-    | { runStepFunctionsVerify?: (options: VerifyCommandOptions, io: VerifyCommandIo) => Promise<number> }
-    | undefined;
-  if (engineModule?.runStepFunctionsVerify === undefined)
+  const stepFunctionsFlags = [
+    ['state-machine-arn', options.stateMachineArn],
+    ['job-bucket', options.jobBucket],
+    ['job-prefix', options.jobPrefix],
+    ['aws-endpoint-url', options.awsEndpointUrl],
+  ] as const;
+  if (engine === 'local') {
+    const stray = stepFunctionsFlags.find(([, value]) => value !== undefined);
+    if (stray !== undefined)
+      throw verifyError(
+        VerifyErrorCodes.invalidOption,
+        `verify: --${stray[0]} only applies to --engine stepfunctions`,
+        { option: stray[0] },
+      );
+    return engine;
+  }
+  for (const [option, value] of stepFunctionsFlags.slice(0, 2))
+    if (value === undefined || value === '')
+      throw verifyError(
+        VerifyErrorCodes.invalidOption,
+        `verify: --engine stepfunctions needs --${option} (the DynasyncScaleout stack's ${option === 'job-bucket' ? 'JobBucket' : 'StateMachineArn'} output)`,
+        { option },
+      );
+  // A malformed ARN is refused before any table is described.
+  regionOfArn(options.stateMachineArn as string);
+  if (options.jobDir !== undefined)
     throw verifyError(
       VerifyErrorCodes.invalidOption,
-      'verify: --engine stepfunctions is not available in this build; use --engine local',
-      { option: 'engine' },
+      "verify: --job-dir is the local engine's store; --engine stepfunctions keeps its jobs in --job-bucket",
+      { option: 'job-dir' },
     );
-  return engineModule.runStepFunctionsVerify(options, io);
+  return engine;
 };
 
 /** The read units the scans will consume, from DescribeTable (as AWS's bulk executor estimates them). */
@@ -216,8 +273,85 @@ interface RunContext {
   readonly writeLine: (line: Difference | Record<string, unknown>) => Promise<void>;
   readonly print: (text: string) => void;
   readonly onProgress?: (event: VerifyProgress) => void;
+  readonly onSegments?: (progress: StepFunctionsProgress) => void;
+  readonly io: VerifyCommandIo;
   readonly signal: AbortSignal;
 }
+
+/** A source item the target's pipeline rejected, as its `--output` line. */
+type RejectedLine = (rejection: PipelineRejection) => Record<string, unknown>;
+
+/** The `--output` line of a rejection: a masked peer's source keys are PII, so it names the key by hash only. */
+const rejectedLineOf =
+  (run: RunContext): RejectedLine =>
+  ({ kind, code, sourceKey, keyHash }) =>
+    run.pipeline?.masks === true
+      ? { kind, code, keyHash }
+      : { kind, code, key: encodeItem(sourceKey), keyHash };
+
+/** Writes a scale-out job's rejections, then its differences (as stored), as `--output` lines. */
+const writeJobLines = async (
+  job: {
+    readonly differences: AsyncIterable<Difference>;
+    readonly rejected: AsyncIterable<Record<string, unknown>>;
+  },
+  run: RunContext,
+): Promise<void> => {
+  const rejectedLine = rejectedLineOf(run);
+  for await (const line of job.rejected) {
+    const stored = line as { kind: 'pipelineRejected'; code: string; sourceKey: WireItem; keyHash: string };
+    await run.writeLine(rejectedLine({ ...stored, sourceKey: decodeItem(stored.sourceKey, 'sourceKey') }));
+  }
+  for await (const difference of job.differences) await run.writeLine(difference);
+};
+
+/** The verify options a job carries (`JobSpec.options`), from the command's. */
+const settlingOf = (options: VerifyCommandOptions) => ({
+  ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
+  ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
+  repair: options.repair === true,
+  dryRun: options.dryRun === true,
+});
+
+/**
+ * Runs the verify on a deployed `DynasyncScaleout` state machine: the job is planned as the local
+ * engine plans it (shuffle when the target's pipeline transforms items), its lines read back from S3.
+ */
+const runOnStepFunctions = async (options: VerifyCommandOptions, run: RunContext): Promise<VerifyReport> => {
+  const job = await runStepFunctionsVerifyJob({
+    config: run.config,
+    from: options.from,
+    to: options.to,
+    stateMachineArn: options.stateMachineArn as string,
+    jobBucket: options.jobBucket as string,
+    ...(options.jobPrefix === undefined ? {} : { jobPrefix: options.jobPrefix }),
+    ...(options.awsEndpointUrl === undefined ? {} : { awsEndpointUrl: options.awsEndpointUrl }),
+    ...(options.segments === undefined ? {} : { segments: options.segments }),
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+    ...(options.sample === undefined ? {} : { sample: options.sample }),
+    ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+    shuffle: run.pipeline !== undefined,
+    options: settlingOf(options),
+    ...(run.io.sfn === undefined ? {} : { sfn: run.io.sfn }),
+    ...(run.io.s3 === undefined ? {} : { s3: run.io.s3 }),
+    ...(run.io.pollMs === undefined ? {} : { pollMs: run.io.pollMs }),
+    ...(run.onSegments === undefined ? {} : { onProgress: run.onSegments }),
+    signal: run.signal,
+    onJob: (spec, where) => {
+      if (options.json !== true)
+        run.print(
+          `verify: job ${spec.jobId} (${spec.segments.length} of ${spec.totalSegments} segments) in ${where}; resume with --job-id ${spec.jobId}`,
+        );
+    },
+  });
+  try {
+    await writeJobLines(job, run);
+  } finally {
+    job.close();
+  }
+  return job.report;
+};
 
 /**
  * Runs the verify: in-process segment workers (the scale-out task engine) when `--workers`, `--job-id`
@@ -230,9 +364,7 @@ const runLocal = async (options: VerifyCommandOptions, run: RunContext): Promise
       ? undefined
       : // A per-item pipeline error is counted by verify as `pipelineRejected`.
         (item) => pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to });
-  // A masked peer's source keys are PII: the line names the key by its hash only.
-  const rejectedLine = ({ kind, code, sourceKey, keyHash }: PipelineRejection) =>
-    pipeline?.masks === true ? { kind, code, keyHash } : { kind, code, key: encodeItem(sourceKey), keyHash };
+  const rejectedLine = rejectedLineOf(run);
   const common = {
     config,
     from: options.from,
@@ -245,12 +377,7 @@ const runLocal = async (options: VerifyCommandOptions, run: RunContext): Promise
     ...(transform === undefined ? {} : { transform }),
     ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }),
   };
-  const settling = {
-    ...(options.settle === undefined ? {} : { settleSeconds: options.settle }),
-    ...(options.settleRounds === undefined ? {} : { settleRounds: options.settleRounds }),
-    repair: options.repair === true,
-    dryRun: options.dryRun === true,
-  };
+  const settling = settlingOf(options);
   if (options.workers === undefined && options.jobId === undefined && options.sample === undefined)
     return verify({
       ...common,
@@ -274,11 +401,7 @@ const runLocal = async (options: VerifyCommandOptions, run: RunContext): Promise
         );
     },
   });
-  for await (const line of job.rejected) {
-    const stored = line as { kind: 'pipelineRejected'; code: string; sourceKey: WireItem; keyHash: string };
-    await writeLine(rejectedLine({ ...stored, sourceKey: decodeItem(stored.sourceKey, 'sourceKey') }));
-  }
-  for await (const difference of job.differences) await writeLine(difference);
+  await writeJobLines(job, run);
   return job.report;
 };
 
@@ -293,7 +416,7 @@ export const runVerifyCommand = async (
   options: VerifyCommandOptions,
   io: VerifyCommandIo = {},
 ): Promise<number> => {
-  if (engineOf(options) === 'stepfunctions') return runOnStepFunctions(options, io);
+  const engine = engineOf(options);
   const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const paint = painter(
     options.json !== true &&
@@ -323,7 +446,8 @@ export const runVerifyCommand = async (
   const ownClients = io.clients === undefined;
   const clients = io.clients ?? createReadClients(config);
   const stream = io.progressStream ?? process.stderr;
-  const bar = stream.isTTY === true ? progressBar(stream) : undefined;
+  const bar = stream.isTTY === true && engine === 'local' ? progressBar(stream) : undefined;
+  const sfnBar = stream.isTTY === true && engine === 'stepfunctions' ? segmentsBar(stream) : undefined;
   const partial = options.output === undefined ? undefined : `${options.output}.partial`;
   let output: ReturnType<typeof createWriteStream> | undefined;
   let report: VerifyReport;
@@ -349,20 +473,24 @@ export const runVerifyCommand = async (
           outputError,
         ]);
     };
-    report = await withInterrupts(io.signal, (signal) =>
-      runLocal(options, {
+    report = await withInterrupts(io.signal, (signal) => {
+      const run: RunContext = {
         config,
         clients,
         keyHasher,
         pipeline,
         writeLine,
         print,
+        io,
         signal,
         ...(bar === undefined ? {} : { onProgress: bar.update }),
-      }),
-    );
+        ...(sfnBar === undefined ? {} : { onSegments: sfnBar.update }),
+      };
+      return engine === 'local' ? runLocal(options, run) : runOnStepFunctions(options, run);
+    });
   } finally {
     bar?.stop();
+    sfnBar?.stop();
     const lines = output;
     if (lines !== undefined) await new Promise<void>((resolve) => lines.end(resolve));
     if (ownClients) for (const client of Object.values(clients)) client.destroy();
@@ -401,10 +529,27 @@ export const addVerifyCommand = (program: Command): Command =>
       'local (workers in this process) or stepfunctions (a deployed state machine)',
       'local',
     )
-    .option('--workers <n>', 'local segment workers (runs the scale-out task engine)', positiveInt)
+    .option(
+      '--workers <n>',
+      'local segment workers (runs the scale-out task engine); with stepfunctions: the job concurrency',
+      positiveInt,
+    )
     .option('--job-id <id>', 'resume this job (finished segments are not scanned again)')
     .option('--sample <fraction>', 'verify a random fraction of the segments (0 < f <= 1)', positive)
     .option('--job-dir <dir>', 'folder of the local job store (default: <temp>/dynasync-jobs)')
+    .option(
+      '--state-machine-arn <arn>',
+      "--engine stepfunctions: the state machine (the DynasyncScaleout stack's StateMachineArn output)",
+    )
+    .option(
+      '--job-bucket <name>',
+      "--engine stepfunctions: the job store bucket (the stack's JobBucket output)",
+    )
+    .option('--job-prefix <prefix>', '--engine stepfunctions: prefix of the job store keys (default: none)')
+    .option(
+      '--aws-endpoint-url <url>',
+      '--engine stepfunctions: one endpoint for Step Functions and S3 (moto, LocalStack)',
+    )
     .addHelpText(
       'after',
       exitCodesHelp({

@@ -256,14 +256,15 @@ describe('dynasync verify --engine local (scale-out task engine)', () => {
     expect(sampledReport.estimatedReadUnits.sample).toBe(0.5);
   });
 
-  it('exits 2 for --engine stepfunctions in a build without it, and for --sample outside (0, 1]', async () => {
+  it('exits 2 for --engine stepfunctions without --state-machine-arn, and for --sample outside (0, 1]', async () => {
     const { configFile } = await prepare();
     const [sfn, sample] = await Promise.all([
       cli(['--config', configFile, '--from', SOURCE, '--to', TARGET, '--engine', 'stepfunctions']),
       cli(['--config', configFile, '--from', SOURCE, '--to', TARGET, '--sample', '1.5']),
     ]);
     expect(sfn.code).toBe(2);
-    expect(sfn.stderr).toMatch(/not available in this build/);
+    expect(sfn.stderr).toContain('--state-machine-arn');
+    expect(sfn.stderr).toContain(VerifyErrorCodes.invalidOption);
     expect(sample.code).toBe(2);
     expect(sample.stderr).toContain(VerifyErrorCodes.invalidOption);
     expect(`${sfn.stderr}${sample.stderr}`).not.toMatch(/\n\s+at /);
