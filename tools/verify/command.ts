@@ -242,6 +242,7 @@ const estimateRun = async (
   config: Config,
   options: VerifyCommandOptions,
   clients: Readonly<Record<string, DynamoDBClient>>,
+  signal?: AbortSignal,
 ) => {
   const retry = { ...DEFAULT_RETRY, maxAttempts: 3 };
   const side = async (region: string) => {
@@ -251,6 +252,7 @@ const estimateRun = async (
       region,
       config.regions[region]!.table,
       retry,
+      signal,
     );
     return { items: info.itemCount, bytes: info.sizeBytes, readUnits: estimateScanReadUnits(info, fraction) };
   };
@@ -453,7 +455,7 @@ export const runVerifyCommand = async (
   let report: VerifyReport;
   let estimate: RunEstimate;
   try {
-    estimate = await estimateRun(config, options, clients);
+    estimate = await withInterrupts(io.signal, (signal) => estimateRun(config, options, clients, signal));
     if (options.json !== true) print(formatEstimate(estimate));
     // Created afresh with mode 0600 (keys of the differences), whatever a crashed run left behind.
     if (partial !== undefined) await rm(partial, { force: true });
