@@ -132,6 +132,21 @@ export const ErrorCodes = {
     unexpected: 'cli.unexpected',
     interrupted: 'cli.interrupted',
   },
+  /** Reading DynamoDB exports to S3 (`verify --from-export`). */
+  export: {
+    /** An export location is neither `s3://bucket/prefix` nor a folder. */
+    invalidLocation: 'export.invalidLocation',
+    /** `manifest-summary.json` or `manifest-files.json` is missing, not JSON, or lacks a field. */
+    invalidManifest: 'export.invalidManifest',
+    /** The export is not a full export in DynamoDB JSON (ION and incremental exports are not read). */
+    unsupportedFormat: 'export.unsupportedFormat',
+    /** A line of a data file is not `{"Item": …}` in DynamoDB JSON (the payload names file and line). */
+    invalidLine: 'export.invalidLine',
+    /** A data file is missing, or its MD5 or item count differs from the manifest's. */
+    corruptFile: 'export.corruptFile',
+    /** The two exports were not taken at the same `exportTime`. */
+    timeMismatch: 'export.timeMismatch',
+  },
   /** The scale-out engine (Step Functions Distributed Map over SQS task tokens). */
   scaleout: {
     /** A task message on the queue is not a TaskMessage (no task token, unknown task kind). */
