@@ -1,8 +1,12 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynasyncScaleout, type DynasyncScaleoutProps } from '../../infra/scaleout/DynasyncScaleout.js';
+import { type MotoServer, motoClientConfig } from './motoServer.js';
 
 /** A synthesised test stack holding one {@link DynasyncScaleout} over two imported tables. */
 export interface ScaleoutStack {
@@ -73,3 +77,60 @@ export const stateMachineDefinition = (
 /** The logical id of the construct's task queue (the one resource a moto test swaps). */
 export const taskQueueLogicalId = ({ stack, scaleout }: ScaleoutStack): string =>
   stack.getLogicalId(scaleout.queue.node.defaultChild as import('aws-cdk-lib').CfnElement);
+
+/** The construct's state machine, created in a moto_server that executes it, with its queue and job bucket. */
+export interface MotoScaleout {
+  readonly sfn: SFNClient;
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly queueUrl: string;
+  readonly stateMachineArn: string;
+  /** The job bucket (created only when {@link deployToMoto} was asked for one). */
+  readonly bucket: string;
+}
+
+/**
+ * Turns on moto_server's execution of state machines, creates the task queue (and, unless
+ * `bucket: false`, the job bucket) and the state machine synthesised by {@link scaleoutStack} with
+ * `props`, with the one documented resource swap (the queue's URL) and moto's pseudo parameters.
+ */
+export const deployToMoto = async (
+  moto: Pick<MotoServer, 'endpoint'>,
+  options: { readonly props?: Partial<DynasyncScaleoutProps>; readonly bucket?: string | false } = {},
+): Promise<MotoScaleout> => {
+  const clientConfig = motoClientConfig(moto);
+  const enabled = await fetch(`${moto.endpoint}/moto-api/config`, {
+    method: 'POST',
+    body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
+  });
+  if (!enabled.ok) throw new Error(`moto_server refused its config: HTTP ${enabled.status}`);
+  const sfn = new SFNClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
+  const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  const bucket = options.bucket === false ? '' : (options.bucket ?? 'jobs');
+  if (bucket !== '')
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'tasks' }))).QueueUrl;
+  if (queueUrl === undefined) throw new Error('moto_server created no queue');
+  const synth = scaleoutStack(options.props);
+  const definition = stateMachineDefinition(synth.template, {
+    [taskQueueLogicalId(synth)]: queueUrl,
+    'AWS::Partition': 'aws',
+    'AWS::Region': 'eu-west-1',
+    'AWS::AccountId': '123456789012',
+  });
+  const { stateMachineArn } = await sfn.send(
+    new CreateStateMachineCommand({
+      name: 'dynasync-scaleout',
+      definition: JSON.stringify(definition),
+      roleArn: 'arn:aws:iam::123456789012:role/dynasync-scaleout',
+    }),
+  );
+  if (stateMachineArn === undefined) throw new Error('moto_server created no state machine');
+  return { sfn, sqs, s3, queueUrl, stateMachineArn, bucket };
+};

@@ -41,7 +41,7 @@ export const writeExport = async (
   await mkdir(join(folder, 'data'), { recursive: true });
   const fileCount = options.files ?? 3;
   const buckets: Item[][] = Array.from({ length: fileCount }, () => []);
-  items.forEach((item, index) => buckets[index % fileCount]?.push(item));
+  for (const [index, item] of items.entries()) buckets[index % fileCount]?.push(item);
   const written: { key: string; body: Buffer }[] = [];
   const lines: string[] = [];
   for (const [index, bucket] of buckets.entries()) {

@@ -46,7 +46,8 @@ export class S3ExportObjects implements ExportObjects {
   private readonly prefix: string;
 
   public constructor(private readonly options: S3ExportObjectsOptions) {
-    this.prefix = options.prefix === '' || options.prefix.endsWith('/') ? options.prefix : `${options.prefix}/`;
+    this.prefix =
+      options.prefix === '' || options.prefix.endsWith('/') ? options.prefix : `${options.prefix}/`;
     this.location = `s3://${options.bucket}/${this.prefix.replace(/\/$/, '')}`;
   }
 
@@ -76,9 +77,13 @@ export type ExportLocation =
  */
 export const parseExportLocation = (text: string, flag: string): ExportLocation => {
   if (text.trim() === '')
-    throw new DynasyncError(ErrorCodes.export.invalidLocation, `${flag}: give s3://bucket/prefix or a folder`, {
-      payload: { flag },
-    });
+    throw new DynasyncError(
+      ErrorCodes.export.invalidLocation,
+      `${flag}: give s3://bucket/prefix or a folder`,
+      {
+        payload: { flag },
+      },
+    );
   if (!text.startsWith('s3://')) return { kind: 'folder', path: text };
   const rest = text.slice('s3://'.length);
   const slash = rest.indexOf('/');

@@ -18,10 +18,19 @@ const corrupt = (objects: ExportObjects, file: ExportDataFile, reason: string): 
     payload: { location: objects.location, file: file.name },
   });
 
-const invalidLine = (objects: ExportObjects, file: ExportDataFile, line: number, reason: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.export.invalidLine, `${objects.location}/${file.name} line ${line}: ${reason}`, {
-    payload: { location: objects.location, file: file.name, line },
-  });
+const invalidLine = (
+  objects: ExportObjects,
+  file: ExportDataFile,
+  line: number,
+  reason: string,
+): DynasyncError =>
+  new DynasyncError(
+    ErrorCodes.export.invalidLine,
+    `${objects.location}/${file.name} line ${line}: ${reason}`,
+    {
+      payload: { location: objects.location, file: file.name, line },
+    },
+  );
 
 /** One line's item; its errors name the line and the attribute path, never a value. */
 const parseLine = (objects: ExportObjects, file: ExportDataFile, line: number, text: string): Item => {

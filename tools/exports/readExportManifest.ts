@@ -4,7 +4,8 @@ import type { ExportDataFile, ExportManifest, ExportObjects } from './types.js';
 
 const readText = async (stream: Readable): Promise<string> => {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  for await (const chunk of stream)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   return Buffer.concat(chunks).toString('utf8');
 };
 
@@ -64,7 +65,8 @@ const parseFilesManifest = (objects: ExportObjects, text: string): ExportDataFil
     const record = parseObject(objects, where, line);
     const key = field<string>(objects, where, record, 'dataFileS3Key', 'string');
     const file = dataFileName(key);
-    if (file === undefined) throw manifestError(objects, where, '"dataFileS3Key" does not name a file under data/');
+    if (file === undefined)
+      throw manifestError(objects, where, '"dataFileS3Key" does not name a file under data/');
     files.push({
       name: file,
       itemCount: field<number>(objects, where, record, 'itemCount', 'number'),

@@ -8,6 +8,7 @@ import { decodeItem, encodeItem } from '../../../core/codec.js';
 import { DynasyncError, ErrorCodes } from '../../../core/errors.js';
 import type { Item } from '../../../core/types.js';
 import { FileExportObjects, parseExportLocation } from '../../../tools/exports/ExportObjects.js';
+import { forEachExportPage, scanBodyOf } from '../../../tools/exports/forEachExportPage.js';
 import { readExportItems } from '../../../tools/exports/readExportItems.js';
 import { checkSameExportTime, readExportManifest } from '../../../tools/exports/readExportManifest.js';
 import type { ExportObjects } from '../../../tools/exports/types.js';
@@ -75,7 +76,7 @@ describe('reading a DynamoDB export (DynamoDB JSON, full export)', () => {
     expect(manifest.files.map((file) => file.itemCount)).toEqual([1, 0]);
     const [page] = await readAll(objects);
     expect(page?.[0]?.n).toEqual({ N: '12345678901234567890123456789012345678' });
-    expect(Buffer.from((page?.[0]?.b as { B: Uint8Array }).B)).toEqual(Buffer.from([0, 1, 2, 255]));
+    expect(page?.[0]?.b).toEqual({ B: new Uint8Array([0, 1, 2, 255]) });
   });
 
   it('reads an empty data file (an empty partition) as no items', async () => {
@@ -83,13 +84,20 @@ describe('reading a DynamoDB export (DynamoDB JSON, full export)', () => {
     const manifestPath = join(folder, 'manifest-files.json');
     const empty = 'data/empty00000000000000000.json.gz';
     await writeFile(join(folder, empty), Buffer.alloc(0));
-    const line = JSON.stringify({ itemCount: 0, md5Checksum: '1B2M2Y8AsgTpgAmY7PhCfg==', etag: 'x', dataFileS3Key: `exports/AWSDynamoDB/x/${empty}` });
+    const line = JSON.stringify({
+      itemCount: 0,
+      md5Checksum: '1B2M2Y8AsgTpgAmY7PhCfg==',
+      etag: 'x',
+      dataFileS3Key: `exports/AWSDynamoDB/x/${empty}`,
+    });
     await writeFile(manifestPath, `${await readFile(manifestPath, 'utf8')}${line}\n`);
     expect((await readAll(new FileExportObjects(folder))).flat()).toHaveLength(1);
   });
 
   it('refuses a data file whose MD5 or item count differs from the manifest, naming the file', async () => {
-    const { folder, files } = await writeExport(root, [decodeItem({ pk: { S: 'secret-value' } })], { files: 1 });
+    const { folder, files } = await writeExport(root, [decodeItem({ pk: { S: 'secret-value' } })], {
+      files: 1,
+    });
     const data = files.find((file) => file.key.includes('/data/'));
     if (data === undefined) throw new Error('no data file written');
     await writeFile(join(root, data.key), gzipSync(`${JSON.stringify({ Item: { pk: { S: 'other' } } })}\n`));
@@ -104,7 +112,9 @@ describe('reading a DynamoDB export (DynamoDB JSON, full export)', () => {
     const data = files.find((file) => file.key.includes('/data/'));
     if (data === undefined) throw new Error('no data file written');
     await writeFile(join(root, data.key), data.body.subarray(0, data.body.length - 6));
-    expect((await errorOf(() => readAll(new FileExportObjects(folder)))).code).toBe(ErrorCodes.export.corruptFile);
+    expect((await errorOf(() => readAll(new FileExportObjects(folder)))).code).toBe(
+      ErrorCodes.export.corruptFile,
+    );
     await rm(join(root, data.key));
     const missing = await errorOf(() => readAll(new FileExportObjects(folder)));
     expect(missing.code).toBe(ErrorCodes.export.corruptFile);
@@ -143,7 +153,9 @@ describe('reading a DynamoDB export (DynamoDB JSON, full export)', () => {
     expect((await errorOf(() => readExportManifest(new FileExportObjects(ion.folder)))).code).toBe(
       ErrorCodes.export.unsupportedFormat,
     );
-    const incremental = await writeExport(join(root, 'b'), [], { summary: { exportType: 'INCREMENTAL_EXPORT' } });
+    const incremental = await writeExport(join(root, 'b'), [], {
+      summary: { exportType: 'INCREMENTAL_EXPORT' },
+    });
     expect((await errorOf(() => readExportManifest(new FileExportObjects(incremental.folder)))).code).toBe(
       ErrorCodes.export.unsupportedFormat,
     );
@@ -156,13 +168,19 @@ describe('reading a DynamoDB export (DynamoDB JSON, full export)', () => {
   });
 
   it('compares only exports of the same instant', async () => {
-    const a = await readExportManifest(new FileExportObjects((await writeExport(join(root, 'a'), [])).folder));
+    const a = await readExportManifest(
+      new FileExportObjects((await writeExport(join(root, 'a'), [])).folder),
+    );
     const b = await readExportManifest(
-      new FileExportObjects((await writeExport(join(root, 'b'), [], { exportTime: '2026-12-01T10:00:00Z' })).folder),
+      new FileExportObjects(
+        (await writeExport(join(root, 'b'), [], { exportTime: '2026-12-01T10:00:00Z' })).folder,
+      ),
     );
     expect(() => checkSameExportTime(a, b)).not.toThrow();
     const c = { ...b, exportTime: '2026-12-01T10:00:01.000Z' };
-    expect(() => checkSameExportTime(a, c)).toThrow(expect.objectContaining({ code: ErrorCodes.export.timeMismatch }));
+    expect(() => checkSameExportTime(a, c)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.export.timeMismatch }),
+    );
   });
 
   it('parses s3:// locations and folders, and refuses a bad bucket name', () => {
@@ -176,5 +194,37 @@ describe('reading a DynamoDB export (DynamoDB JSON, full export)', () => {
       expect.objectContaining({ code: ErrorCodes.export.invalidLocation }),
     );
     expect(() => parseExportLocation(' ', '--from-export')).toThrow(/--from-export/);
+  });
+
+  it('reads every file of an export, a few at a time, as scan-shaped pages; a corrupt file stops the read', async () => {
+    const items = Array.from({ length: 23 }, (_, i) =>
+      decodeItem({ pk: { S: `k${i}` }, n: { N: `${i}.50` } }),
+    );
+    const { folder, files } = await writeExport(root, items, { files: 5 });
+    const objects = new FileExportObjects(folder);
+    const manifest = await readExportManifest(objects);
+    const bodies: string[] = [];
+    const count = await forEachExportPage(
+      objects,
+      manifest,
+      async (page) => {
+        bodies.push(Buffer.from(scanBodyOf(page)).toString('utf8'));
+      },
+      { concurrency: 2, pageSize: 2 },
+    );
+    expect(count).toBe(23);
+    const keys = bodies.flatMap((body) =>
+      (JSON.parse(body) as { Items: { pk: { S: string } }[] }).Items.map((item) => item.pk.S),
+    );
+    expect(keys.sort()).toEqual(items.map((item) => (item.pk as { S: string }).S).sort());
+    expect(bodies.join('')).toContain('{"N":"3.50"}');
+
+    const data = files.filter((file) => file.key.includes('/data/'))[3];
+    if (data === undefined) throw new Error('no fourth data file');
+    await writeFile(join(root, data.key), data.body.subarray(0, 10));
+    const error = await errorOf(() =>
+      forEachExportPage(objects, manifest, async () => {}, { concurrency: 2 }),
+    );
+    expect(error.code).toBe(ErrorCodes.export.corruptFile);
   });
 });

@@ -1,13 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  CreateStateMachineCommand,
   DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
   type DescribeExecutionCommandOutput,
-  SFNClient,
+  GetExecutionHistoryCommand,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynasyncError, ErrorCodes } from '../../../core/errors.js';
@@ -18,13 +17,8 @@ import type {
   TaskRunner,
 } from '../../../tools/scaleout/protocol.js';
 import { runSqsWorker, type SqsWorkerSummary } from '../../../tools/scaleout/sqsWorker.js';
-import {
-  type MotoServer,
-  motoAvailableOrWarn,
-  motoClientConfig,
-  startMoto,
-} from '../../helpers/motoServer.js';
-import { scaleoutStack, stateMachineDefinition, taskQueueLogicalId } from '../../helpers/scaleoutStack.js';
+import { type MotoServer, motoAvailableOrWarn, startMoto } from '../../helpers/motoServer.js';
+import { deployToMoto } from '../../helpers/scaleoutStack.js';
 
 /*
  * The state machine the construct synthesises, run by moto_server's Step Functions interpreter with
@@ -81,30 +75,10 @@ describe.skipIf(!available)('the synthesised state machine under moto_server wit
   // 500 page after the first one's workers stopped (moto 5.2), so each test gets a fresh one.
   beforeEach(async () => {
     moto = await startMoto();
-    const config = await fetch(`${moto.endpoint}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
-    });
-    expect(config.ok).toBe(true);
-    sfn = new SFNClient(motoClientConfig(moto));
-    sqs = new SQSClient(motoClientConfig(moto));
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'tasks' }))).QueueUrl!;
-    const synth = scaleoutStack({ retryInterval: Duration.seconds(1) });
-    const definition = stateMachineDefinition(synth.template, {
-      [taskQueueLogicalId(synth)]: queueUrl,
-      'AWS::Partition': 'aws',
-      'AWS::Region': 'eu-west-1',
-      'AWS::AccountId': '123456789012',
-    });
-    stateMachineArn = (
-      await sfn.send(
-        new CreateStateMachineCommand({
-          name: 'dynasync-scaleout',
-          definition: JSON.stringify(definition),
-          roleArn: 'arn:aws:iam::123456789012:role/dynasync-scaleout',
-        }),
-      )
-    ).stateMachineArn!;
+    ({ sfn, sqs, queueUrl, stateMachineArn } = await deployToMoto(moto, {
+      props: { retryInterval: Duration.seconds(1) },
+      bucket: false,
+    }));
   }, 120_000);
 
   afterEach(async () => {

@@ -1,9 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planJob } from '../../../tools/scaleout/planJob.js';
@@ -13,13 +10,8 @@ import { runStepFunctionsVerify } from '../../../tools/scaleout/stepFunctionsEng
 import { createVerifyTaskRunner, readVerifyResult } from '../../../tools/scaleout/verifyTasks.js';
 import type { Difference, VerifyReport } from '../../../tools/verify/types.js';
 import { verify } from '../../../tools/verify/verify.js';
-import {
-  type MotoServer,
-  motoAvailableOrWarn,
-  motoClientConfig,
-  startMoto,
-} from '../../helpers/motoServer.js';
-import { scaleoutStack, stateMachineDefinition, taskQueueLogicalId } from '../../helpers/scaleoutStack.js';
+import { type MotoServer, motoAvailableOrWarn, startMoto } from '../../helpers/motoServer.js';
+import { deployToMoto } from '../../helpers/scaleoutStack.js';
 import { build, byKey, rows, scenario } from '../verify/injectedDrift.js';
 import { batchPut, regionPair, SOURCE, TARGET } from '../verify/verifyHarness.js';
 
@@ -51,10 +43,6 @@ describe.skipIf(!available)('verify through Step Functions (moto) with SQS worke
   beforeEach(async () => {
     moto = await startMoto();
     root = await mkdtemp(join(tmpdir(), 'dynasync-sfn-e2e-'));
-    await fetch(`${moto.endpoint}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
-    });
   }, 120_000);
   afterEach(async () => {
     await moto?.stop();
@@ -71,31 +59,8 @@ describe.skipIf(!available)('verify through Step Functions (moto) with SQS worke
         batchPut(pair.target, pair.targetTable, target),
       ]);
 
-      const sfn = new SFNClient(motoClientConfig(moto));
-      const sqs = new SQSClient(motoClientConfig(moto));
-      const s3 = new S3Client({ ...motoClientConfig(moto), forcePathStyle: true });
-      await s3.send(
-        new CreateBucketCommand({
-          Bucket: 'jobs',
-          CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
-        }),
-      );
+      const { sfn, sqs, s3, queueUrl, stateMachineArn } = await deployToMoto(moto);
       const store = new S3JobStore({ client: s3, bucket: 'jobs' });
-      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'tasks' }))).QueueUrl!;
-      const synth = scaleoutStack();
-      const definition = stateMachineDefinition(synth.template, {
-        [taskQueueLogicalId(synth)]: queueUrl,
-        'AWS::Partition': 'aws',
-        'AWS::Region': 'eu-west-1',
-        'AWS::AccountId': '123456789012',
-      });
-      const { stateMachineArn } = await sfn.send(
-        new CreateStateMachineCommand({
-          name: 'scaleout',
-          definition: JSON.stringify(definition),
-          roleArn: 'arn:aws:iam::123456789012:role/scaleout',
-        }),
-      );
       let scans = 0;
       const runner = createVerifyTaskRunner({
         store,
@@ -137,7 +102,7 @@ describe.skipIf(!available)('verify through Step Functions (moto) with SQS worke
         runStepFunctionsVerify<{ inSync: boolean }>({
           sfn,
           store,
-          stateMachineArn: stateMachineArn!,
+          stateMachineArn,
           spec,
           pollMs: 200,
         });

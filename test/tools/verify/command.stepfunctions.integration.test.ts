@@ -2,9 +2,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../core/config/loadConfig.js';
@@ -18,13 +15,8 @@ import {
   VerifyExitCodes,
 } from '../../../tools/verify/command.js';
 import type { VerifyReport } from '../../../tools/verify/types.js';
-import {
-  type MotoServer,
-  motoAvailableOrWarn,
-  motoClientConfig,
-  startMoto,
-} from '../../helpers/motoServer.js';
-import { scaleoutStack, stateMachineDefinition, taskQueueLogicalId } from '../../helpers/scaleoutStack.js';
+import { type MotoServer, motoAvailableOrWarn, startMoto } from '../../helpers/motoServer.js';
+import { deployToMoto } from '../../helpers/scaleoutStack.js';
 import { build, scenario } from './injectedDrift.js';
 import { batchPut, regionPair, SOURCE, TARGET } from './verifyHarness.js';
 
@@ -81,10 +73,6 @@ describe.skipIf(!available)('dynasync verify --engine stepfunctions (moto, Dynam
   beforeEach(async () => {
     moto = await startMoto();
     root = await mkdtemp(join(tmpdir(), 'dynasync-verify-sfn-cli-'));
-    await fetch(`${moto.endpoint}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
-    });
   }, 120_000);
   afterEach(async () => {
     await moto?.stop();
@@ -113,30 +101,7 @@ describe.skipIf(!available)('dynasync verify --engine stepfunctions (moto, Dynam
       );
       const config = loadConfigFile(configFile);
 
-      const sfn = new SFNClient(motoClientConfig(moto));
-      const sqs = new SQSClient(motoClientConfig(moto));
-      const s3 = new S3Client({ ...motoClientConfig(moto), forcePathStyle: true });
-      await s3.send(
-        new CreateBucketCommand({
-          Bucket: 'jobs',
-          CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
-        }),
-      );
-      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'tasks' }))).QueueUrl!;
-      const synth = scaleoutStack();
-      const definition = stateMachineDefinition(synth.template, {
-        [taskQueueLogicalId(synth)]: queueUrl,
-        'AWS::Partition': 'aws',
-        'AWS::Region': 'eu-west-1',
-        'AWS::AccountId': '123456789012',
-      });
-      const { stateMachineArn } = await sfn.send(
-        new CreateStateMachineCommand({
-          name: 'scaleout',
-          definition: JSON.stringify(definition),
-          roleArn: 'arn:aws:iam::123456789012:role/scaleout',
-        }),
-      );
+      const { sfn, sqs, s3, queueUrl, stateMachineArn } = await deployToMoto(moto);
       let scans = 0;
       const runner = createVerifyTaskRunner({
         store: new S3JobStore({ client: s3, bucket: 'jobs' }),
@@ -177,7 +142,7 @@ describe.skipIf(!available)('dynasync verify --engine stepfunctions (moto, Dynam
         );
         return { code, printed };
       };
-      const onSfn = { engine: 'stepfunctions', stateMachineArn: stateMachineArn!, jobBucket: 'jobs' };
+      const onSfn = { engine: 'stepfunctions', stateMachineArn, jobBucket: 'jobs' };
       try {
         const local = await run({ output: join(root, 'local.jsonl') });
         const terminal = new FakeTerminal();
