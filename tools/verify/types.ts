@@ -204,6 +204,16 @@ export interface VerifyReport {
   readonly itemsPerSecond: number;
   /** The first differences (drift first), for the terminal; `--output` has every one. */
   readonly sample: readonly Difference[];
+  /**
+   * Present when both sides were read from DynamoDB exports (`--from-export`, `--to-export`) rather
+   * than scanned: no read units were spent on the scans, only on the candidates' live re-reads.
+   */
+  readonly exports?: {
+    /** The instant both exports are consistent at (ISO 8601). */
+    readonly exportTime: string;
+    readonly source: string;
+    readonly target: string;
+  };
   /** Present when the run went through the scale-out engine (`--engine`, `--sample`). */
   readonly scaleout?: {
     readonly jobId: string;

@@ -2,23 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { abortableDelay } from '../../core/async/abortableDelay.js';
-import { linkedAbort } from '../../core/async/linkedAbort.js';
-import { metadataNames } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
-import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
-import { type KeyHasher, resolveKeyHasher } from '../../keys/keyHasher.js';
-import { createReadClients } from '../_shared/createReadClients.js';
+import type { KeyHasher } from '../../keys/keyHasher.js';
 import { describeTable } from '../_shared/describeTable.js';
-import { scanTable } from '../_shared/scanTable.js';
-import { TokenBucket } from '../_shared/TokenBucket.js';
-import { DEFAULT_RETRY, type RetryPolicy } from '../_shared/withRetries.js';
+import type { RetryPolicy } from '../_shared/withRetries.js';
+import { checkSameExportTime, readExportManifest } from '../exports/readExportManifest.js';
+import type { ExportObjects } from '../exports/types.js';
+import { buildVerifyReport } from './_internals/buildVerifyReport.js';
 import { candidateLineOf } from './_internals/candidateLine.js';
 import { comparePartitions } from './_internals/comparePartitions.js';
 import {
   createPageSpiller,
-  isPipelineRejection,
   type PageSpiller,
   type PageSpillerOptions,
   type Side,
@@ -26,9 +21,10 @@ import {
   spillName,
 } from './_internals/pageSpiller.js';
 import { SpillFiles } from './_internals/SpillFiles.js';
-import { type AnyItem, canonicalKeyId, comparisonRules } from './digest.js';
+import { type ExportSide, scanBothSides } from './_internals/scanBothSides.js';
+import { openVerifyRun, project, recordRejection, type VerifyRun } from './_internals/verifyRun.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
-import { settleCandidates } from './settleCandidates.js';
+import { type SettleTotals, settleCandidates } from './settleCandidates.js';
 import {
   type Difference,
   type DifferenceKind,
@@ -97,6 +93,12 @@ export interface VerifyOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** The `keyHash` of differences and rejections. @default the deployment's (`resolveKeyHasher`) */
   readonly keyHasher?: KeyHasher;
+  /**
+   * Read both sides from DynamoDB exports taken at the same `ExportTime` instead of scanning the
+   * tables (no read units for the scans); only the candidates are re-read live. See docs/verify.md.
+   * @default scan both tables
+   */
+  readonly fromExport?: { readonly source: ExportObjects; readonly target: ExportObjects };
 }
 
 const intIn = (name: string, value: number, min: number, max: number): number => {
@@ -110,7 +112,7 @@ const intIn = (name: string, value: number, min: number, max: number): number =>
 };
 
 /** Validated settings with defaults applied. */
-interface Settings {
+export interface VerifySettings {
   readonly segments: number;
   readonly settleSeconds: number;
   readonly settleRounds: number;
@@ -125,7 +127,7 @@ interface Settings {
  * Checks the options before anything is read.
  * @throws DynasyncError `verify.invalidOption` naming the option and the fix.
  */
-export const validateVerifyOptions = (options: VerifyOptions): Settings => {
+export const validateVerifyOptions = (options: VerifyOptions): VerifySettings => {
   const regions = Object.keys(options.config.regions);
   for (const [name, region] of [
     ['from', options.from],
@@ -177,24 +179,6 @@ export const validateVerifyOptions = (options: VerifyOptions): Settings => {
   };
 };
 
-/** The attributes `names` of an item (in either form); `undefined` when one is missing. */
-const project = <T extends AnyItem>(item: T, names: readonly string[]): T | undefined => {
-  const key: Record<string, unknown> = {};
-  for (const name of names) {
-    const value = (item as Record<string, unknown>)[name];
-    if (value === undefined) return undefined;
-    key[name] = value;
-  }
-  return key as T;
-};
-
-const emptyCounts = (): Record<DifferenceKind, number> => ({
-  missing: 0,
-  extra: 0,
-  different: 0,
-  settled: 0,
-});
-
 /**
  * Audits the target region's table against the source region's, with memory that does not grow with
  * the tables, and optionally repairs the drift. See docs/verify.md, "The method, and what it reads".
@@ -216,277 +200,213 @@ const emptyCounts = (): Record<DifferenceKind, number> => ({
  */
 export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   const settings = validateVerifyOptions(options);
-  const { config, from, to } = options;
-  const keyHashOf = options.keyHasher ?? (await resolveKeyHasher(config, from));
   const started = performance.now();
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? abortableDelay;
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const given = options.transform ?? identityTransform;
-  // A re-read source item the pipeline rejects has no output: the target is expected to hold nothing.
-  const transform: SourceTransform =
-    given === identityTransform
-      ? given
-      : (item) => {
-          try {
-            return given(item);
-          } catch (error) {
-            if (isPipelineRejection(error)) return [];
-            throw error;
-          }
-        };
-  const rejectedCounts: Record<string, number> = {};
-  const rejectedCalls: Array<void | Promise<void>> = [];
-  const names = metadataNames(config);
-  const rules = comparisonRules(config, names);
-  const sourceTable = config.regions[from]!.table;
-  const targetTable = config.regions[to]!.table;
-  const ownClients = options.clients === undefined;
-  const clients = options.clients ?? createReadClients(config);
-  const sourceClient = clients[from];
-  const targetClient = clients[to];
-  if (sourceClient === undefined || targetClient === undefined)
-    throw verifyError(
-      VerifyErrorCodes.invalidOption,
-      `verify: no DynamoDB client for region ${sourceClient === undefined ? from : to}`,
-      {
-        option: 'clients',
-      },
-    );
-  const limiters =
-    settings.maxRps === undefined
-      ? { source: undefined, target: undefined }
-      : {
-          source: new TokenBucket({ ratePerSecond: settings.maxRps }),
-          target: new TokenBucket({ ratePerSecond: settings.maxRps }),
-        };
-  const progress = options.onProgress ?? (() => undefined);
-  const consumed = { source: 0, target: 0, estimated: false };
-  const counts = emptyCounts();
-  const driftSample: Difference[] = [];
-  const settledSample: Difference[] = [];
+  const run = await openVerifyRun(options, settings);
   let spillDir: string | undefined;
-  let spillerToStop: PageSpiller | undefined;
+  let spiller: PageSpiller | undefined;
   try {
-    const [sourceInfo, targetInfo] = await Promise.all([
-      describeTable('verify', sourceClient, from, sourceTable, retry, options.signal),
-      describeTable('verify', targetClient, to, targetTable, retry, options.signal),
-    ]);
-    const targetKeyNames = targetInfo.keyNames;
-    const sourceKeyNames = sourceInfo.keyNames;
-    const sameKeys =
-      transform === identityTransform &&
-      sourceKeyNames.length === targetKeyNames.length &&
-      sourceKeyNames.every((name) => targetKeyNames.includes(name));
-    const sourceKeyOf =
-      options.sourceKeyOf ?? ((targetKey: Item): Item | undefined => project(targetKey, sourceKeyNames));
+    const exports = await openExports(options);
+    const tables = await describeBoth(run);
     spillDir = await mkdtemp(join(options.spillDir ?? tmpdir(), 'dynasync-verify-'));
     const dir = spillDir;
-
-    // ── 1. Scan both tables; spill one line per key to its partition's file. ──
-    const spillerOptions: PageSpillerOptions = {
-      dir,
-      partitions: settings.partitions,
-      prefix: config.metadata.prefix,
-      compareVersions: rules.compareVersions,
-      targetKeyNames,
-      sourceKeyNames,
-      sameKeys,
-      targetTable,
-      to,
-      onRejected: (code, sourceItem) => {
-        rejectedCounts[code] = (rejectedCounts[code] ?? 0) + 1;
-        const sourceKey = project(sourceItem, sourceKeyNames) ?? sourceItem;
-        const call = options.onRejected?.({
-          kind: 'pipelineRejected',
-          code,
-          sourceKey,
-          keyHash: keyHashOf(canonicalKeyId(sourceKey, sourceKeyNames)),
-        });
-        if (call !== undefined) rejectedCalls.push(call);
-      },
-    };
-    // Without a transform, source pages are read like target pages (see `createPageSpiller`).
-    const spiller = createPageSpiller(spillerOptions, given === identityTransform ? undefined : given);
-    spillerToStop = spiller;
-    const scanned = { source: 0, target: 0 };
-    const estimatedTotal = sourceInfo.itemCount + targetInfo.itemCount;
-    const report = () =>
-      progress({
-        phase: 'scan',
-        scanned: { ...scanned },
-        estimatedTotal,
-        consumedCapacity: { source: consumed.source, target: consumed.target },
-      });
-    const scans = linkedAbort(options.signal);
-    let scanFailure: unknown;
-    const scanSide = (
-      side: Side,
-      client: DynamoDBClient,
-      tableName: string,
-      limiter: TokenBucket | undefined,
-    ) =>
-      scanTable({
-        tool: 'verify',
-        client,
-        tableName,
-        segments: settings.segments,
-        ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
-        ...(limiter === undefined ? {} : { limiter }),
-        retry,
-        signal: scans.signal,
-        onBody: (body) => spiller.page(side, body),
-        onPage: (items, units) => {
-          scanned[side] += items;
-          consumed[side] += units;
-          report();
-        },
-      }).then(
-        (totals) => {
-          consumed.estimated ||= totals.estimated;
-        },
-        (cause: unknown) => {
-          const error = DynasyncError.match(cause, ErrorCodes.scan.aborted)
-            ? verifyError(VerifyErrorCodes.aborted, cause.message, cause.payload, cause)
-            : cause;
-          if (!scans.signal.aborted) scanFailure ??= error;
-          scans.abort();
-          throw error;
-        },
-      );
-    const scanResults = await Promise.allSettled([
-      scanSide('source', sourceClient, sourceTable, limiters.source),
-      scanSide('target', targetClient, targetTable, limiters.target),
-    ]);
-    scans.dispose();
-    if (scanFailure !== undefined) throw scanFailure;
-    const rejected = scanResults.find((result) => result.status === 'rejected');
-    if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
-    const totals: SpillTotals = await spiller.close();
-    await Promise.all(rejectedCalls.splice(0));
-    const scanEndedAt = performance.now();
-    report();
-    const spillSet = (side: Side) => ({
-      partitions: settings.partitions,
-      counts: totals.counts[side],
-      path: (partition: number) => SpillFiles.pathOf(dir, spillName(side), partition),
-    });
-
-    // ── 2. Compare partition by partition; keys that differ become candidates (on disk). ──
-    let candidateCount = 0;
-    const firstRound = SpillFiles.create(dir, 'candidates-1', 1);
-    const compared = await comparePartitions({
-      dir,
-      source: spillSet('source'),
-      target: spillSet('target'),
-      maxEntriesInMemory: settings.maxEntriesInMemory,
-      onDifferent: (sourceLine, targetLine) => {
-        const line = candidateLineOf(sourceLine, targetLine);
-        if (line === undefined) return;
-        candidateCount += 1;
-        firstRound.add(0, line);
-      },
-      flush: () => firstRound.flush(),
-      onPartition: (done, total) => progress({ phase: 'compare', partitionsDone: done, partitions: total }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    await firstRound.close();
-    let spilledBytes = totals.bytes + compared.spilledBytes + firstRound.bytes;
-
-    // ── 3. Settle: re-read candidates consistently after the grace period, round by round. ──
-    const emit = async (difference: Difference) => {
-      counts[difference.kind] += 1;
-      if (difference.kind === DifferenceKinds.settled) {
-        if (settledSample.length < settings.sampleSize) settledSample.push(difference);
-      } else if (driftSample.length < settings.sampleSize) driftSample.push(difference);
-      await options.onDifference?.(difference);
-    };
-    const settled = await settleCandidates(
-      {
-        config,
-        from,
-        to,
-        names,
-        rules,
-        sourceKeyNames,
-        targetKeyNames,
-        sourceClient,
-        targetClient,
-        sourceTable,
-        targetTable,
-        limiters,
-        retry,
-        transform,
-        sourceKeyOf,
-        keyHashOf,
-        settleSeconds: settings.settleSeconds,
-        settleRounds: settings.settleRounds,
-        repairConcurrency: settings.repairConcurrency,
-        repair: options.repair === true,
-        dryRun: options.dryRun === true,
-        now,
-        sleep,
-        progress,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        dir,
-        emit,
-      },
-      firstRound,
-      candidateCount,
-      scanEndedAt,
+    // ── 1. Read both sides; spill one line per key to its partition's file. ──
+    spiller = createPageSpiller(
+      spillerOptionsOf(run, tables, dir),
+      run.given === identityTransform ? undefined : run.given,
     );
-    spilledBytes += settled.spilledBytes;
-    const consistentReads = settled.consistentReads;
-    consumed.source += settled.consumed.source;
-    consumed.target += settled.consumed.target;
-    consumed.estimated ||= settled.consumed.estimated;
-    const repairCounts = settled.repairCounts;
-
-    const durationMs = performance.now() - started;
-    const drift = counts.missing + counts.extra + counts.different;
-    const rejectedItems = Object.values(rejectedCounts).reduce((sum, count) => sum + count, 0);
-    return {
-      from,
-      to,
-      tables: { source: sourceTable, target: targetTable },
-      inSync: drift === 0 && rejectedItems === 0,
-      counts,
-      pipelineRejected: rejectedCounts,
-      scanned,
-      live: totals.live,
-      tombstones: totals.tombstones,
-      consumedCapacity: {
-        source: Number(consumed.source.toFixed(1)),
-        target: Number(consumed.target.toFixed(1)),
-        estimated: consumed.estimated,
-      },
-      settings: {
-        segments: settings.segments,
-        settleSeconds: settings.settleSeconds,
-        settleRounds: settings.settleRounds,
-        maxRps: settings.maxRps ?? null,
-        topology: config.topology.type,
-        versionsCompared: rules.compareVersions,
-      },
-      method: {
-        partitions: settings.partitions,
-        splits: compared.splits,
-        maxEntriesInMemory: settings.maxEntriesInMemory,
-        peakEntriesInMemory: compared.peakEntries,
-        spilledBytes,
-        candidates: candidateCount,
-        consistentReads,
-      },
-      ...(options.repair === true
-        ? { repair: { dryRun: options.dryRun === true, counts: repairCounts } }
-        : {}),
-      durationMs: Math.round(durationMs),
-      itemsPerSecond: Math.round((scanned.source + scanned.target) / (durationMs / 1000)),
-      sample: [...driftSample, ...settledSample].slice(0, settings.sampleSize),
-    };
+    const scan = await scanBothSides(run, spiller, tables.itemCount, exports);
+    const totals = await spiller.close();
+    await Promise.all(run.rejected.calls.splice(0));
+    const scanEndedAt = performance.now();
+    run.progress({
+      phase: 'scan',
+      scanned: { ...scan.scanned },
+      estimatedTotal: tables.itemCount,
+      consumedCapacity: { source: scan.consumed.source, target: scan.consumed.target },
+    });
+    // ── 2. Compare partition by partition; keys that differ become candidates (on disk). ──
+    const compared = await compareSpills(run, dir, totals);
+    // ── 3. Settle: re-read candidates consistently after the grace period, round by round. ──
+    const settled = await settle(run, tables, dir, compared, scanEndedAt);
+    scan.consumed.source += settled.totals.consumed.source;
+    scan.consumed.target += settled.totals.consumed.target;
+    scan.consumed.estimated ||= settled.totals.consumed.estimated;
+    return buildVerifyReport(run, {
+      scan,
+      totals,
+      compared: compared.outcome,
+      candidates: compared.candidates,
+      consistentReads: settled.totals.consistentReads,
+      spilledBytes:
+        totals.bytes +
+        compared.outcome.spilledBytes +
+        compared.firstRound.bytes +
+        settled.totals.spilledBytes,
+      counts: settled.counts,
+      repairCounts: settled.totals.repairCounts,
+      sample: settled.sample,
+      durationMs: performance.now() - started,
+      ...(exports === undefined
+        ? {}
+        : {
+            exports: {
+              exportTime: exports.source.manifest.exportTime,
+              source: exports.source.manifest.location,
+              target: exports.target.manifest.location,
+            },
+          }),
+    });
   } finally {
-    await spillerToStop?.destroy();
+    await spiller?.destroy();
     if (spillDir !== undefined) await rm(spillDir, { recursive: true, force: true });
-    if (ownClients) for (const client of Object.values(clients)) client.destroy();
+    if (run.ownClients) for (const client of Object.values(run.clients)) client.destroy();
   }
+};
+
+/** Both tables' key names and item counts (DescribeTable), and whether a key is the same on both. */
+interface TablesInfo {
+  readonly sourceKeyNames: readonly string[];
+  readonly targetKeyNames: readonly string[];
+  readonly sameKeys: boolean;
+  readonly sourceKeyOf: (targetKey: Item) => Item | undefined;
+  /** Both tables' item counts (DescribeTable's, refreshed about every six hours). */
+  readonly itemCount: number;
+}
+
+const describeBoth = async (run: VerifyRun): Promise<TablesInfo> => {
+  const { options } = run;
+  const [sourceInfo, targetInfo] = await Promise.all([
+    describeTable('verify', run.sourceClient, options.from, run.sourceTable, run.retry, options.signal),
+    describeTable('verify', run.targetClient, options.to, run.targetTable, run.retry, options.signal),
+  ]);
+  const sourceKeyNames = sourceInfo.keyNames;
+  const targetKeyNames = targetInfo.keyNames;
+  return {
+    sourceKeyNames,
+    targetKeyNames,
+    sameKeys:
+      run.transform === identityTransform &&
+      sourceKeyNames.length === targetKeyNames.length &&
+      sourceKeyNames.every((name) => targetKeyNames.includes(name)),
+    sourceKeyOf: options.sourceKeyOf ?? ((targetKey: Item) => project(targetKey, sourceKeyNames)),
+    itemCount: sourceInfo.itemCount + targetInfo.itemCount,
+  };
+};
+
+/** The exports' manifests, checked to be of one instant, when the run reads exports. */
+const openExports = async (
+  options: VerifyOptions,
+): Promise<{ readonly source: ExportSide; readonly target: ExportSide } | undefined> => {
+  if (options.fromExport === undefined) return undefined;
+  const [source, target] = await Promise.all([
+    readExportManifest(options.fromExport.source),
+    readExportManifest(options.fromExport.target),
+  ]);
+  checkSameExportTime(source, target);
+  return {
+    source: { objects: options.fromExport.source, manifest: source },
+    target: { objects: options.fromExport.target, manifest: target },
+  };
+};
+
+const spillerOptionsOf = (run: VerifyRun, tables: TablesInfo, dir: string): PageSpillerOptions => ({
+  dir,
+  partitions: run.settings.partitions,
+  prefix: run.options.config.metadata.prefix,
+  compareVersions: run.rules.compareVersions,
+  targetKeyNames: tables.targetKeyNames,
+  sourceKeyNames: tables.sourceKeyNames,
+  sameKeys: tables.sameKeys,
+  targetTable: run.targetTable,
+  to: run.options.to,
+  onRejected: (code, sourceItem) => recordRejection(run, tables.sourceKeyNames, code, sourceItem),
+});
+
+/** The compare phase's candidates (first round, closed) and what comparing cost. */
+interface Compared {
+  readonly firstRound: SpillFiles;
+  readonly candidates: number;
+  readonly outcome: Awaited<ReturnType<typeof comparePartitions>>;
+}
+
+const compareSpills = async (run: VerifyRun, dir: string, totals: SpillTotals): Promise<Compared> => {
+  const spillSet = (side: Side) => ({
+    partitions: run.settings.partitions,
+    counts: totals.counts[side],
+    path: (partition: number) => SpillFiles.pathOf(dir, spillName(side), partition),
+  });
+  let candidates = 0;
+  const firstRound = SpillFiles.create(dir, 'candidates-1', 1);
+  const outcome = await comparePartitions({
+    dir,
+    source: spillSet('source'),
+    target: spillSet('target'),
+    maxEntriesInMemory: run.settings.maxEntriesInMemory,
+    onDifferent: (sourceLine, targetLine) => {
+      const line = candidateLineOf(sourceLine, targetLine);
+      if (line === undefined) return;
+      candidates += 1;
+      firstRound.add(0, line);
+    },
+    flush: () => firstRound.flush(),
+    onPartition: (done, total) => run.progress({ phase: 'compare', partitionsDone: done, partitions: total }),
+    ...(run.options.signal === undefined ? {} : { signal: run.options.signal }),
+  });
+  await firstRound.close();
+  return { firstRound, candidates, outcome };
+};
+
+/** Settles the candidates; counts every difference and keeps the report's sample (drift first). */
+const settle = async (
+  run: VerifyRun,
+  tables: TablesInfo,
+  dir: string,
+  compared: Compared,
+  scanEndedAt: number,
+): Promise<{ totals: SettleTotals; counts: Record<DifferenceKind, number>; sample: Difference[] }> => {
+  const { options, settings } = run;
+  const counts: Record<DifferenceKind, number> = { missing: 0, extra: 0, different: 0, settled: 0 };
+  const drift: Difference[] = [];
+  const settledSample: Difference[] = [];
+  const emit = async (difference: Difference) => {
+    counts[difference.kind] += 1;
+    const sample = difference.kind === DifferenceKinds.settled ? settledSample : drift;
+    if (sample.length < settings.sampleSize) sample.push(difference);
+    await options.onDifference?.(difference);
+  };
+  const totals = await settleCandidates(
+    {
+      config: options.config,
+      from: options.from,
+      to: options.to,
+      names: run.names,
+      rules: run.rules,
+      sourceKeyNames: tables.sourceKeyNames,
+      targetKeyNames: tables.targetKeyNames,
+      sourceClient: run.sourceClient,
+      targetClient: run.targetClient,
+      sourceTable: run.sourceTable,
+      targetTable: run.targetTable,
+      limiters: run.limiters,
+      retry: run.retry,
+      transform: run.transform,
+      sourceKeyOf: tables.sourceKeyOf,
+      keyHashOf: run.keyHashOf,
+      settleSeconds: settings.settleSeconds,
+      settleRounds: settings.settleRounds,
+      repairConcurrency: settings.repairConcurrency,
+      repair: options.repair === true,
+      dryRun: options.dryRun === true,
+      now: run.now,
+      sleep: run.sleep,
+      progress: run.progress,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      dir,
+      emit,
+    },
+    compared.firstRound,
+    compared.candidates,
+    scanEndedAt,
+  );
+  return { totals, counts, sample: [...drift, ...settledSample].slice(0, settings.sampleSize) };
 };
