@@ -5,6 +5,7 @@ import type { Item, WireItem } from '../../../core/types.js';
 import { type ComparisonRules, canonicalKeyId, isDeleteMarker } from '../digest.js';
 import { VerifyErrorCodes, verifyError } from '../errors.js';
 import type { SourceTransform } from '../types.js';
+import { createDigestQueue } from './digestQueue.js';
 import { partitionOf } from './partitionOf.js';
 import { entryOf, readScanPage, type ScannedEntry, type ScanPageRules } from './readScanPage.js';
 import { SpillFiles } from './SpillFiles.js';
@@ -83,6 +84,45 @@ export interface PageSpiller {
 /** The spill file names of a side. */
 export const spillName = (side: Side): string => side;
 
+/** What {@link spillTransformed} writes to and counts in. */
+interface TransformSpill {
+  readonly options: PageSpillerOptions;
+  readonly names: ReturnType<typeof metadataNamesFor>;
+  /** A transform's outputs are keyed like the target; the source key is the scanned item's. */
+  readonly outputRules: ScanPageRules;
+  readonly spill: SpillFiles;
+  readonly live: Record<Side, number>;
+  readonly tombstones: Record<Side, number>;
+}
+
+/** Digests a page of source items through the peer's pipeline: each output spilled, rejections counted. */
+const spillTransformed = (into: TransformSpill, items: readonly WireItem[], apply: SourceTransform): void => {
+  const { options, names } = into;
+  for (const item of items) {
+    const tombstone = isDeleteMarker(item, names);
+    if (tombstone) into.tombstones.source += 1;
+    else into.live.source += 1;
+    const sourceKey = options.sameKeys ? '-' : canonicalKeyId(item, options.sourceKeyNames);
+    const decoded = decodeItem(item, 'source item');
+    let outputs: readonly Item[];
+    try {
+      outputs = apply(decoded);
+    } catch (error) {
+      if (options.onRejected === undefined || !isPipelineRejection(error)) throw error;
+      // A rejected tombstone leaves nothing to expect either way; a live item is counted.
+      if (!tombstone) options.onRejected(error.code, decoded);
+      continue;
+    }
+    for (const output of outputs) {
+      const entry = entryOf(output, into.outputRules);
+      into.spill.add(
+        partitionOf(entry.keyId, 0, options.partitions),
+        formatEntryLine({ ...entry, sourceKey }),
+      );
+    }
+  }
+};
+
 /**
  * The spiller of one verify run, in this thread. Pages are reduced to spill lines straight from their
  * text (`readScanPage`: no item is built as an object), except a source page under a `transform` (the
@@ -128,66 +168,28 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
     else live[side] += 1;
     spills[side].add(partitionOf(entry.keyId, 0, options.partitions), formatEntryLine(entry));
   };
-  // Source pages under a transform: parsed, then digested behind the next request.
-  const queue: Array<readonly WireItem[]> = [];
-  let queuedItems = 0;
-  let draining: Promise<void> | undefined;
-  let failure: unknown;
-  const waiters: Array<() => void> = [];
   // A transform's outputs are keyed like the target; the source key is the scanned item's.
   const outputRules = pageRules('source', false);
-  const transformPage = (items: readonly WireItem[], apply: SourceTransform): void => {
-    for (const item of items) {
-      const tombstone = isDeleteMarker(item, names);
-      if (tombstone) tombstones.source += 1;
-      else live.source += 1;
-      const sourceKey = options.sameKeys ? '-' : canonicalKeyId(item, options.sourceKeyNames);
-      const decoded = decodeItem(item, 'source item');
-      let outputs: readonly Item[];
-      try {
-        outputs = apply(decoded);
-      } catch (error) {
-        if (options.onRejected === undefined || !isPipelineRejection(error)) throw error;
-        // A rejected tombstone leaves nothing to expect either way; a live item is counted.
-        if (!tombstone) options.onRejected(error.code, decoded);
-        continue;
-      }
-      for (const output of outputs) {
-        const entry = entryOf(output, outputRules);
-        spills.source.add(
-          partitionOf(entry.keyId, 0, options.partitions),
-          formatEntryLine({ ...entry, sourceKey }),
-        );
-      }
-    }
-  };
-  const drain = async (apply: SourceTransform): Promise<void> => {
-    try {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        try {
-          transformPage(next, apply);
+  // Source pages under a transform: parsed, then digested behind the next request.
+  const queue =
+    transform === undefined
+      ? undefined
+      : createDigestQueue(async (items) => {
+          spillTransformed(
+            { options, names, outputRules, spill: spills.source, live, tombstones },
+            items,
+            transform,
+          );
           await spills.source.flush();
-        } finally {
-          queuedItems -= next.length;
-          for (const wake of waiters.splice(0)) wake();
-        }
-        // Let the responses that arrived meanwhile be read before the next page is digested.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } catch (error) {
-      failure ??= error;
-      queue.length = 0;
-      queuedItems = 0;
-      for (const wake of waiters.splice(0)) wake();
-    } finally {
-      draining = undefined;
-    }
-  };
+        }, MAX_QUEUED_ITEMS);
+  let failure: unknown;
+  const failureOf = () => failure ?? queue?.failure;
   return {
     page: async (side, body) => {
-      if (failure !== undefined) throw failure;
+      const failed = failureOf();
+      if (failed !== undefined) throw failed;
       const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-      if (side === 'target' || transform === undefined) {
+      if (side === 'target' || queue === undefined) {
         try {
           const rest = readScanPage(text, rulesOf[side], (entry) => spillEntry(side, entry));
           await spills[side].flush();
@@ -200,23 +202,20 @@ export const createPageSpiller = (options: PageSpillerOptions, transform?: Sourc
       const document = JSON.parse(text) as { Items?: WireItem[] } & Record<string, unknown>;
       const items = document.Items ?? [];
       delete document.Items;
-      queue.push(items);
-      queuedItems += items.length;
-      draining ??= drain(transform);
       // Back-pressure: at most MAX_QUEUED_ITEMS parsed items wait to be digested.
-      while (queuedItems > MAX_QUEUED_ITEMS && failure === undefined)
-        await new Promise<void>((resolve) => waiters.push(resolve));
-      if (failure !== undefined) throw failure;
+      await queue.push(items);
       return document;
     },
     destroy: async () => {
       failure ??= new Error('verify: the spiller was stopped');
-      while (draining !== undefined) await draining;
+      queue?.fail(failure);
+      await queue?.drained();
       await Promise.all([spills.source.close(), spills.target.close()]).catch(() => undefined);
     },
     close: async () => {
-      while (draining !== undefined) await draining;
-      if (failure !== undefined) throw failure;
+      await queue?.drained();
+      const failed = failureOf();
+      if (failed !== undefined) throw failed;
       await Promise.all([spills.source.close(), spills.target.close()]);
       return {
         live,
