@@ -30,7 +30,7 @@ import { runLocalBackfill } from '../scaleout/runLocalBackfill.js';
 import { runStepFunctionsBackfillJob } from '../scaleout/runStepFunctionsBackfillJob.js';
 import { stepFunctionsBar } from '../scaleout/segmentsBar.js';
 import type { SourceTransform } from '../verify/types.js';
-import { type BackfillOptions, backfill, type KeySealer } from './backfill.js';
+import { type BackfillOptions, backfill, type KeySealer, validateBackfillOptions } from './backfill.js';
 import { BackfillErrorCodes, backfillError } from './errors.js';
 import { type BackfillEstimate, estimateBackfillUnits, formatBackfillEstimate } from './estimateUnits.js';
 import { formatBackfillReport } from './formatReport.js';
@@ -255,6 +255,17 @@ const runJob = async (
   engine: ScaleoutEngine,
 ): Promise<BackfillReport> => {
   const { config, io } = run;
+  // The one-process run's checks (regions, segments, rates…), before any client is made.
+  validateBackfillOptions({
+    config,
+    from: options.from,
+    to: options.to,
+    ...(options.segments === undefined ? {} : { segments: options.segments }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+    ...(options.maxWps === undefined ? {} : { maxWps: options.maxWps }),
+    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+  });
   const ownClients = io.clients === undefined;
   const clients = io.clients ?? createReadClients(config);
   const stream = io.progressStream ?? process.stderr;

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { reportCliError } from '../../../tools/_shared/reportCliError.js';
@@ -68,6 +71,29 @@ describe('dynasync backfill --engine', () => {
     ).toBe('job-dir');
     expect(optionOf({ ...base, workers: 2, checkpoint: '/tmp/c.json' })).toBe('checkpoint');
     expect(optionOf({ ...base, jobId: 'b-1', resume: true })).toBe('resume');
+  });
+});
+
+describe('backfill --workers checks its options as the one-process run does', () => {
+  it('refuses --segments 0 before any client is made', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dynasync-backfill-engine-'));
+    try {
+      const config = join(dir, 'dynasync.json');
+      await writeFile(
+        config,
+        JSON.stringify({
+          version: 1,
+          name: 'engine',
+          regions: { 'eu-west-1': { table: 'orders' }, 'us-east-1': { table: 'orders' } },
+          topology: { type: 'active-active' },
+        }),
+      );
+      await expect(
+        runBackfillCommand({ config, from: 'eu-west-1', to: 'us-east-1', workers: 2, segments: 0 }),
+      ).rejects.toMatchObject({ code: BackfillErrorCodes.invalidOption, payload: { option: 'segments' } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
