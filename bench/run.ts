@@ -419,7 +419,7 @@ export const runBench = async (argv: readonly string[]): Promise<number> => {
       }
       if (only.has('scaleout')) {
         print(
-          'scaleout: one segment worker vs the local verify per segment; 4 workers vs 1; modelled at 1,000 workers',
+          'scaleout: one segment worker vs the local verify per segment; 4 workers vs 1; modelled at 1,000 workers; orchestration per segment (moto)',
         );
         try {
           Object.assign(

@@ -5,6 +5,7 @@ import { encodeVersion } from '../conflict/version.js';
 import { parseConfig } from '../core/config/loadConfig.js';
 import type { Item } from '../core/types.js';
 import { createDynamoClients } from '../replicator/clients.js';
+import { MOTO_MISSING, motoAvailable } from '../test/helpers/motoServer.js';
 import type { LocalDynamo } from '../tools/localDynamo.js';
 import { FileJobStore } from '../tools/scaleout/FileJobStore.js';
 import { jobSpecKey, planJob } from '../tools/scaleout/planJob.js';
@@ -13,6 +14,7 @@ import { createVerifyTaskRunner, readVerifyResult } from '../tools/scaleout/veri
 import type { Difference } from '../tools/verify/types.js';
 import { verify } from '../tools/verify/verify.js';
 import { createPlainTable, dropTable } from './_internals/tables.js';
+import { benchScaleoutOverhead } from './scaleoutOverhead.js';
 import type { Metric, Print } from './types.js';
 
 const SOURCE = 'eu-west-1';
@@ -189,6 +191,10 @@ export const benchScaleout = async (options: ScaleoutBenchOptions): Promise<Reco
     const perWorkerPerTable = workerRate / 2;
     const partitionCap = (SCALEOUT_MODEL.partitionRcu * SCALEOUT_MODEL.bytesPerEventualRcu) / itemBytes;
     const modelled = SCALEOUT_MODEL.workers * Math.min(perWorkerPerTable, partitionCap);
+    // The orchestration's cost per segment: the construct's state machine under moto_server.
+    let overhead: Record<string, Metric> = {};
+    if (motoAvailable()) overhead = await benchScaleoutOverhead();
+    else print(`  scaleout_overhead_ms_per_segment skipped: ${MOTO_MISSING}`);
     const value = (
       v: number,
       unit: string,
@@ -202,6 +208,7 @@ export const benchScaleout = async (options: ScaleoutBenchOptions): Promise<Reco
       detail,
     });
     return {
+      ...overhead,
       scaleout_worker_efficiency: value(
         Number(efficiency.toFixed(3)),
         'ratio',

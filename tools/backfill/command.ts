@@ -1,6 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
+import type { Config } from '../../core/config/types.js';
 import type { Item } from '../../core/types.js';
 import { createKeyProvider } from '../../keys/createKeyProvider.js';
 import { decryptText } from '../../pipeline/maskingCrypto.js';
@@ -16,11 +19,20 @@ import {
   withEndpoints,
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
+import { createReadClients } from '../_shared/createReadClients.js';
+import { describeTable } from '../_shared/describeTable.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
-import { type BackfillOptions, backfill, type KeySealer } from './backfill.js';
+import { DEFAULT_RETRY } from '../_shared/withRetries.js';
+import { checkEngineFlags, parseEngine, type ScaleoutEngine } from '../scaleout/engineOption.js';
+import type { JobSpec, TaskRunner } from '../scaleout/protocol.js';
+import { runLocalBackfill } from '../scaleout/runLocalBackfill.js';
+import { runStepFunctionsBackfillJob } from '../scaleout/runStepFunctionsBackfillJob.js';
+import { stepFunctionsBar } from '../scaleout/segmentsBar.js';
+import type { SourceTransform } from '../verify/types.js';
+import { type BackfillOptions, backfill, type KeySealer, validateBackfillOptions } from './backfill.js';
 import { BackfillErrorCodes, backfillError } from './errors.js';
-import { type BackfillEstimate, formatBackfillEstimate } from './estimateUnits.js';
+import { type BackfillEstimate, estimateBackfillUnits, formatBackfillEstimate } from './estimateUnits.js';
 import { formatBackfillReport } from './formatReport.js';
 import type { BackfillProgress, BackfillReport } from './types.js';
 
@@ -58,8 +70,26 @@ export interface BackfillCommandOptions
   readonly endpointUrl?: readonly EndpointOverride[];
   /** @default false */
   readonly json?: boolean;
-  /** `--engine`: `local` runs here; `stepfunctions` (a Distributed Map over segment tasks) is not wired yet. @default 'local' */
+  /**
+   * `local` runs in this process: the one-process backfill, or the scale-out task engine's segment
+   * workers when `--workers`, `--job-id` or `--job-dir` is given; `stepfunctions` drives a deployed
+   * `DynasyncScaleout` state machine. @default 'local'
+   */
   readonly engine?: string;
+  /** Segment workers of the job (`--engine local`: in this process). @default 4 with --job-id or --job-dir */
+  readonly workers?: number;
+  /** Resume the job of this id (finished segments are not scanned again). @default a fresh id */
+  readonly jobId?: string;
+  /** The local job store's folder. @default `<os.tmpdir()>/dynasync-jobs` */
+  readonly jobDir?: string;
+  /** `--state-machine-arn` (`--engine stepfunctions`, required): the stack's `StateMachineArn` output. */
+  readonly stateMachineArn?: string;
+  /** `--job-bucket` (`--engine stepfunctions`, required): the stack's `JobBucket` output. */
+  readonly jobBucket?: string;
+  /** `--job-prefix` (`--engine stepfunctions`): prepended to the job store's keys. @default '' */
+  readonly jobPrefix?: string;
+  /** `--aws-endpoint-url` (`--engine stepfunctions`): one endpoint for Step Functions and S3. @default AWS's */
+  readonly awsEndpointUrl?: string;
 }
 
 /** Where the command writes, and what it may be given instead of creating it. */
@@ -81,6 +111,14 @@ export interface BackfillCommandIo {
   readonly keys?: KeyProvider;
   /** Loads the target pipeline's map modules. @default `import()` */
   readonly loadModule?: ModuleLoader;
+  /** `--engine stepfunctions`: the Step Functions client. @default one for the ARN's region */
+  readonly sfn?: SFNClient;
+  /** `--engine stepfunctions`: the job bucket's S3 client. @default one for the ARN's region */
+  readonly s3?: S3Client;
+  /** `--engine stepfunctions`: how often the execution is polled. @default 2_000 */
+  readonly pollMs?: number;
+  /** Job runs (`--workers`, `--job-id`): wraps the local task runner (tests). @default none */
+  readonly wrapRunner?: (runner: TaskRunner) => TaskRunner;
 }
 
 /** The exit code a report calls for; see {@link BackfillExitCodes}. */
@@ -92,29 +130,237 @@ const progressText = (event: BackfillProgress): Record<string, string | number> 
   phase: `${event.written} written, ${event.stale} stale | ${Math.round(event.consumedCapacity.read)} RCU, ${Math.round(event.consumedCapacity.write)} WCU | ${event.concurrency} in flight`,
 });
 
+/** How a run goes: the one-process backfill, or a job of segment tasks in this process or on Step Functions. */
+export type BackfillRunMode = 'single' | ScaleoutEngine;
+
 /**
- * `dynasync backfill`: runs {@link backfill}, shows a progress bar on a terminal, prints the summary
- * table (or the report as JSON with `--json`) and returns the exit code.
+ * The run the options ask for, checked before any config is read: `--engine stepfunctions`, a local
+ * job when `--workers`, `--job-id` or `--job-dir` is given, else the one-process backfill.
+ * @throws DynasyncError `backfill.invalidOption` (exit 2) naming the flag: an unknown engine, a missing
+ *   or misplaced Step Functions flag, `--checkpoint` or `--resume` with a job (it resumes by `--job-id`)
+ */
+export const backfillModeOf = (options: BackfillCommandOptions): BackfillRunMode => {
+  const engine = parseEngine('backfill', options.engine);
+  checkEngineFlags('backfill', engine, options);
+  const job =
+    engine === 'stepfunctions' ||
+    options.workers !== undefined ||
+    options.jobId !== undefined ||
+    options.jobDir !== undefined;
+  if (!job) return 'single';
+  const checkpointFlag =
+    options.checkpoint !== undefined ? 'checkpoint' : options.resume === true ? 'resume' : undefined;
+  if (checkpointFlag !== undefined)
+    throw backfillError(
+      BackfillErrorCodes.invalidOption,
+      `backfill: --${checkpointFlag} belongs to the one-process run; a job (--workers, --job-id, --engine stepfunctions) keeps its progress in its job store and resumes with --job-id`,
+      { option: checkpointFlag },
+    );
+  return engine;
+};
+
+/** What a run needs besides the options: the config, the target's pipeline and where it prints. */
+interface BackfillRun {
+  readonly config: Config;
+  readonly transform?: SourceTransform;
+  readonly keySealer?: KeySealer;
+  readonly print: (text: string) => void;
+  readonly onEstimate: (estimate: BackfillEstimate) => void;
+  readonly io: BackfillCommandIo;
+  readonly signal: AbortSignal;
+}
+
+/** The one-process {@link backfill}, its progress bar on a terminal. */
+const runSingle = async (options: BackfillCommandOptions, run: BackfillRun): Promise<BackfillReport> => {
+  const bar = terminalProgressBar(
+    run.io.progressStream ?? process.stderr,
+    'backfill [{bar}] {percentage}% {value}/{total} | {speed}/s | {eta} | {phase}',
+  );
+  const started = performance.now();
+  try {
+    return await backfill({
+      config: run.config,
+      from: options.from,
+      to: options.to,
+      ...(options.segments === undefined ? {} : { segments: options.segments }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+      ...(options.maxWps === undefined ? {} : { maxWps: options.maxWps }),
+      ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+      ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
+      ...(run.io.clients === undefined ? {} : { clients: run.io.clients }),
+      ...(run.keySealer === undefined ? {} : { keySealer: run.keySealer }),
+      ...(run.transform === undefined ? {} : { transform: run.transform }),
+      ...run.io.overrides,
+      resume: options.resume === true,
+      targetIdle: options.targetIdle === true,
+      fastPath: options.fastPath !== false,
+      signal: run.signal,
+      onEstimate: run.onEstimate,
+      ...(bar === undefined
+        ? {}
+        : {
+            onProgress: (event: BackfillProgress) => {
+              const seconds = (performance.now() - started) / 1000;
+              bar.update(event.resumedFrom + event.scanned, event.estimatedTotal, {
+                ...progressText(event),
+                speed: Math.round(event.scanned / Math.max(seconds, 0.001)),
+              });
+            },
+          }),
+    });
+  } finally {
+    bar?.stop();
+  }
+};
+
+/** The job's settings, the same on both engines. */
+const jobSettingsOf = (options: BackfillCommandOptions) => ({
+  ...(options.segments === undefined ? {} : { segments: options.segments }),
+  ...(options.workers === undefined ? {} : { workers: options.workers }),
+  ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+  ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+  ...(options.maxWps === undefined ? {} : { maxWps: options.maxWps }),
+  options: {
+    ...(options.concurrency === undefined ? {} : { writeConcurrency: options.concurrency }),
+    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+  },
+});
+
+/** The job's segments on the local engine, with items and items/s so far, on a terminal. */
+const localJobBar = (stream: NodeJS.WritableStream & { readonly isTTY?: boolean }) => {
+  const bar = terminalProgressBar(
+    stream,
+    'backfill [{bar}] {percentage}% {value}/{total} segments | {speed} items/s | {eta} | {phase}',
+  );
+  const started = performance.now();
+  return {
+    update(done: number, total: number, items: number): void {
+      const seconds = (performance.now() - started) / 1000;
+      bar?.update(done, total, {
+        speed: Math.round(items / Math.max(seconds, 0.001)),
+        phase: `${items} items scanned`,
+      });
+    },
+    stop(): void {
+      bar?.stop();
+    },
+  };
+};
+
+/** A job of segment tasks: in-process workers, or the deployed state machine; the units estimate first. */
+const runJob = async (
+  options: BackfillCommandOptions,
+  run: BackfillRun,
+  engine: ScaleoutEngine,
+): Promise<BackfillReport> => {
+  const { config, io } = run;
+  // The one-process run's checks (regions, segments, rates…), before any client is made.
+  validateBackfillOptions({
+    config,
+    from: options.from,
+    to: options.to,
+    ...(options.segments === undefined ? {} : { segments: options.segments }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+    ...(options.maxWps === undefined ? {} : { maxWps: options.maxWps }),
+    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+  });
+  const ownClients = io.clients === undefined;
+  const clients = io.clients ?? createReadClients(config);
+  const stream = io.progressStream ?? process.stderr;
+  const onJob = (spec: JobSpec, where: string): void => {
+    if (options.json !== true)
+      run.print(
+        `backfill: job ${spec.jobId} (${spec.segments.length} segments) in ${where}; resume with --job-id ${spec.jobId}`,
+      );
+  };
+  try {
+    const source = await describeTable(
+      'backfill',
+      clients[options.from]!,
+      options.from,
+      config.regions[options.from]!.table,
+      { ...DEFAULT_RETRY, attempts: 3 },
+      run.signal,
+    );
+    run.onEstimate(estimateBackfillUnits(source.itemCount, source.sizeBytes));
+    if (engine === 'stepfunctions') return await runOnStepFunctions(options, run, stream, onJob);
+    const bar = localJobBar(stream);
+    try {
+      const job = await runLocalBackfill({
+        config,
+        from: options.from,
+        to: options.to,
+        clients,
+        ...jobSettingsOf(options),
+        ...(options.jobDir === undefined ? {} : { jobDir: options.jobDir }),
+        ...(run.transform === undefined ? {} : { transform: run.transform }),
+        ...(run.keySealer === undefined ? {} : { keySealer: run.keySealer }),
+        ...(io.overrides?.retry === undefined ? {} : { retry: io.overrides.retry }),
+        ...(io.wrapRunner === undefined ? {} : { wrapRunner: io.wrapRunner }),
+        onSegments: bar.update,
+        onJob,
+        signal: run.signal,
+      });
+      return job.report;
+    } finally {
+      bar.stop();
+    }
+  } finally {
+    if (ownClients) for (const client of Object.values(clients)) client.destroy();
+  }
+};
+
+/** The job on a deployed `DynasyncScaleout` state machine: its workers run the backfill task runner. */
+const runOnStepFunctions = async (
+  options: BackfillCommandOptions,
+  run: BackfillRun,
+  stream: NodeJS.WritableStream & { readonly isTTY?: boolean },
+  onJob: (spec: JobSpec, where: string) => void,
+): Promise<BackfillReport> => {
+  const bar = stepFunctionsBar(stream, 'backfill');
+  try {
+    const job = await runStepFunctionsBackfillJob({
+      config: run.config,
+      from: options.from,
+      to: options.to,
+      stateMachineArn: options.stateMachineArn as string,
+      jobBucket: options.jobBucket as string,
+      ...(options.jobPrefix === undefined ? {} : { jobPrefix: options.jobPrefix }),
+      ...(options.awsEndpointUrl === undefined ? {} : { awsEndpointUrl: options.awsEndpointUrl }),
+      ...jobSettingsOf(options),
+      ...(run.io.sfn === undefined ? {} : { sfn: run.io.sfn }),
+      ...(run.io.s3 === undefined ? {} : { s3: run.io.s3 }),
+      ...(run.io.pollMs === undefined ? {} : { pollMs: run.io.pollMs }),
+      onProgress: bar.update,
+      onJob,
+      signal: run.signal,
+    });
+    return job.report;
+  } finally {
+    bar.stop();
+  }
+};
+
+/**
+ * `dynasync backfill`: runs {@link backfill} (or, with `--workers`, `--job-id` or `--engine
+ * stepfunctions`, a job of segment tasks that gives the same report on its conditional path), prints
+ * the units it will consume first, shows a progress bar on a terminal, prints the summary table (or
+ * the report as JSON with `--json`) and returns the exit code.
  * @throws DynasyncError on bad options, config or checkpoint, unreachable tables, writes that keep
- *   failing, and interruption (exit code 2; the checkpoint keeps the progress).
+ *   failing, and interruption (exit code 2; the checkpoint or the job store keeps the progress).
  */
 export const runBackfillCommand = async (
   options: BackfillCommandOptions,
   io: BackfillCommandIo = {},
 ): Promise<number> => {
+  const mode = backfillModeOf(options);
   const print = io.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const paint = painter(
     options.json !== true &&
       (io.colour ?? (io.print === undefined && colourEnabled({ isTTY: process.stdout.isTTY }))),
   );
-  if ((options.engine ?? 'local') !== 'local')
-    throw backfillError(
-      BackfillErrorCodes.invalidOption,
-      options.engine === 'stepfunctions'
-        ? 'backfill: --engine stepfunctions is not available in this build yet; run with --engine local (the default)'
-        : `backfill: --engine must be local or stepfunctions, got "${options.engine}"`,
-      { option: 'engine' },
-    );
   const config = withEndpoints('backfill', loadConfigFile(options.config), options.endpointUrl);
   // Source items go through the target's pipeline, as the replicator would write them.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
@@ -127,58 +373,29 @@ export const runBackfillCommand = async (
             decryptText(sealed, await (io.keys ?? createKeyProvider(config, options.from)).resolve()),
         }
       : undefined;
-  const bar = terminalProgressBar(
-    io.progressStream ?? process.stderr,
-    'backfill [{bar}] {percentage}% {value}/{total} | {speed}/s | {eta} | {phase}',
-  );
-  const started = performance.now();
-  let report: BackfillReport;
   let estimate: BackfillEstimate | undefined;
-  try {
-    report = await withInterrupts(io.signal, (signal) =>
-      backfill({
-        config,
-        from: options.from,
-        to: options.to,
-        ...(options.segments === undefined ? {} : { segments: options.segments }),
-        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-        ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
-        ...(options.maxWps === undefined ? {} : { maxWps: options.maxWps }),
-        ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
-        ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
-        ...(io.clients === undefined ? {} : { clients: io.clients }),
-        ...(keySealer === undefined ? {} : { keySealer }),
-        ...(pipeline === undefined
+  const report = await withInterrupts(io.signal, (signal) => {
+    const run: BackfillRun = {
+      config,
+      ...(io.overrides?.transform !== undefined
+        ? { transform: io.overrides.transform }
+        : pipeline === undefined
           ? {}
           : {
               transform: (item: Item) =>
                 pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
             }),
-        ...io.overrides,
-        resume: options.resume === true,
-        targetIdle: options.targetIdle === true,
-        fastPath: options.fastPath !== false,
-        signal,
-        onEstimate: (planned: BackfillEstimate) => {
-          estimate = planned;
-          if (options.json !== true) print(formatBackfillEstimate(planned));
-        },
-        ...(bar === undefined
-          ? {}
-          : {
-              onProgress: (event: BackfillProgress) => {
-                const seconds = (performance.now() - started) / 1000;
-                bar.update(event.resumedFrom + event.scanned, event.estimatedTotal, {
-                  ...progressText(event),
-                  speed: Math.round(event.scanned / Math.max(seconds, 0.001)),
-                });
-              },
-            }),
-      }),
-    );
-  } finally {
-    bar?.stop();
-  }
+      ...(keySealer === undefined ? {} : { keySealer }),
+      print,
+      onEstimate: (planned: BackfillEstimate) => {
+        estimate = planned;
+        if (options.json !== true) print(formatBackfillEstimate(planned));
+      },
+      io,
+      signal,
+    };
+    return mode === 'single' ? runSingle(options, run) : runJob(options, run, mode);
+  });
   if (options.json === true) print(JSON.stringify({ ...report, estimate }, null, 2));
   else for (const line of formatBackfillReport(report, paint)) print(line);
   return backfillExitCodeOf(report);
@@ -217,8 +434,28 @@ export const addBackfillCommand = (program: Command): Command =>
     .option('--json', 'print the summary as JSON (with the estimate of the units the run consumes)', false)
     .option(
       '--engine <engine>',
-      'local (this process) or stepfunctions (not available yet: exits 2)',
+      'local (workers in this process) or stepfunctions (a deployed state machine)',
       'local',
+    )
+    .option(
+      '--workers <n>',
+      'segment workers (runs the scale-out task engine); with stepfunctions: the job concurrency',
+      positiveInt,
+    )
+    .option('--job-id <id>', 'resume this job (finished segments are not scanned again)')
+    .option('--job-dir <dir>', 'folder of the local job store (default: <temp>/dynasync-jobs)')
+    .option(
+      '--state-machine-arn <arn>',
+      "--engine stepfunctions: the state machine (the DynasyncScaleout stack's StateMachineArn output)",
+    )
+    .option(
+      '--job-bucket <name>',
+      "--engine stepfunctions: the job store bucket (the stack's JobBucket output)",
+    )
+    .option('--job-prefix <prefix>', '--engine stepfunctions: prefix of the job store keys (default: none)')
+    .option(
+      '--aws-endpoint-url <url>',
+      '--engine stepfunctions: one endpoint for Step Functions and S3 (moto, LocalStack)',
     )
     .addHelpText(
       'after',
@@ -236,6 +473,8 @@ export const addBackfillCommand = (program: Command): Command =>
           readonly profile?: string;
         },
       ) => {
+        // Bad engine flags are refused before the config is read.
+        backfillModeOf({ ...options, from: '', to: '' });
         applyProfile(options.profile);
         const pair = regionPair('backfill', loadConfigFile(options.config), options);
         process.exitCode = await runBackfillCommand({ ...options, ...pair });

@@ -144,6 +144,146 @@ const recordSegmentPage = (
   record.minConcurrency = Math.min(record.minConcurrency, page.minConcurrency);
 };
 
+/** The clients and tables of a job's two regions. */
+const segmentTables = (deps: BackfillTaskDeps, spec: JobSpec) => {
+  const source = deps.clients[spec.from];
+  const target = deps.clients[spec.to];
+  if (source === undefined || target === undefined)
+    throw backfillError(
+      BackfillErrorCodes.invalidOption,
+      `backfill: no DynamoDB client for region ${source === undefined ? spec.from : spec.to}`,
+      { option: 'clients' },
+    );
+  const sourceRegion = deps.config.regions[spec.from];
+  const targetRegion = deps.config.regions[spec.to];
+  if (sourceRegion === undefined || targetRegion === undefined)
+    throw backfillError(
+      BackfillErrorCodes.jobMismatch,
+      `backfill: job ${spec.jobId} names region ${sourceRegion === undefined ? spec.from : spec.to}, which this config has not`,
+      { jobId: spec.jobId },
+    );
+  return { source, target, sourceTable: sourceRegion.table, targetTable: targetRegion.table };
+};
+
+/** What one invocation of a segment task works with: its job, its record and where it writes. */
+interface SegmentRun {
+  readonly deps: BackfillTaskDeps;
+  readonly spec: JobSpec;
+  readonly task: Extract<ScaleoutTask, { kind: 'scanSegment' }>;
+  readonly record: SegmentRecord;
+  readonly retry: RetryPolicy;
+  readonly signal: AbortSignal;
+}
+
+/** The page writer of a segment task: conditional writes, the progress saved after every page written. */
+const segmentWriter = async (
+  run: SegmentRun,
+  tables: ReturnType<typeof segmentTables>,
+  context: { readonly signal?: AbortSignal },
+) => {
+  const { deps, spec, record, task } = run;
+  const options = jobOptions(spec);
+  const targetInfo = await describeTable(
+    'backfill',
+    tables.target,
+    spec.to,
+    tables.targetTable,
+    run.retry,
+    context.signal,
+  );
+  const names = metadataNames(deps.config);
+  const slots = new AdaptiveConcurrency(options.writeConcurrency);
+  const writeLimiter = share(spec.maxWps, spec);
+  return createPageWriter({
+    segments: spec.totalSegments,
+    path: WritePaths.conditional,
+    target: {
+      client: tables.target,
+      tableName: tables.targetTable,
+      names,
+      targetKeyNames: targetInfo.keyNames,
+      slots,
+      ...(writeLimiter === undefined ? {} : { limiter: writeLimiter }),
+      retry: run.retry,
+      signal: run.signal,
+    },
+    plan: pagePlanner(
+      {
+        config: deps.config,
+        names,
+        from: spec.from,
+        targetKeyNames: targetInfo.keyNames,
+        ...(deps.transform === undefined ? {} : { transform: deps.transform }),
+      },
+      record.skipCodes,
+    ),
+    onWritten: async (_segment, items, lastKey, page) => {
+      recordSegmentPage(record, { items, lastKey, page, minConcurrency: slots.minimum }, deps.keySealer);
+      await deps.store.put(backfillJobKeys(task.jobId).progress(task.segment), JSON.stringify(record));
+    },
+  });
+};
+
+/** Scans the segment from its stored resume key until the deadline or its end, writing every page. */
+const scanSegmentPages = async (
+  run: SegmentRun,
+  tables: ReturnType<typeof segmentTables>,
+  writer: Awaited<ReturnType<typeof segmentWriter>>,
+  deadlineAt: number,
+): Promise<void> => {
+  const { deps, spec, record, task } = run;
+  const options = jobOptions(spec);
+  const now = deps.now ?? Date.now;
+  const readLimiter = share(spec.maxRps, spec);
+  const startKey =
+    record.sealedKey !== undefined && deps.keySealer !== undefined
+      ? (JSON.parse(await deps.keySealer.open(record.sealedKey)) as WireItem)
+      : (record.lastKey ?? undefined);
+  const scan = await scanSourcePages({
+    client: tables.source,
+    tableName: tables.sourceTable,
+    segments: spec.totalSegments,
+    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+    ...(readLimiter === undefined ? {} : { limiter: readLimiter }),
+    retry: run.retry,
+    signal: run.signal,
+    startAt: (segment) => segmentStart(segment !== task.segment, startKey, segment),
+    stopAfterPage: () => now() >= deadlineAt,
+    onPage: (segment, items, lastKey) => writer.add(segment, items, lastKey),
+    onUnits: (units) => {
+      record.readUnits += units;
+    },
+  });
+  await writer.drain();
+  if (scan.estimated && !record.readEstimated) {
+    record.readEstimated = true;
+    await deps.store.put(backfillJobKeys(task.jobId).progress(task.segment), JSON.stringify(record));
+  }
+};
+
+/** The engine's answer for a segment after an invocation: done, or the continuation to send again. */
+const segmentResult = (
+  task: Extract<ScaleoutTask, { kind: 'scanSegment' }>,
+  record: SegmentRecord,
+): ScaleoutTaskResult => ({
+  kind: 'scanSegment',
+  segment: task.segment,
+  done: record.done,
+  ...(record.done
+    ? {}
+    : {
+        continuation: {
+          invocation: (task.continuation?.invocation ?? 0) + 1,
+          // The stored progress is what the next invocation continues from; this is the same key
+          // (sealed for a masking peer: a key in clear would be personal data in the engine's state).
+          source: record.sealedKey === undefined ? record.lastKey : { sealedKey: record.sealedKey },
+          target: null,
+          parts: 0,
+        },
+      }),
+  scanned: { source: record.scanned, target: 0 },
+});
+
 /**
  * One invocation of `scanSegment`: continues the segment from its stored progress, writes each page
  * conditionally (never over a newer replicated version), saves the progress after every page written,
@@ -170,109 +310,34 @@ const runScanSegment = async (
       done: true,
       scanned: { source: finished.scanned, target: 0 },
     };
-  const options = jobOptions(spec);
   const record =
     (await readJson<SegmentRecord>(deps.store, keys.progress(task.segment))) ??
-    newRecord(task.segment, options.writeConcurrency);
+    newRecord(task.segment, jobOptions(spec).writeConcurrency);
   record.runs += 1;
-  const now = deps.now ?? Date.now;
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...deps.retry };
-  const { config } = deps;
-  const source = deps.clients[spec.from];
-  const target = deps.clients[spec.to];
-  if (source === undefined || target === undefined)
-    throw backfillError(
-      BackfillErrorCodes.invalidOption,
-      `backfill: no DynamoDB client for region ${source === undefined ? spec.from : spec.to}`,
-      { option: 'clients' },
-    );
-  const sourceTable = config.regions[spec.from]!.table;
-  const targetTable = config.regions[spec.to]!.table;
-  const targetInfo = await describeTable('backfill', target, spec.to, targetTable, retry, context.signal);
-  const run = linkedAbort(context.signal);
-  setMaxListeners(0, run.signal);
-  const names = metadataNames(config);
-  const slots = new AdaptiveConcurrency(options.writeConcurrency);
-  const writeLimiter = share(spec.maxWps, spec);
-  const readLimiter = share(spec.maxRps, spec);
-  const startKey =
-    record.sealedKey !== undefined && deps.keySealer !== undefined
-      ? (JSON.parse(await deps.keySealer.open(record.sealedKey)) as WireItem)
-      : (record.lastKey ?? undefined);
-  const writer = createPageWriter({
-    segments: spec.totalSegments,
-    path: WritePaths.conditional,
-    target: {
-      client: target,
-      tableName: targetTable,
-      names,
-      targetKeyNames: targetInfo.keyNames,
-      slots,
-      ...(writeLimiter === undefined ? {} : { limiter: writeLimiter }),
-      retry,
-      signal: run.signal,
-    },
-    plan: pagePlanner(
-      {
-        config,
-        names,
-        from: spec.from,
-        targetKeyNames: targetInfo.keyNames,
-        ...(deps.transform === undefined ? {} : { transform: deps.transform }),
-      },
-      record.skipCodes,
-    ),
-    onWritten: async (_segment, items, lastKey, page) => {
-      recordSegmentPage(record, { items, lastKey, page, minConcurrency: slots.minimum }, deps.keySealer);
-      await deps.store.put(keys.progress(task.segment), JSON.stringify(record));
-    },
-  });
+  const tables = segmentTables(deps, spec);
+  const aborts = linkedAbort(context.signal);
+  setMaxListeners(0, aborts.signal);
+  const run: SegmentRun = {
+    deps,
+    spec,
+    task,
+    record,
+    retry: { ...DEFAULT_RETRY, ...deps.retry },
+    signal: aborts.signal,
+  };
   try {
-    const scan = await scanSourcePages({
-      client: source,
-      tableName: sourceTable,
-      segments: spec.totalSegments,
-      ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
-      ...(readLimiter === undefined ? {} : { limiter: readLimiter }),
-      retry,
-      signal: run.signal,
-      startAt: (segment) => segmentStart(segment !== task.segment, startKey, segment),
-      stopAfterPage: () => now() >= context.deadlineAt,
-      onPage: (segment, items, lastKey) => writer.add(segment, items, lastKey),
-      onUnits: (units) => {
-        record.readUnits += units;
-      },
-    });
-    await writer.drain();
-    if (scan.estimated && !record.readEstimated) {
-      record.readEstimated = true;
-      await deps.store.put(keys.progress(task.segment), JSON.stringify(record));
+    const writer = await segmentWriter(run, tables, context);
+    try {
+      await scanSegmentPages(run, tables, writer, context.deadlineAt);
+    } catch (error) {
+      await writer.settled();
+      throw error;
     }
-  } catch (error) {
-    await writer.settled();
-    throw error;
   } finally {
-    run.dispose();
+    aborts.dispose();
   }
   if (record.done) await deps.store.put(keys.result(task.segment), JSON.stringify(record));
-  return {
-    kind: 'scanSegment',
-    segment: task.segment,
-    done: record.done,
-    ...(record.done
-      ? {}
-      : {
-          continuation: {
-            invocation: (task.continuation?.invocation ?? 0) + 1,
-            // The stored progress is what the next invocation continues from; this is the same key
-            // (sealed for a masking peer: a key in clear would be personal data in the engine's state).
-            source: record.sealedKey === undefined ? record.lastKey : { sealedKey: record.sealedKey },
-            target: null,
-            parts: 0,
-          },
-        }),
-    scanned: { source: record.scanned, target: 0 },
-  };
+  return segmentResult(task, record);
 };
 
 /** Sums the segment results of a job into the report a local backfill gives. Pure. */

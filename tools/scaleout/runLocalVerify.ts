@@ -1,14 +1,12 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../../core/config/types.js';
 import type { Item } from '../../core/types.js';
 import type { KeyHasher } from '../../keys/keyHasher.js';
 import type { Difference, SourceTransform, VerifyProgress, VerifyReport } from '../verify/types.js';
+import { defaultJobDir, openJob, runLocalJob } from './_internals/localJob.js';
 import { FileJobStore } from './FileJobStore.js';
-import { jobSpecKey, planJob } from './planJob.js';
+import { planJob } from './planJob.js';
 import type { JobSpec } from './protocol.js';
-import { runLocalEngine } from './runLocalEngine.js';
 import { createVerifyTaskRunner, readVerifyResult, type VerifyJobOptions } from './verifyTasks.js';
 
 /** Options of {@link runLocalVerify}. */
@@ -42,8 +40,7 @@ export interface LocalVerifyOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The job store folder used when none is given. */
-export const defaultJobDir = (): string => join(tmpdir(), 'dynasync-jobs');
+export { defaultJobDir };
 
 /**
  * `verify` through the scale-out task engine on this machine: plans the job (or finds it, to
@@ -62,25 +59,22 @@ export const runLocalVerify = async (
   const dir = options.jobDir ?? defaultJobDir();
   const store = new FileJobStore(dir);
   const workers = options.workers ?? 4;
-  const existing = options.jobId === undefined ? undefined : await store.get(jobSpecKey(options.jobId));
-  const spec: JobSpec =
-    existing !== undefined
-      ? (JSON.parse(new TextDecoder().decode(existing)) as JobSpec)
-      : planJob({
-          command: 'verify',
-          configVersion: options.config.configVersion,
-          ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
-          from: options.from,
-          to: options.to,
-          totalSegments: options.segments ?? 4,
-          ...(options.sample === undefined ? {} : { sample: options.sample }),
-          shuffle: options.transform !== undefined,
-          ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
-          concurrency: workers,
-          ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
-          options: { ...options.options },
-        });
-  if (existing === undefined) await store.put(jobSpecKey(spec.jobId), JSON.stringify(spec));
+  const spec = await openJob(store, options.jobId, () =>
+    planJob({
+      command: 'verify',
+      configVersion: options.config.configVersion,
+      ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+      from: options.from,
+      to: options.to,
+      totalSegments: options.segments ?? 4,
+      ...(options.sample === undefined ? {} : { sample: options.sample }),
+      shuffle: options.transform !== undefined,
+      ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+      concurrency: workers,
+      ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+      options: { ...options.options },
+    }),
+  );
   options.onJob?.(spec, dir);
   const runner = createVerifyTaskRunner({
     store,
@@ -93,16 +87,10 @@ export const runLocalVerify = async (
     ...(options.keyHasher === undefined ? {} : { keyHasher: options.keyHasher }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
-  let done = 0;
-  await runLocalEngine(spec, runner, {
+  await runLocalJob(spec, runner, {
     workers,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
-    onResult: (_, result) => {
-      if (result.kind === 'scanSegment' && result.done) {
-        done += 1;
-        options.onSegments?.(done, spec.segments.length);
-      }
-    },
+    ...(options.onSegments === undefined ? {} : { onSegments: options.onSegments }),
   });
   const result = await readVerifyResult(store, spec.jobId);
   return { ...result, spec, dir };

@@ -16,8 +16,8 @@ export interface StepFunctionsProgress {
   readonly etaMs: number | undefined;
 }
 
-/** Options of {@link runStepFunctionsVerify}. */
-export interface StepFunctionsVerifyOptions {
+/** Options of {@link runStepFunctionsExecution}. */
+export interface StepFunctionsExecutionOptions {
   readonly sfn: SFNClient;
   readonly store: JobStore;
   readonly stateMachineArn: string;
@@ -42,14 +42,14 @@ const segmentsDone = async (store: JobStore, jobId: string): Promise<number> =>
   (await store.list(`jobs/${jobId}/segments/`)).filter((key) => key.endsWith('/result.json')).length;
 
 /**
- * Runs (or resumes) a verify job on the `DynasyncScaleout` state machine: writes the job spec to the
+ * Runs (or resumes) a job (verify or backfill) on the `DynasyncScaleout` state machine: writes the job spec to the
  * store, starts the execution named after the job id and attempt (an execution of that name that
  * already exists is followed instead), reports progress from the store until the execution ends,
  * and returns the report the settle task wrote.
  * @throws DynasyncError `scaleout.executionFailed` naming the execution and the error it failed with
  */
-export const runStepFunctionsVerify = async <Report = unknown>(
-  options: StepFunctionsVerifyOptions,
+export const runStepFunctionsExecution = async <Report = unknown>(
+  options: StepFunctionsExecutionOptions,
 ): Promise<Report> => {
   const { sfn, store, spec } = options;
   const now = options.now ?? Date.now;
@@ -118,3 +118,9 @@ export const runStepFunctionsVerify = async <Report = unknown>(
     await sleep(options.pollMs ?? 2_000);
   }
 };
+
+/** @deprecated the same as {@link StepFunctionsExecutionOptions}, its name from when only verify ran on it. */
+export type StepFunctionsVerifyOptions = StepFunctionsExecutionOptions;
+
+/** @deprecated the same as {@link runStepFunctionsExecution}, its name from when only verify ran on it. */
+export const runStepFunctionsVerify = runStepFunctionsExecution;

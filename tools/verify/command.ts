@@ -28,9 +28,11 @@ import { describeTable } from '../_shared/describeTable.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
+import { checkEngineFlags, parseEngine, type ScaleoutEngine } from '../scaleout/engineOption.js';
 import { estimateScanReadUnits } from '../scaleout/estimateReadUnits.js';
 import { runLocalVerify } from '../scaleout/runLocalVerify.js';
-import { regionOfArn, runStepFunctionsVerifyJob } from '../scaleout/runStepFunctionsVerifyJob.js';
+import { runStepFunctionsVerifyJob } from '../scaleout/runStepFunctionsVerifyJob.js';
+import { stepFunctionsBar } from '../scaleout/segmentsBar.js';
 import type { StepFunctionsProgress } from '../scaleout/stepFunctionsEngine.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
@@ -168,72 +170,16 @@ const progressBar = (stream: NodeJS.WritableStream & { readonly isTTY?: boolean 
   };
 };
 
-/** Renders the Step Functions engine's progress: segments done of total, ETA from the rate so far. */
-const segmentsBar = (stream: NodeJS.WritableStream & { readonly isTTY?: boolean }) => {
-  const bar = terminalProgressBar(
-    stream,
-    'verify [{bar}] {percentage}% {value}/{total} segments | {eta} | {phase}',
-  );
-  return {
-    update({ segmentsDone, segmentsTotal, etaMs }: StepFunctionsProgress): void {
-      const phase =
-        segmentsDone < segmentsTotal
-          ? `scanning on Step Functions${etaMs === undefined ? '' : `, about ${Math.ceil(etaMs / 1000)} s left`}`
-          : 'comparing and settling on Step Functions';
-      bar?.update(segmentsDone, segmentsTotal, { phase });
-    },
-    stop(): void {
-      bar?.stop();
-    },
-  };
-};
-
 /** The engine the options ask for, checked (exit 2 for an unknown one, a bad `--sample`, a missing flag). */
-export const engineOf = (options: VerifyCommandOptions): 'local' | 'stepfunctions' => {
-  const engine = options.engine ?? 'local';
-  if (engine !== 'local' && engine !== 'stepfunctions')
-    throw verifyError(
-      VerifyErrorCodes.invalidOption,
-      `verify: --engine must be local or stepfunctions, got "${engine}"`,
-      { option: 'engine' },
-    );
+export const engineOf = (options: VerifyCommandOptions): ScaleoutEngine => {
+  const engine = parseEngine('verify', options.engine);
   if (options.sample !== undefined && !(options.sample > 0 && options.sample <= 1))
     throw verifyError(
       VerifyErrorCodes.invalidOption,
       `verify: --sample must be a fraction of segments above 0 and at most 1, got ${options.sample}`,
       { option: 'sample' },
     );
-  const stepFunctionsFlags = [
-    ['state-machine-arn', options.stateMachineArn],
-    ['job-bucket', options.jobBucket],
-    ['job-prefix', options.jobPrefix],
-    ['aws-endpoint-url', options.awsEndpointUrl],
-  ] as const;
-  if (engine === 'local') {
-    const stray = stepFunctionsFlags.find(([, value]) => value !== undefined);
-    if (stray !== undefined)
-      throw verifyError(
-        VerifyErrorCodes.invalidOption,
-        `verify: --${stray[0]} only applies to --engine stepfunctions`,
-        { option: stray[0] },
-      );
-    return engine;
-  }
-  for (const [option, value] of stepFunctionsFlags.slice(0, 2))
-    if (value === undefined || value === '')
-      throw verifyError(
-        VerifyErrorCodes.invalidOption,
-        `verify: --engine stepfunctions needs --${option} (the DynasyncScaleout stack's ${option === 'job-bucket' ? 'JobBucket' : 'StateMachineArn'} output)`,
-        { option },
-      );
-  // A malformed ARN is refused before any table is described.
-  regionOfArn(options.stateMachineArn as string);
-  if (options.jobDir !== undefined)
-    throw verifyError(
-      VerifyErrorCodes.invalidOption,
-      "verify: --job-dir is the local engine's store; --engine stepfunctions keeps its jobs in --job-bucket",
-      { option: 'job-dir' },
-    );
+  checkEngineFlags('verify', engine, options);
   return engine;
 };
 
@@ -449,7 +395,8 @@ export const runVerifyCommand = async (
   const clients = io.clients ?? createReadClients(config);
   const stream = io.progressStream ?? process.stderr;
   const bar = stream.isTTY === true && engine === 'local' ? progressBar(stream) : undefined;
-  const sfnBar = stream.isTTY === true && engine === 'stepfunctions' ? segmentsBar(stream) : undefined;
+  const sfnBar =
+    stream.isTTY === true && engine === 'stepfunctions' ? stepFunctionsBar(stream, 'verify') : undefined;
   const partial = options.output === undefined ? undefined : `${options.output}.partial`;
   let output: ReturnType<typeof createWriteStream> | undefined;
   let report: VerifyReport;
