@@ -23,8 +23,8 @@ import {
   REPLICATOR_BUNDLE_TARGET,
   REQUIRE_SHIM,
 } from './replicatorCode.js';
-import { lambdaConfigDocument, resolveDeploy } from './resolveDeploy.js';
-import { bundleCommands, userModulesOf, withBundledModules } from './userModules.js';
+import { type DeploySettings, lambdaConfigDocument, resolveDeploy } from './resolveDeploy.js';
+import { bundleCommands, type UserModule, userModulesOf, withBundledModules } from './userModules.js';
 
 /** The repository root (infra/ sits in it); in an installed package, its `dist/`. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -149,6 +149,117 @@ export const peerTargetsOf = (scope: Construct, config: Config, region: string):
   });
 };
 
+/** The settings of one replicator, resolved from its props over the config and checked. */
+interface ReplicatorSettings {
+  readonly deploy: DeploySettings;
+  readonly memorySize: number;
+  readonly reservedConcurrency: number | undefined;
+  readonly tracing: boolean;
+  readonly peers: readonly PeerTarget[];
+  readonly streamArn: string;
+}
+
+/** What the function is made with besides the settings. */
+interface FunctionParts {
+  readonly logGroup: logs.ILogGroup;
+  readonly environment: Record<string, string>;
+  readonly userModules: readonly UserModule[];
+}
+
+/** Memory and reserved concurrency, over `deploy.lambda`, within Lambda's ranges. */
+const functionSizeOf = (
+  scope: Construct,
+  props: ReplicatorProps,
+  deploy: DeploySettings,
+): { memorySize: number; reservedConcurrency: number | undefined } => {
+  const memorySize = props.memorySize ?? deploy.lambda.memoryMb;
+  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
+    throw invalid(
+      scope,
+      'memorySize',
+      `${memorySize} MB: Lambda takes a whole number of MB from 128 to 10240`,
+    );
+  }
+  const reservedConcurrency = props.reservedConcurrency ?? deploy.lambda.reservedConcurrency;
+  if (
+    reservedConcurrency !== undefined &&
+    (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1 || reservedConcurrency > 10_000)
+  ) {
+    throw invalid(
+      scope,
+      'reservedConcurrency',
+      `${reservedConcurrency}: reserve a whole number of executions from 1 to 10000, or leave it unset (unreserved); 0 would stop replication`,
+    );
+  }
+  return { memorySize, reservedConcurrency };
+};
+
+/** The peers it writes: at least one, none behind a local endpoint. */
+const checkedPeersOf = (scope: Construct, props: ReplicatorProps): readonly PeerTarget[] => {
+  const { config, region } = props;
+  const peers = props.peers ?? peerTargetsOf(scope, config, region);
+  if (peers.length === 0) {
+    throw invalid(
+      scope,
+      'topology',
+      `region ${region} ships to no peer (a one-way replica); it needs no replicator: create only its table`,
+    );
+  }
+  for (const name of [region, ...peers.map((peer) => peer.region)]) {
+    const endpoint = config.regions[name]?.endpoint;
+    if (endpoint !== undefined && LOCAL_ENDPOINT.test(endpoint)) {
+      throw invalid(
+        scope,
+        `regions.${name}.endpoint`,
+        `"${endpoint}" is a local endpoint the deployed function cannot reach; remove it from the config you deploy`,
+      );
+    }
+  }
+  return peers;
+};
+
+/**
+ * A local key is a file or an environment variable of the machine that runs `dynasync run`; the
+ * function has neither, so a pipeline that needs a key would fail every invocation.
+ */
+const checkKeysDeployable = (scope: Construct, config: Config, peers: readonly PeerTarget[]): void => {
+  const keyedPeers = peers
+    .map((peer) => peer.region)
+    .filter((peer) => config.pipelines[peer] !== undefined && needsKeys(config.pipelines[peer]));
+  if ((config.keys?.type ?? 'local') === 'local' && keyedPeers.length > 0) {
+    throw invalid(
+      scope,
+      'keys.type',
+      `${scope.node.path}: the pipelines for ${keyedPeers.join(', ')} tokenize, encrypt or encrypt dead letters, and keys.type is "local"${config.keys === undefined ? ' (the default)' : ''}: ` +
+        'a deployed function has no local key file or variable, so every invocation would fail; set "keys": { "type": "kms" } (the CDK app creates the key and passes it to the function)',
+    );
+  }
+};
+
+/** Every setting of the replicator, checked eagerly (in this order) before a resource is made. */
+const resolveSettings = (scope: Construct, props: ReplicatorProps): ReplicatorSettings => {
+  const { config, region } = props;
+  if (config.regions[region] === undefined) {
+    throw invalid(
+      scope,
+      'region',
+      `"${region}" is not a key of "regions" (${Object.keys(config.regions).join(', ')})`,
+    );
+  }
+  const deploy = resolveDeploy(config);
+  const { memorySize, reservedConcurrency } = functionSizeOf(scope, props, deploy);
+  const tracing = props.tracing ?? deploy.lambda.tracing;
+  const peers = checkedPeersOf(scope, props);
+  const streamArn = props.table.tableStreamArn;
+  if (streamArn === undefined) {
+    throw new Error(
+      `Replicator ${scope.node.path}: the table has no stream ARN; import it with Table.fromTableAttributes({ tableName, tableStreamArn }) or use ReplicatedTable`,
+    );
+  }
+  checkKeysDeployable(scope, config, peers);
+  return { deploy, memorySize, reservedConcurrency, tracing, peers, streamArn };
+};
+
 /**
  * One region's replicator: the Lambda function (nodejs24.x, arm64; the package's prebundled code when
  * dynasync is installed, else a NodejsFunction bundled offline with the local esbuild), its DynamoDB
@@ -176,90 +287,10 @@ export class Replicator extends Construct {
   public constructor(scope: Construct, id: string, props: ReplicatorProps) {
     super(scope, id);
     const { config, region } = props;
-    if (config.regions[region] === undefined) {
-      throw invalid(
-        this,
-        'region',
-        `"${region}" is not a key of "regions" (${Object.keys(config.regions).join(', ')})`,
-      );
-    }
-    const deploy = resolveDeploy(config);
-    const memorySize = props.memorySize ?? deploy.lambda.memoryMb;
-    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
-      throw invalid(
-        this,
-        'memorySize',
-        `${memorySize} MB: Lambda takes a whole number of MB from 128 to 10240`,
-      );
-    }
-    const reservedConcurrency = props.reservedConcurrency ?? deploy.lambda.reservedConcurrency;
-    if (
-      reservedConcurrency !== undefined &&
-      (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1 || reservedConcurrency > 10_000)
-    ) {
-      throw invalid(
-        this,
-        'reservedConcurrency',
-        `${reservedConcurrency}: reserve a whole number of executions from 1 to 10000, or leave it unset (unreserved); 0 would stop replication`,
-      );
-    }
-    const tracing = props.tracing ?? deploy.lambda.tracing;
-    const peers = props.peers ?? peerTargetsOf(this, config, region);
-    if (peers.length === 0) {
-      throw invalid(
-        this,
-        'topology',
-        `region ${region} ships to no peer (a one-way replica); it needs no replicator: create only its table`,
-      );
-    }
-    for (const name of [region, ...peers.map((peer) => peer.region)]) {
-      const endpoint = config.regions[name]?.endpoint;
-      if (endpoint !== undefined && LOCAL_ENDPOINT.test(endpoint)) {
-        throw invalid(
-          this,
-          `regions.${name}.endpoint`,
-          `"${endpoint}" is a local endpoint the deployed function cannot reach; remove it from the config you deploy`,
-        );
-      }
-    }
-    const streamArn = props.table.tableStreamArn;
-    if (streamArn === undefined) {
-      throw new Error(
-        `Replicator ${this.node.path}: the table has no stream ARN; import it with Table.fromTableAttributes({ tableName, tableStreamArn }) or use ReplicatedTable`,
-      );
-    }
+    const settings = resolveSettings(this, props);
+    const { deploy, peers } = settings;
     this.peers = peers;
-    // A local key is a file or an environment variable of the machine that runs `dynasync run`; the
-    // function has neither, so a pipeline that needs a key would fail every invocation.
-    const keyedPeers = peers
-      .map((peer) => peer.region)
-      .filter((peer) => config.pipelines[peer] !== undefined && needsKeys(config.pipelines[peer]));
-    if ((config.keys?.type ?? 'local') === 'local' && keyedPeers.length > 0) {
-      throw invalid(
-        this,
-        'keys.type',
-        `${this.node.path}: the pipelines for ${keyedPeers.join(', ')} tokenize, encrypt or encrypt dead letters, and keys.type is "local"${config.keys === undefined ? ' (the default)' : ''}: ` +
-          'a deployed function has no local key file or variable, so every invocation would fail; set "keys": { "type": "kms" } (the CDK app creates the key and passes it to the function)',
-      );
-    }
-
-    const roleName =
-      props.roleName ??
-      (peers.some((peer) => peer.writerRoleArn !== undefined)
-        ? replicatorRoleNameFor(config.name, region)
-        : undefined);
-    if (roleName !== undefined && roleName.length > 64) {
-      throw invalid(
-        this,
-        'name',
-        `the replicator role name "${roleName}" is ${roleName.length} characters; IAM allows 64: shorten the deployment name`,
-      );
-    }
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `dynasync ${config.name}: replicator of ${region}`,
-      ...(roleName === undefined ? {} : { roleName }),
-    });
+    this.role = this.createRole(props, peers);
     const removalPolicy = deploy.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: deploy.lambda.logRetentionDays as logs.RetentionDays,
@@ -278,6 +309,52 @@ export class Replicator extends Construct {
     // Merge and map modules the config names are bundled with the function, and the config it reads
     // points at them there.
     const userModules = userModulesOf(config, region);
+    const environment = this.environmentOf(props, settings, userModules);
+    this.function = this.createFunction(props, settings, { logGroup, environment, userModules });
+    if (settings.tracing) this.acknowledgeTracingWildcard();
+    this.grantPermissions(props, peers);
+    this.eventSourceMapping = this.createEventSourceMapping(config, deploy, settings.streamArn);
+
+    this.monitoring = new ReplicatorMonitoring(this, 'Monitoring', {
+      deployment: config.name,
+      region,
+      peers: peers.map((peer) => peer.region),
+      function: this.function,
+      deadLetterQueue: this.deadLetterQueue.queue,
+      alarms: deploy.alarms,
+      ...(props.alarmTopic === undefined ? {} : { alarmTopic: props.alarmTopic }),
+    });
+  }
+
+  /** The function's role: named when a peer is written through a writer role (it trusts the name). */
+  private createRole(props: ReplicatorProps, peers: readonly PeerTarget[]): iam.Role {
+    const { config, region } = props;
+    const roleName =
+      props.roleName ??
+      (peers.some((peer) => peer.writerRoleArn !== undefined)
+        ? replicatorRoleNameFor(config.name, region)
+        : undefined);
+    if (roleName !== undefined && roleName.length > 64) {
+      throw invalid(
+        this,
+        'name',
+        `the replicator role name "${roleName}" is ${roleName.length} characters; IAM allows 64: shorten the deployment name`,
+      );
+    }
+    return new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `dynasync ${config.name}: replicator of ${region}`,
+      ...(roleName === undefined ? {} : { roleName }),
+    });
+  }
+
+  /** The function's environment, checked against Lambda's 4 KB limit. */
+  private environmentOf(
+    props: ReplicatorProps,
+    { peers, tracing }: ReplicatorSettings,
+    userModules: readonly UserModule[],
+  ): Record<string, string> {
+    const { config, region } = props;
     const peerRoles = Object.fromEntries(
       peers.flatMap((peer) => (peer.writerRoleArn === undefined ? [] : [[peer.region, peer.writerRoleArn]])),
     );
@@ -308,9 +385,17 @@ export class Replicator extends Construct {
         `the config passed in ${LambdaEnv.config} makes the function's environment about ${literalSize + 600} bytes; Lambda allows ${LAMBDA_ENV_LIMIT}: shorten the config (it is passed without "deploy")`,
       );
     }
+    return environment;
+  }
 
+  /** The function: the prebundled code when there is some, else `entry` bundled at synth. */
+  private createFunction(
+    props: ReplicatorProps,
+    { deploy, peers, memorySize, reservedConcurrency, tracing }: ReplicatorSettings,
+    parts: FunctionParts,
+  ): lambda.Function {
     const functionProps = {
-      description: `dynasync ${config.name}: replicates ${region} to ${peers.map((peer) => peer.region).join(', ')}`,
+      description: `dynasync ${props.config.name}: replicates ${props.region} to ${peers.map((peer) => peer.region).join(', ')}`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
@@ -318,8 +403,8 @@ export class Replicator extends Construct {
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       ...(reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: reservedConcurrency }),
       role: this.role,
-      logGroup,
-      environment,
+      logGroup: parts.logGroup,
+      environment: parts.environment,
     } satisfies Partial<lambda.FunctionProps>;
     if (props.code !== undefined && prebundledReplicatorDir(props.code, '') === undefined) {
       throw new Error(
@@ -327,56 +412,59 @@ export class Replicator extends Construct {
       );
     }
     const prebundled = props.code ?? (props.entry === undefined ? prebundledReplicatorDir() : undefined);
-    this.function =
-      prebundled !== undefined
-        ? new lambda.Function(this, 'Function', {
-            ...functionProps,
-            handler: 'index.handler',
-            code: prebundledReplicatorCode(prebundled, userModules),
-          })
-        : new nodejs.NodejsFunction(this, 'Function', {
-            ...functionProps,
-            entry: props.entry ?? join(PROJECT_ROOT, 'replicator', 'handler.ts'),
-            handler: 'handler',
-            projectRoot: PROJECT_ROOT,
-            depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-            bundling: {
-              format: nodejs.OutputFormat.ESM,
-              target: REPLICATOR_BUNDLE_TARGET,
-              minify: true,
-              sourceMap: true,
-              mainFields: ['module', 'main'],
-              // CommonJS dependencies (the AWS SDK) call require(); an ES module bundle has none of its own.
-              banner: REQUIRE_SHIM,
-              ...(userModules.length === 0
-                ? {}
-                : {
-                    commandHooks: {
-                      beforeBundling: () => [],
-                      beforeInstall: () => [],
-                      afterBundling: (_inputDir: string, outputDir: string) =>
-                        bundleCommands(userModules, outputDir, REQUIRE_SHIM),
-                    },
-                  }),
-              bundleAwsSDK: true,
-              externalModules: [],
-              forceDockerBundling: false,
-            },
-          });
-
-    if (tracing) {
-      // Tracing.ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*" to the role.
-      const policy = this.role.node.tryFindChild('DefaultPolicy');
-      if (policy !== undefined) {
-        Validations.of(policy).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
-            'permissions, so AWS documents "*" as their only resource; the statement grants nothing else.',
+    const { userModules } = parts;
+    return prebundled !== undefined
+      ? new lambda.Function(this, 'Function', {
+          ...functionProps,
+          handler: 'index.handler',
+          code: prebundledReplicatorCode(prebundled, userModules),
+        })
+      : new nodejs.NodejsFunction(this, 'Function', {
+          ...functionProps,
+          entry: props.entry ?? join(PROJECT_ROOT, 'replicator', 'handler.ts'),
+          handler: 'handler',
+          projectRoot: PROJECT_ROOT,
+          depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+          bundling: {
+            format: nodejs.OutputFormat.ESM,
+            target: REPLICATOR_BUNDLE_TARGET,
+            minify: true,
+            sourceMap: true,
+            mainFields: ['module', 'main'],
+            // CommonJS dependencies (the AWS SDK) call require(); an ES module bundle has none of its own.
+            banner: REQUIRE_SHIM,
+            ...(userModules.length === 0
+              ? {}
+              : {
+                  commandHooks: {
+                    beforeBundling: () => [],
+                    beforeInstall: () => [],
+                    afterBundling: (_inputDir: string, outputDir: string) =>
+                      bundleCommands(userModules, outputDir, REQUIRE_SHIM),
+                  },
+                }),
+            bundleAwsSDK: true,
+            externalModules: [],
+            forceDockerBundling: false,
+          },
         });
-      }
-    }
+  }
 
+  /** Tracing.ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*" to the role. */
+  private acknowledgeTracingWildcard(): void {
+    const policy = this.role.node.tryFindChild('DefaultPolicy');
+    if (policy !== undefined) {
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+          'permissions, so AWS documents "*" as their only resource; the statement grants nothing else.',
+      });
+    }
+  }
+
+  /** Stream reads, peer writes, dead letters and the token key: each on named resources only. */
+  private grantPermissions(props: ReplicatorProps, peers: readonly PeerTarget[]): void {
     // Read this table's stream (what the event source mapping does with the function's role).
     props.table.grantStream(
       this.role,
@@ -402,9 +490,16 @@ export class Replicator extends Construct {
     }
     this.deadLetterQueue.grantSendMessages(this.role);
     props.maskingKey?.grantDecryptTokenKey(this.role);
+  }
 
+  /** The stream's event source mapping: `deploy.eventSource`, partial failures, dead letters, echo filter. */
+  private createEventSourceMapping(
+    config: Config,
+    deploy: DeploySettings,
+    streamArn: string,
+  ): lambda.EventSourceMapping {
     const { eventSource } = deploy;
-    this.eventSourceMapping = new lambda.EventSourceMapping(this, 'StreamMapping', {
+    const mapping = new lambda.EventSourceMapping(this, 'StreamMapping', {
       target: this.function,
       eventSourceArn: streamArn,
       batchSize: eventSource.batchSize,
@@ -431,20 +526,10 @@ export class Replicator extends Construct {
     });
     if (eventSource.maxRecordAgeSeconds === -1) {
       // Explicit in the template: records are retried until they expire from the stream (24 h).
-      (this.eventSourceMapping.node.defaultChild as lambda.CfnEventSourceMapping).maximumRecordAgeInSeconds =
-        -1;
+      (mapping.node.defaultChild as lambda.CfnEventSourceMapping).maximumRecordAgeInSeconds = -1;
     }
     // Lambda checks the role's stream permissions when it creates the mapping.
-    this.eventSourceMapping.node.addDependency(this.role);
-
-    this.monitoring = new ReplicatorMonitoring(this, 'Monitoring', {
-      deployment: config.name,
-      region,
-      peers: peers.map((peer) => peer.region),
-      function: this.function,
-      deadLetterQueue: this.deadLetterQueue.queue,
-      alarms: deploy.alarms,
-      ...(props.alarmTopic === undefined ? {} : { alarmTopic: props.alarmTopic }),
-    });
+    mapping.node.addDependency(this.role);
+    return mapping;
   }
 }

@@ -72,8 +72,8 @@ const lww = (
 
 const T = { TableName: VECTOR_TABLE };
 
-/** The last-writer-wins vectors. */
-const lwwInputs = (): VectorInput[] => [
+/** The last-writer-wins puts. */
+const LWW_PUT_INPUTS: readonly VectorInput[] = [
   lww('put/new-item', 'A put of a key that has no item: stamped with the wall clock, logical 0.', {
     op: 'put',
     input: { ...T, Item: { ...key('lww/put/new-item'), title: { S: 'hello' } } },
@@ -194,6 +194,10 @@ const lwwInputs = (): VectorInput[] => [
     { op: 'put', input: { ...T, Item: { ...key('lww/put/logical-counter-overflow'), n: { N: '1' } } } },
     { clock: { wallMs: WALL, hlc: { physicalMs: WALL, logical: 999_999 } } },
   ),
+];
+
+/** The last-writer-wins updates. */
+const LWW_UPDATE_INPUTS: readonly VectorInput[] = [
   lww('update/set', 'SET clause of the application: the version is set first inside it.', {
     op: 'update',
     input: {
@@ -281,6 +285,10 @@ const lwwInputs = (): VectorInput[] => [
       },
     },
   ),
+];
+
+/** The last-writer-wins deletes. */
+const LWW_DELETE_INPUTS: readonly VectorInput[] = [
   lww(
     'delete/existing-item',
     'A delete becomes the put of a tombstone: key, version, delete marker, expiry = version seconds + retention.',
@@ -314,6 +322,9 @@ const lwwInputs = (): VectorInput[] => [
     },
   ),
 ];
+
+/** The last-writer-wins vectors, in the order of lww.json. */
+const LWW_INPUTS: readonly VectorInput[] = [...LWW_PUT_INPUTS, ...LWW_UPDATE_INPUTS, ...LWW_DELETE_INPUTS];
 
 const merge = (
   name: string,
@@ -355,8 +366,8 @@ const mergedItem = (name: string): WireItem => ({
   _ds_rep: { BOOL: true },
 });
 
-/** The merge vectors. */
-const mergeInputs = (): VectorInput[] => [
+/** The merge vectors, in the order of merge.json. */
+const MERGE_INPUTS: readonly VectorInput[] = [
   merge(
     'update/set-new-item',
     'An update of a key with no item: clock {eu:1}, attribute versions, no condition on a clock.',
@@ -737,7 +748,7 @@ export const generateVectors = async (
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  const run = async (inputs: VectorInput[]): Promise<WriteVector[]> => {
+  const run = async (inputs: readonly VectorInput[]): Promise<WriteVector[]> => {
     const out: WriteVector[] = [];
     for (const input of inputs) {
       if (input.stored !== null)
@@ -764,11 +775,11 @@ export const generateVectors = async (
     return {
       'lww.json': file(
         'Writes under conflict.strategy "lww": the exact requests a conforming writer sends, and the stored item after them.',
-        await run(lwwInputs()),
+        await run(LWW_INPUTS),
       ),
       'merge.json': file(
         'Writes under conflict.strategy "merge": a consistent read, then a conditional put of the stamped item.',
-        await run(mergeInputs()),
+        await run(MERGE_INPUTS),
       ),
       'reads.json': file(
         'Stored states and whether a reader returns them (absent: false) or treats them as no item (absent: true).',
