@@ -23,6 +23,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.integration.test.ts'],
           testTimeout: 30_000,
+          // Set-up hooks that synthesise and bundle a stack (esbuild) take seconds on a busy machine.
+          hookTimeout: 60_000,
         },
       },
       {

@@ -190,7 +190,7 @@ const estimateRun = async (
   clients: Readonly<Record<string, DynamoDBClient>>,
   signal?: AbortSignal,
 ) => {
-  const retry = { ...DEFAULT_RETRY, maxAttempts: 3 };
+  const retry = { ...DEFAULT_RETRY, attempts: 3 };
   const side = async (region: string) => {
     const info = await describeTable(
       'verify',
