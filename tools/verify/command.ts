@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { decodeItem, encodeItem } from '../../core/codec.js';
@@ -28,6 +28,7 @@ import { describeTable } from '../_shared/describeTable.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
+import { openExportLocation, parseExportLocation } from '../exports/ExportObjects.js';
 import { checkEngineFlags, parseEngine, type ScaleoutEngine } from '../scaleout/engineOption.js';
 import { estimateScanReadUnits } from '../scaleout/estimateReadUnits.js';
 import { runLocalVerify } from '../scaleout/runLocalVerify.js';
@@ -98,8 +99,15 @@ export interface VerifyCommandOptions
   readonly jobBucket?: string;
   /** `--job-prefix` (`--engine stepfunctions`): prepended to the job store's keys. @default '' */
   readonly jobPrefix?: string;
-  /** `--aws-endpoint-url` (`--engine stepfunctions`): one endpoint for Step Functions and S3. @default AWS's */
+  /** `--aws-endpoint-url` (`--engine stepfunctions`, or exports on S3): one endpoint for Step Functions and S3. @default AWS's */
   readonly awsEndpointUrl?: string;
+  /**
+   * `--from-export`: the source table's DynamoDB export (`s3://bucket/<prefix>/AWSDynamoDB/<ExportId>`
+   * or a local copy), read instead of scanning the table; needs `--to-export` of the same instant.
+   */
+  readonly fromExport?: string;
+  /** `--to-export`: the target table's export, taken at the same `ExportTime` as `--from-export`'s. */
+  readonly toExport?: string;
 }
 
 /** Where the command writes, and what it may be given instead of creating it. */
@@ -179,8 +187,67 @@ export const engineOf = (options: VerifyCommandOptions): ScaleoutEngine => {
       `verify: --sample must be a fraction of segments above 0 and at most 1, got ${options.sample}`,
       { option: 'sample' },
     );
+  if (options.fromExport !== undefined || options.toExport !== undefined) {
+    checkExportFlags(engine, options);
+    // With exports, --aws-endpoint-url is S3's.
+    const { awsEndpointUrl: _s3Endpoint, ...flags } = options;
+    checkEngineFlags('verify', engine, flags);
+    return engine;
+  }
   checkEngineFlags('verify', engine, options);
   return engine;
+};
+
+/** `--from-export` and `--to-export` go together, on the one-process local run. */
+const checkExportFlags = (engine: ScaleoutEngine, options: VerifyCommandOptions): void => {
+  const missing =
+    options.fromExport === undefined
+      ? 'from-export'
+      : options.toExport === undefined
+        ? 'to-export'
+        : undefined;
+  if (missing !== undefined)
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --${missing} is missing; compare two exports taken at the same ExportTime, one of each table`,
+      { option: missing },
+    );
+  const stray =
+    engine !== 'local'
+      ? 'engine'
+      : options.workers !== undefined
+        ? 'workers'
+        : options.jobId !== undefined
+          ? 'job-id'
+          : options.sample !== undefined
+            ? 'sample'
+            : undefined;
+  if (stray !== undefined)
+    throw verifyError(
+      VerifyErrorCodes.invalidOption,
+      `verify: --${stray} does not go with --from-export: the exports are read whole, by this process`,
+      { option: stray },
+    );
+};
+
+/** The two exports' objects (S3 through one client, made only when a location is on S3). */
+const exportObjectsOf = (options: VerifyCommandOptions, io: VerifyCommandIo) => {
+  let client: S3Client | undefined;
+  const s3 = () => {
+    client ??=
+      io.s3 ??
+      new S3Client({
+        followRegionRedirects: true,
+        ...(options.awsEndpointUrl === undefined
+          ? {}
+          : { endpoint: options.awsEndpointUrl, forcePathStyle: true }),
+      });
+    return client;
+  };
+  return {
+    source: openExportLocation(parseExportLocation(options.fromExport ?? '', '--from-export'), s3),
+    target: openExportLocation(parseExportLocation(options.toExport ?? '', '--to-export'), s3),
+  };
 };
 
 /** The read units the scans will consume, from DescribeTable (as AWS's bulk executor estimates them). */
@@ -330,6 +397,7 @@ const runLocal = async (options: VerifyCommandOptions, run: RunContext): Promise
     return verify({
       ...common,
       ...settling,
+      ...(options.fromExport === undefined ? {} : { fromExport: exportObjectsOf(options, run.io) }),
       ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }),
       onRejected: (rejection) => writeLine(rejectedLine(rejection)),
       onDifference: writeLine,
@@ -403,7 +471,12 @@ export const runVerifyCommand = async (
   let estimate: RunEstimate;
   try {
     estimate = await withInterrupts(io.signal, (signal) => estimateRun(config, options, clients, signal));
-    if (options.json !== true) print(formatEstimate(estimate));
+    if (options.json !== true)
+      print(
+        options.fromExport === undefined
+          ? formatEstimate(estimate)
+          : 'verify: reading the two exports instead of scanning (no read units); only the keys that differ are re-read consistently',
+      );
     // Created afresh with mode 0600 (keys of the differences), whatever a crashed run left behind.
     if (partial !== undefined) await rm(partial, { force: true });
     output =
@@ -497,7 +570,15 @@ export const addVerifyCommand = (program: Command): Command =>
     .option('--job-prefix <prefix>', '--engine stepfunctions: prefix of the job store keys (default: none)')
     .option(
       '--aws-endpoint-url <url>',
-      '--engine stepfunctions: one endpoint for Step Functions and S3 (moto, LocalStack)',
+      '--engine stepfunctions or exports on S3: one endpoint for Step Functions and S3 (moto, LocalStack)',
+    )
+    .option(
+      '--from-export <location>',
+      "read the source table's DynamoDB export instead of scanning it: s3://bucket/<prefix>/AWSDynamoDB/<ExportId> or a local copy",
+    )
+    .option(
+      '--to-export <location>',
+      "the target table's export, taken at the same ExportTime as --from-export's",
     )
     .addHelpText(
       'after',

@@ -1,15 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeItem } from '../../../core/codec.js';
 import { ErrorCodes } from '../../../core/errors.js';
 import type { Item } from '../../../core/types.js';
 import { FileExportObjects } from '../../../tools/exports/ExportObjects.js';
+import { runVerifyCommand, VerifyExitCodes } from '../../../tools/verify/command.js';
 import type { Difference } from '../../../tools/verify/types.js';
 import { verify } from '../../../tools/verify/verify.js';
 import { checkAsyncProperty } from '../../helpers/laws.js';
+import {
+  type MotoServer,
+  motoAvailableOrWarn,
+  motoClientConfig,
+  startMoto,
+} from '../../helpers/motoServer.js';
 import { writeExport } from '../../helpers/writeExport.js';
 import { build, byKey, rows, scenario } from './injectedDrift.js';
 import { batchPut, type RegionPair, regionPair, SOURCE, TARGET } from './verifyHarness.js';
@@ -128,3 +136,78 @@ describe('verify from two exports of one instant (DynamoDB Local for the live re
     }
   });
 });
+
+describe.skipIf(!motoAvailableOrWarn())(
+  'dynasync verify --from-export s3://… (exports on S3 in moto_server)',
+  () => {
+    let moto: MotoServer;
+    let root: string;
+    beforeEach(async () => {
+      moto = await startMoto();
+      root = await mkdtemp(join(tmpdir(), 'dynasync-verify-export-s3-'));
+    }, 120_000);
+    afterEach(async () => {
+      await moto?.stop();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    it('reads both exports from S3, prints the summary the scan prints, and exits 1 on drift', async () => {
+      const pair = await regionPair();
+      try {
+        const [input] = fc.sample(scenario(), { seed: 41, numRuns: 1 });
+        if (input === undefined) throw new Error('no scenario');
+        const { source, target, expected } = build(input);
+        expect(expected.length).toBeGreaterThan(0);
+        await Promise.all([
+          batchPut(pair.source, pair.sourceTable, source),
+          batchPut(pair.target, pair.targetTable, target),
+        ]);
+        const s3 = new S3Client({ ...motoClientConfig(moto), forcePathStyle: true });
+        await s3.send(
+          new CreateBucketCommand({
+            Bucket: 'exports',
+            CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+          }),
+        );
+        const upload = async (items: readonly Item[], exportId: string) => {
+          const written = await writeExport(join(root, exportId), items, { files: 3, exportId });
+          for (const file of written.files)
+            await s3.send(new PutObjectCommand({ Bucket: 'exports', Key: file.key, Body: file.body }));
+          return `s3://exports/${written.key}`;
+        };
+        const configFile = join(root, 'dynasync.json');
+        await writeFile(
+          configFile,
+          JSON.stringify({
+            version: 1,
+            name: 'verify-exports',
+            regions: pair.config.regions,
+            topology: pair.config.topology,
+          }),
+        );
+        const run = async (extra: Record<string, string>) => {
+          const printed: string[] = [];
+          const code = await runVerifyCommand(
+            { config: configFile, from: SOURCE, to: TARGET, settle: 0, ...extra },
+            { print: (text) => printed.push(...text.split('\n')), clients: pair.clients, s3 },
+          );
+          return { code, printed };
+        };
+        const scanned = await run({});
+        const exported = await run({
+          fromExport: await upload(source, '01-source'),
+          toExport: await upload(target, '01-target'),
+        });
+        expect(scanned.code).toBe(VerifyExitCodes.drift);
+        expect(exported.code).toBe(VerifyExitCodes.drift);
+        expect(exported.printed[0]).toMatch(/^verify: reading the two exports instead of scanning/);
+        const counts = (printed: readonly string[]) =>
+          printed.filter((line) => /^ {2}(missing|extra|different|settled) /.test(line));
+        expect(counts(exported.printed)).toEqual(counts(scanned.printed));
+        expect(counts(exported.printed).length).toBeGreaterThan(0);
+      } finally {
+        await pair.cleanup();
+      }
+    });
+  },
+);
