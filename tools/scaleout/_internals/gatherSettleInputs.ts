@@ -3,7 +3,7 @@ import type { JobStore } from '../protocol.js';
 import { doneSegmentStats } from './doneSegmentStats.js';
 import { getJson } from './jobStoreReads.js';
 import type { VerifyJob } from './verifyJob.js';
-import { addStats, type CompareStats, emptyStats, type ScanStats } from './verifyJobStats.js';
+import { addStats, type CompareStats, emptyCompareStats, emptyStats, type ScanStats } from './verifyJobStats.js';
 
 /** What the settle task finds of the scan and compare tasks in the store. */
 export interface SettleInputs {
@@ -36,7 +36,7 @@ export const gatherSettleInputs = async (
 ): Promise<SettleInputs> => {
   const { spec, keys } = job;
   let scan = emptyStats(spec.partitions);
-  const method: CompareStats = { candidates: 0, splits: 0, peakEntries: 0, spilledBytes: 0 };
+  const method = emptyCompareStats();
   const candidateKeys: string[] = [];
   const rejectionKeys: string[] = [];
   for (const segment of spec.segments) {

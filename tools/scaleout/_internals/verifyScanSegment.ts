@@ -8,7 +8,7 @@ import { VerifyErrorCodes, verifyError } from '../../verify/errors.js';
 import type { ScaleoutTask, ScaleoutTaskResult } from '../protocol.js';
 import { compareSpillsInto } from './compareSpillsInto.js';
 import { appendStored, getJson, getTexts } from './jobStoreReads.js';
-import { scanSegmentSides } from './scanSegmentSides.js';
+import { type ScanSegmentSidesInput, scanSegmentSides } from './scanSegmentSides.js';
 import type { VerifyJob } from './verifyJob.js';
 import {
   addStats,
@@ -149,23 +149,13 @@ const compareSegment = async (
 const readSegment = async (
   context: VerifyTaskContext,
   run: SegmentRun,
-  spiller: PageSpiller,
-  task: ScanSegmentTask,
-  deadlineAt: number,
-  signal: AbortSignal | undefined,
+  read: Omit<ScanSegmentSidesInput, 'job' | 'segment' | 'stats'>,
 ) => {
   const { stats } = run;
-  const resumeAt = await scanSegmentSides(context, {
-    job: run.job,
-    segment: task.segment,
-    continuation: task.continuation,
-    deadlineAt,
-    spiller,
-    stats,
-    signal,
-  });
+  const { spiller, signal } = read;
+  const resumeAt = await scanSegmentSides(context, { ...read, job: run.job, segment: run.segment, stats });
   if (signal?.aborted === true)
-    throw verifyError(VerifyErrorCodes.aborted, `verify: segment ${task.segment} was interrupted`, {});
+    throw verifyError(VerifyErrorCodes.aborted, `verify: segment ${run.segment} was interrupted`, {});
   const totals = await spiller.close();
   stats.live = { ...totals.live };
   stats.tombstones = { ...totals.tombstones };
@@ -208,7 +198,12 @@ export const verifyScanSegment = async (
   };
   const spiller = createSegmentSpiller(context, run);
   try {
-    const resumeAt = await readSegment(context, run, spiller, task, deadlineAt, signal);
+    const resumeAt = await readSegment(context, run, {
+      continuation: task.continuation,
+      deadlineAt,
+      spiller,
+      signal,
+    });
     const done = resumeAt.source === null && resumeAt.target === null;
     const sum = addStats(await earlierPartsStats(context, run, partsBefore), run.stats);
     let parts = partsBefore;
