@@ -93,6 +93,23 @@ const stderrLogger: ReplicatorLogger = {
  * @throws DynasyncError `migrate.invalidConfig`, `migrate.transformLoadFailed`, and whatever backfill
  *   or verify throw (`backfill.*`, `verify.*`, `config.tableUnreachable`, `config.tableMismatch`).
  */
+/** Why the target is not ready for cutover (pure): an incomplete backfill, failed stream changes, drift. */
+const notReadyReasons = (
+  backfillReport: MigrateReport['backfill'],
+  streamFailures: number,
+  verifyReport: MigrateReport['verify'],
+): string[] => {
+  const reasons: string[] = [];
+  if (!backfillReport.complete)
+    reasons.push(`backfill incomplete: ${backfillReport.skipped} skipped, ${backfillReport.failed} failed`);
+  if (streamFailures > 0) reasons.push(`stream sync: ${streamFailures} changes failed (see the log)`);
+  if (!verifyReport.inSync) {
+    const { missing, extra, different } = verifyReport.counts;
+    reasons.push(`verify: ${missing} missing, ${extra} extra, ${different} different`);
+  }
+  return reasons;
+};
+
 export const migrate = async (options: MigrateOptions): Promise<MigrateReport> => {
   const started = performance.now();
   const config = migrationConfig(options.config);
@@ -167,15 +184,7 @@ export const migrate = async (options: MigrateOptions): Promise<MigrateReport> =
       ...(module.sourceKeyOf === undefined ? {} : { sourceKeyOf: (key: Item) => module.sourceKeyOf?.(key) }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    const reasons: string[] = [];
-    if (!backfillReport.complete)
-      reasons.push(`backfill incomplete: ${backfillReport.skipped} skipped, ${backfillReport.failed} failed`);
-    if (applier.stats.failed > 0)
-      reasons.push(`stream sync: ${applier.stats.failed} changes failed (see the log)`);
-    if (!verifyReport.inSync) {
-      const { missing, extra, different } = verifyReport.counts;
-      reasons.push(`verify: ${missing} missing, ${extra} extra, ${different} different`);
-    }
+    const reasons = notReadyReasons(backfillReport, applier.stats.failed, verifyReport);
     const report: MigrateReport = {
       source: { region: section.source.region, table: section.source.table },
       target: { region: section.target.region, table: section.target.table },
