@@ -80,6 +80,14 @@ export interface DynasyncScaleoutProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** The props' defaults, checked. */
+interface ScaleoutSettings {
+  readonly maxConcurrency: number;
+  readonly tolerated: number;
+  readonly removalPolicy: RemovalPolicy;
+  readonly workerTimeout: Duration;
+}
+
 /*
  * The state machine (one execution = one job; input: ExecutionInput):
  *
@@ -116,6 +124,31 @@ export class DynasyncScaleout extends Construct {
 
   public constructor(scope: Construct, id: string, props: DynasyncScaleoutProps) {
     super(scope, id);
+    const settings = this.validate(props);
+    const { removalPolicy, workerTimeout } = settings;
+    this.key =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        enableKeyRotation: true,
+        removalPolicy,
+        description: 'dynasync scale-out job bucket',
+      });
+    this.bucket = this.createBucket(props, removalPolicy);
+    this.queue = this.createQueues(removalPolicy, workerTimeout);
+    this.workerRole = new iam.Role(this, 'WorkerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'dynasync scale-out worker',
+    });
+    this.worker = this.createWorker(props, removalPolicy, workerTimeout);
+    this.grantWorker(props);
+    this.stateMachine = this.createStateMachine(props, settings);
+    this.stateMachine.grantTaskResponse(this.workerRole);
+    this.acknowledgeFindings();
+    this.addOutputs();
+  }
+
+  /** The props' defaults, checked eagerly. */
+  private validate(props: DynasyncScaleoutProps): ScaleoutSettings {
     const maxConcurrency = props.maxConcurrency ?? 40;
     const tolerated = props.toleratedFailurePercentage ?? 0;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000)
@@ -130,15 +163,12 @@ export class DynasyncScaleout extends Construct {
     const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
     if (workerTimeout.toSeconds() > 900 || workerTimeout.toSeconds() < 60)
       throw new Error(`DynasyncScaleout ${this.node.path}: workerTimeout must be from 1 to 15 minutes`);
+    return { maxConcurrency, tolerated, removalPolicy, workerTimeout };
+  }
 
-    this.key =
-      props.encryptionKey ??
-      new kms.Key(this, 'Key', {
-        enableKeyRotation: true,
-        removalPolicy,
-        description: 'dynasync scale-out job bucket',
-      });
-    this.bucket = new s3.Bucket(this, 'Jobs', {
+  /** The job bucket: SSE-KMS under {@link key}, TLS only, objects under `jobs/` expire. */
+  private createBucket(props: DynasyncScaleoutProps, removalPolicy: RemovalPolicy): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'Jobs', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
@@ -154,13 +184,17 @@ export class DynasyncScaleout extends Construct {
       ],
       removalPolicy,
     });
-    Validations.of(this.bucket).acknowledge({
+    Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
         'The job bucket holds short-lived, KMS-encrypted work objects of dynasync jobs that expire by lifecycle; ' +
         'every access is by the worker role and the operator, recorded by CloudTrail; access logs would outlive the data.',
     });
+    return bucket;
+  }
 
+  /** The task queue and its dead-letter queue. */
+  private createQueues(removalPolicy: RemovalPolicy, workerTimeout: Duration): sqs.Queue {
     const deadLetters = new sqs.Queue(this, 'TaskDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -174,18 +208,21 @@ export class DynasyncScaleout extends Construct {
         'token has timed out in the execution, which retries the task with a new message.',
     });
     // Visibility above the function's timeout: a running task's message stays hidden from other workers.
-    this.queue = new sqs.Queue(this, 'Tasks', {
+    return new sqs.Queue(this, 'Tasks', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() + 60),
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
       removalPolicy,
     });
+  }
 
-    this.workerRole = new iam.Role(this, 'WorkerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'dynasync scale-out worker',
-    });
+  /** The worker function (bundled from `lambdaWorker.ts`, or `props.code`) on the task queue. */
+  private createWorker(
+    props: DynasyncScaleoutProps,
+    removalPolicy: RemovalPolicy,
+    workerTimeout: Duration,
+  ): lambda.Function {
     const logGroup = new logs.LogGroup(this, 'WorkerLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy,
@@ -208,7 +245,7 @@ export class DynasyncScaleout extends Construct {
         [ScaleoutWorkerEnv.keyArn]: this.key.keyArn,
       },
     } satisfies Partial<lambda.FunctionProps>;
-    this.worker =
+    const worker =
       props.code !== undefined
         ? new lambda.Function(this, 'Worker', {
             ...functionProps,
@@ -233,10 +270,12 @@ export class DynasyncScaleout extends Construct {
               forceDockerBundling: false,
             },
           });
-    this.worker.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
-    );
+    worker.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
+    return worker;
+  }
 
+  /** The worker role: the tables (writes only with `writes`), `jobs/` of the bucket and its key. */
+  private grantWorker(props: DynasyncScaleoutProps): void {
     // Tables: read (and write the target only when asked); nothing else.
     props.sourceTable.grant(this.workerRole, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
     props.targetTable.grant(this.workerRole, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
@@ -262,8 +301,11 @@ export class DynasyncScaleout extends Construct {
         resources: [this.key.keyArn],
       }),
     );
+  }
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+  private createStateMachine(props: DynasyncScaleoutProps, settings: ScaleoutSettings): sfn.StateMachine {
+    const { maxConcurrency, tolerated, workerTimeout, removalPolicy } = settings;
+    return new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(
         this.definition(props, maxConcurrency, tolerated, workerTimeout),
       ),
@@ -279,8 +321,10 @@ export class DynasyncScaleout extends Construct {
         includeExecutionData: false,
       },
     });
-    this.stateMachine.grantTaskResponse(this.workerRole);
+  }
 
+  /** The cdk-nag findings this construct answers, each with its reason. */
+  private acknowledgeFindings(): void {
     const defaultPolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
     if (defaultPolicy !== undefined) {
       Validations.of(defaultPolicy).acknowledge({
@@ -314,7 +358,9 @@ export class DynasyncScaleout extends Construct {
           'are chosen at run time, so the prefix is the narrowest resource there is.',
       });
     }
+  }
 
+  private addOutputs(): void {
     new CfnOutput(this, 'StateMachineArn', {
       value: this.stateMachine.stateMachineArn,
       description: 'dynasync verify/backfill --state-machine-arn',
