@@ -1,9 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
-import type { Item } from '../../core/types.js';
-import { createKeyProvider } from '../../keys/createKeyProvider.js';
-import { decryptText } from '../../pipeline/maskingCrypto.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import {
   applyProfile,
@@ -17,8 +14,9 @@ import {
 } from '../_shared/cliOptions.js';
 import { colourEnabled, painter } from '../_shared/colour.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
+import { pipelineKeySealer, pipelineTransform } from '../_shared/peerTransform.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
-import { type BackfillOptions, backfill, type KeySealer } from './backfill.js';
+import { type BackfillOptions, backfill } from './backfill.js';
 import { BackfillErrorCodes, backfillError } from './errors.js';
 import { type BackfillEstimate, formatBackfillEstimate } from './estimateUnits.js';
 import { formatBackfillReport } from './formatReport.js';
@@ -119,14 +117,8 @@ export const runBackfillCommand = async (
   // Source items go through the target's pipeline, as the replicator would write them.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
   // A masking peer's source keys are personal data: the checkpoint keeps them sealed under the masking key.
-  const keySealer: KeySealer | undefined =
-    pipeline?.masks === true
-      ? {
-          seal: (text) => pipeline.seal(text),
-          open: async (sealed) =>
-            decryptText(sealed, await (io.keys ?? createKeyProvider(config, options.from)).resolve()),
-        }
-      : undefined;
+  const keySealer = pipelineKeySealer(config, options.from, pipeline, io.keys);
+  const transform = pipelineTransform(pipeline, options.from, options.to);
   const bar = terminalProgressBar(
     io.progressStream ?? process.stderr,
     'backfill [{bar}] {percentage}% {value}/{total} | {speed}/s | {eta} | {phase}',
@@ -148,12 +140,7 @@ export const runBackfillCommand = async (
         ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
         ...(io.clients === undefined ? {} : { clients: io.clients }),
         ...(keySealer === undefined ? {} : { keySealer }),
-        ...(pipeline === undefined
-          ? {}
-          : {
-              transform: (item: Item) =>
-                pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
-            }),
+        ...(transform === undefined ? {} : { transform }),
         ...io.overrides,
         resume: options.resume === true,
         targetIdle: options.targetIdle === true,
