@@ -12,18 +12,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { Config } from '../../core/config/types.js';
 import { ErrorCodes } from '../../core/errors.js';
+import { ScaleoutWorkerEnv } from '../../tools/scaleout/workerEnv.js';
 import { PROJECT_ROOT } from '../Replicator.js';
 import { REPLICATOR_BUNDLE_TARGET, REQUIRE_SHIM } from '../replicatorCode.js';
+import { workerConfigDocument } from '../resolveDeploy.js';
 
 /** The prefix of every job object in the bucket (the worker's S3 permissions stop there). */
 export const JOB_PREFIX = 'jobs/';
 
-/** Environment variables of the worker function. */
-export const ScaleoutWorkerEnv = {
-  bucket: 'DYNASYNC_JOB_BUCKET',
-  keyArn: 'DYNASYNC_JOB_KEY_ARN',
-} as const;
+export { ScaleoutWorkerEnv };
 
 /**
  * Error codes a task may fail with that are worth retrying (an outage, a worker that died). Any
@@ -42,6 +41,8 @@ export const PERMANENT_TASK_ERRORS = [
   ErrorCodes.config.invalidField,
   ErrorCodes.config.tableMismatch,
   ErrorCodes.scaleout.invalidMessage,
+  ErrorCodes.scaleout.jobNotFound,
+  ErrorCodes.scaleout.invalidEnvironment,
 ] as const;
 
 /** Props of {@link DynasyncScaleout}. */
@@ -74,7 +75,16 @@ export interface DynasyncScaleoutProps {
   readonly retryInterval?: Duration;
   /** Folder of a prebundled worker (`index.mjs`). @default bundled from `tools/scaleout/lambdaWorker.ts` at synth */
   readonly code?: lambda.Code;
-  /** Extra environment of the worker (e.g. the config, as the replicator gets it). @default none */
+  /**
+   * The dynasync config the jobs are planned with (`loadConfigFile`): the worker gets it in
+   * `DYNASYNC_CONFIG` (see `workerConfigDocument`), so its config version is the CLI's and it runs
+   * the target's pipeline, key hasher and DynamoDB clients as `dynasync verify` / `backfill` do.
+   * Without it the worker has no config unless `environment` sets `DYNASYNC_CONFIG`, and each task
+   * fails with `scaleout.invalidEnvironment`.
+   * @default none
+   */
+  readonly config?: Config;
+  /** Extra environment of the worker. @default none */
   readonly environment?: Readonly<Record<string, string>>;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
@@ -241,6 +251,7 @@ export class DynasyncScaleout extends Construct {
         : { reservedConcurrentExecutions: props.workerConcurrency }),
       environment: {
         ...props.environment,
+        ...this.configEnvironment(props),
         [ScaleoutWorkerEnv.bucket]: this.bucket.bucketName,
         [ScaleoutWorkerEnv.keyArn]: this.key.keyArn,
       },
@@ -274,11 +285,28 @@ export class DynasyncScaleout extends Construct {
     return worker;
   }
 
+  /** `DYNASYNC_CONFIG` of the `config` prop (none without it). */
+  private configEnvironment(props: DynasyncScaleoutProps): Record<string, string> {
+    if (props.config === undefined) return {};
+    if (props.environment?.[ScaleoutWorkerEnv.config] !== undefined)
+      throw new Error(
+        `DynasyncScaleout ${this.node.path}: give the config either as the config prop or as environment.${ScaleoutWorkerEnv.config}, not both`,
+      );
+    try {
+      return { [ScaleoutWorkerEnv.config]: workerConfigDocument(props.config) };
+    } catch (error) {
+      throw new Error(`DynasyncScaleout ${this.node.path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
   /** The worker role: the tables (writes only with `writes`), `jobs/` of the bucket and its key. */
   private grantWorker(props: DynasyncScaleoutProps): void {
     // Tables: read (and write the target only when asked); nothing else.
     props.sourceTable.grant(this.workerRole, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
     props.targetTable.grant(this.workerRole, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
+    // A task describes both tables first (key schema, TTL attribute), as the CLI does.
+    for (const table of [props.sourceTable, props.targetTable])
+      table.grant(this.workerRole, 'dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive');
     if (props.writes === true)
       props.targetTable.grant(this.workerRole, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
     // The bucket: objects under jobs/ only, and the key for them.
