@@ -35,12 +35,7 @@ import { regionOfArn, runStepFunctionsVerifyJob } from '../scaleout/runStepFunct
 import type { StepFunctionsProgress } from '../scaleout/stepFunctionsEngine.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
-import type {
-  Difference,
-  PipelineRejection,
-  VerifyProgress,
-  VerifyReport,
-} from './types.js';
+import type { Difference, PipelineRejection, VerifyProgress, VerifyReport } from './types.js';
 import { type VerifyOptions, validateVerifyOptions, verify } from './verify.js';
 
 /** Exit codes of `dynasync verify`. */

@@ -79,7 +79,9 @@ describe('the worker config document', { timeout: 120_000 }, () => {
 
   it('refuses a config naming a module the worker cannot load, and the config given twice', () => {
     const mapFile = configFile({
-      pipelines: { 'us-east-1': { key: ['pk'], stages: [{ id: 'remap', type: 'map', module: './remap.mjs' }] } },
+      pipelines: {
+        'us-east-1': { key: ['pk'], stages: [{ id: 'remap', type: 'map', module: './remap.mjs' }] },
+      },
     });
     const error = dynasyncErrorOf(() => workerConfigDocument(loadConfigFile(mapFile)));
     expect(error.code).toBe(ErrorCodes.config.invalidField);

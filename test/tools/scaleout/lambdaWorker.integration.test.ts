@@ -129,7 +129,7 @@ describe.skipIf(!available)(
     it("runs a verify job's tasks and gives the job's differences", async () => {
       const [input] = fc.sample(scenario(), { seed: 23, numRuns: 1 });
       const { source, target, expected } = build(input!);
-    expect(expected.length).toBeGreaterThan(0);
+      expect(expected.length).toBeGreaterThan(0);
       await Promise.all([
         batchPut(pair.source, pair.sourceTable, source),
         batchPut(pair.target, pair.targetTable, target),
