@@ -155,6 +155,10 @@ export const ErrorCodes = {
     workerFailed: 'scaleout.workerFailed',
     /** The job's execution failed, timed out or was aborted (the message names it and its error). */
     executionFailed: 'scaleout.executionFailed',
+    /** A task names a job whose `jobs/<jobId>/job.json` is not in the job store. */
+    jobNotFound: 'scaleout.jobNotFound',
+    /** A worker's environment variable is missing or malformed (the message names the variable). */
+    invalidEnvironment: 'scaleout.invalidEnvironment',
   },
 } as const;
 

@@ -42,6 +42,7 @@ export {
   lambdaConfigDocument,
   resolveDeploy,
   sourcesOf,
+  workerConfigDocument,
 } from './resolveDeploy.js';
 export {
   DynasyncScaleout,

@@ -1,6 +1,7 @@
 import { deploySchema } from '../core/config/deploySchema.js';
 import { peersOf } from '../core/config/topology.js';
 import type { Config, DeployConfig } from '../core/config/types.js';
+import { DynasyncError, ErrorCodes } from '../core/errors.js';
 
 /** The event source mapping settings with the fallbacks to `replicator.*` applied. */
 export type EventSourceSettings = Omit<DeployConfig['eventSource'], 'batchSize' | 'startingPosition'> & {
@@ -56,4 +57,34 @@ export const lambdaConfigDocument = (config: Config): string => {
     deadLetter = sqs;
   }
   return JSON.stringify({ ...document, deadLetter });
+};
+
+/**
+ * The config document the scale-out worker receives in `DYNASYNC_CONFIG` (the `DynasyncScaleout`
+ * construct's `config` prop): the validated config without `deploy` and the derived `configVersion`,
+ * nothing else changed, so the version the worker computes from it is the one `dynasync verify` /
+ * `backfill` compute from the file and write into a job's spec (a worker refuses another version).
+ * @throws DynasyncError `config.invalidField` when the config names a module the worker would have to
+ *   load (a map stage, a merge module): the worker does not bundle user modules, and a merge module's
+ *   path, resolved against the config file's folder, would change the version
+ */
+export const workerConfigDocument = (config: Config): string => {
+  const modules = [
+    ...(config.conflict.strategy === 'merge' && config.conflict.module !== undefined
+      ? ['conflict.module']
+      : []),
+    ...Object.entries(config.pipelines).flatMap(([peer, pipeline]) =>
+      pipeline.stages.flatMap((stage, index) =>
+        stage.type === 'map' ? [`pipelines.${peer}.stages[${index}].module`] : [],
+      ),
+    ),
+  ];
+  if (modules.length > 0)
+    throw new DynasyncError(
+      ErrorCodes.config.invalidField,
+      `${modules.join(', ')}: the scale-out worker does not load user modules yet; run verify and backfill of this config with --engine local`,
+      { payload: { path: modules[0] } },
+    );
+  const { configVersion: _version, deploy: _deploy, ...document } = config;
+  return JSON.stringify(document);
 };

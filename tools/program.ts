@@ -13,6 +13,7 @@ import { addStatusCommand } from './status/command.js';
 import { addTablesCommand } from './tables/command.js';
 import { addTokenizeCommand } from './tokenize/command.js';
 import { addVerifyCommand } from './verify/command.js';
+import { addWorkerCommand } from './worker/command.js';
 
 /**
  * The `dynasync` program with every command, each registered by its `tools/<command>/command.ts`
@@ -42,6 +43,7 @@ export const createProgram = (): Command => {
   addTablesCommand(program);
   addVerifyCommand(program);
   addBackfillCommand(program);
+  addWorkerCommand(program);
   addMigrateCommand(program);
   addStatusCommand(program);
   addDecryptCommand(program);

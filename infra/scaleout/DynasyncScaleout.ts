@@ -12,18 +12,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { Config } from '../../core/config/types.js';
 import { ErrorCodes } from '../../core/errors.js';
+import { ScaleoutWorkerEnv } from '../../tools/scaleout/workerEnv.js';
 import { PROJECT_ROOT } from '../Replicator.js';
 import { REPLICATOR_BUNDLE_TARGET, REQUIRE_SHIM } from '../replicatorCode.js';
+import { workerConfigDocument } from '../resolveDeploy.js';
 
 /** The prefix of every job object in the bucket (the worker's S3 permissions stop there). */
 export const JOB_PREFIX = 'jobs/';
 
-/** Environment variables of the worker function. */
-export const ScaleoutWorkerEnv = {
-  bucket: 'DYNASYNC_JOB_BUCKET',
-  keyArn: 'DYNASYNC_JOB_KEY_ARN',
-} as const;
+export { ScaleoutWorkerEnv };
 
 /**
  * Error codes a task may fail with that are worth retrying (an outage, a worker that died). Any
@@ -42,6 +41,8 @@ export const PERMANENT_TASK_ERRORS = [
   ErrorCodes.config.invalidField,
   ErrorCodes.config.tableMismatch,
   ErrorCodes.scaleout.invalidMessage,
+  ErrorCodes.scaleout.jobNotFound,
+  ErrorCodes.scaleout.invalidEnvironment,
 ] as const;
 
 /** Props of {@link DynasyncScaleout}. */
@@ -74,10 +75,27 @@ export interface DynasyncScaleoutProps {
   readonly retryInterval?: Duration;
   /** Folder of a prebundled worker (`index.mjs`). @default bundled from `tools/scaleout/lambdaWorker.ts` at synth */
   readonly code?: lambda.Code;
-  /** Extra environment of the worker (e.g. the config, as the replicator gets it). @default none */
+  /**
+   * The dynasync config the jobs are planned with (`loadConfigFile`): the worker gets it in
+   * `DYNASYNC_CONFIG` (see `workerConfigDocument`), so its config version is the CLI's and it runs
+   * the target's pipeline, key hasher and DynamoDB clients as `dynasync verify` / `backfill` do.
+   * Without it the worker has no config unless `environment` sets `DYNASYNC_CONFIG`, and each task
+   * fails with `scaleout.invalidEnvironment`.
+   * @default none
+   */
+  readonly config?: Config;
+  /** Extra environment of the worker. @default none */
   readonly environment?: Readonly<Record<string, string>>;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The props' defaults, checked. */
+interface ScaleoutSettings {
+  readonly maxConcurrency: number;
+  readonly tolerated: number;
+  readonly removalPolicy: RemovalPolicy;
+  readonly workerTimeout: Duration;
 }
 
 /*
@@ -116,6 +134,31 @@ export class DynasyncScaleout extends Construct {
 
   public constructor(scope: Construct, id: string, props: DynasyncScaleoutProps) {
     super(scope, id);
+    const settings = this.validate(props);
+    const { removalPolicy, workerTimeout } = settings;
+    this.key =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        enableKeyRotation: true,
+        removalPolicy,
+        description: 'dynasync scale-out job bucket',
+      });
+    this.bucket = this.createBucket(props, removalPolicy);
+    this.queue = this.createQueues(removalPolicy, workerTimeout);
+    this.workerRole = new iam.Role(this, 'WorkerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'dynasync scale-out worker',
+    });
+    this.worker = this.createWorker(props, removalPolicy, workerTimeout);
+    this.grantWorker(props);
+    this.stateMachine = this.createStateMachine(props, settings);
+    this.stateMachine.grantTaskResponse(this.workerRole);
+    this.acknowledgeFindings();
+    this.addOutputs();
+  }
+
+  /** The props' defaults, checked eagerly. */
+  private validate(props: DynasyncScaleoutProps): ScaleoutSettings {
     const maxConcurrency = props.maxConcurrency ?? 40;
     const tolerated = props.toleratedFailurePercentage ?? 0;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000)
@@ -130,15 +173,12 @@ export class DynasyncScaleout extends Construct {
     const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
     if (workerTimeout.toSeconds() > 900 || workerTimeout.toSeconds() < 60)
       throw new Error(`DynasyncScaleout ${this.node.path}: workerTimeout must be from 1 to 15 minutes`);
+    return { maxConcurrency, tolerated, removalPolicy, workerTimeout };
+  }
 
-    this.key =
-      props.encryptionKey ??
-      new kms.Key(this, 'Key', {
-        enableKeyRotation: true,
-        removalPolicy,
-        description: 'dynasync scale-out job bucket',
-      });
-    this.bucket = new s3.Bucket(this, 'Jobs', {
+  /** The job bucket: SSE-KMS under {@link key}, TLS only, objects under `jobs/` expire. */
+  private createBucket(props: DynasyncScaleoutProps, removalPolicy: RemovalPolicy): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'Jobs', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
@@ -154,13 +194,17 @@ export class DynasyncScaleout extends Construct {
       ],
       removalPolicy,
     });
-    Validations.of(this.bucket).acknowledge({
+    Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
         'The job bucket holds short-lived, KMS-encrypted work objects of dynasync jobs that expire by lifecycle; ' +
         'every access is by the worker role and the operator, recorded by CloudTrail; access logs would outlive the data.',
     });
+    return bucket;
+  }
 
+  /** The task queue and its dead-letter queue. */
+  private createQueues(removalPolicy: RemovalPolicy, workerTimeout: Duration): sqs.Queue {
     const deadLetters = new sqs.Queue(this, 'TaskDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -174,18 +218,21 @@ export class DynasyncScaleout extends Construct {
         'token has timed out in the execution, which retries the task with a new message.',
     });
     // Visibility above the function's timeout: a running task's message stays hidden from other workers.
-    this.queue = new sqs.Queue(this, 'Tasks', {
+    return new sqs.Queue(this, 'Tasks', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() + 60),
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
       removalPolicy,
     });
+  }
 
-    this.workerRole = new iam.Role(this, 'WorkerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'dynasync scale-out worker',
-    });
+  /** The worker function (bundled from `lambdaWorker.ts`, or `props.code`) on the task queue. */
+  private createWorker(
+    props: DynasyncScaleoutProps,
+    removalPolicy: RemovalPolicy,
+    workerTimeout: Duration,
+  ): lambda.Function {
     const logGroup = new logs.LogGroup(this, 'WorkerLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy,
@@ -204,11 +251,12 @@ export class DynasyncScaleout extends Construct {
         : { reservedConcurrentExecutions: props.workerConcurrency }),
       environment: {
         ...props.environment,
+        ...this.configEnvironment(props),
         [ScaleoutWorkerEnv.bucket]: this.bucket.bucketName,
         [ScaleoutWorkerEnv.keyArn]: this.key.keyArn,
       },
     } satisfies Partial<lambda.FunctionProps>;
-    this.worker =
+    const worker =
       props.code !== undefined
         ? new lambda.Function(this, 'Worker', {
             ...functionProps,
@@ -233,13 +281,32 @@ export class DynasyncScaleout extends Construct {
               forceDockerBundling: false,
             },
           });
-    this.worker.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
-    );
+    worker.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
+    return worker;
+  }
 
+  /** `DYNASYNC_CONFIG` of the `config` prop (none without it). */
+  private configEnvironment(props: DynasyncScaleoutProps): Record<string, string> {
+    if (props.config === undefined) return {};
+    if (props.environment?.[ScaleoutWorkerEnv.config] !== undefined)
+      throw new Error(
+        `DynasyncScaleout ${this.node.path}: give the config either as the config prop or as environment.${ScaleoutWorkerEnv.config}, not both`,
+      );
+    try {
+      return { [ScaleoutWorkerEnv.config]: workerConfigDocument(props.config) };
+    } catch (error) {
+      throw new Error(`DynasyncScaleout ${this.node.path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** The worker role: the tables (writes only with `writes`), `jobs/` of the bucket and its key. */
+  private grantWorker(props: DynasyncScaleoutProps): void {
     // Tables: read (and write the target only when asked); nothing else.
     props.sourceTable.grant(this.workerRole, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
     props.targetTable.grant(this.workerRole, 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
+    // A task describes both tables first (key schema, TTL attribute), as the CLI does.
+    for (const table of [props.sourceTable, props.targetTable])
+      table.grant(this.workerRole, 'dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive');
     if (props.writes === true)
       props.targetTable.grant(this.workerRole, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
     // The bucket: objects under jobs/ only, and the key for them.
@@ -262,8 +329,11 @@ export class DynasyncScaleout extends Construct {
         resources: [this.key.keyArn],
       }),
     );
+  }
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+  private createStateMachine(props: DynasyncScaleoutProps, settings: ScaleoutSettings): sfn.StateMachine {
+    const { maxConcurrency, tolerated, workerTimeout, removalPolicy } = settings;
+    return new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(
         this.definition(props, maxConcurrency, tolerated, workerTimeout),
       ),
@@ -279,8 +349,10 @@ export class DynasyncScaleout extends Construct {
         includeExecutionData: false,
       },
     });
-    this.stateMachine.grantTaskResponse(this.workerRole);
+  }
 
+  /** The cdk-nag findings this construct answers, each with its reason. */
+  private acknowledgeFindings(): void {
     const defaultPolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
     if (defaultPolicy !== undefined) {
       Validations.of(defaultPolicy).acknowledge({
@@ -314,7 +386,9 @@ export class DynasyncScaleout extends Construct {
           'are chosen at run time, so the prefix is the narrowest resource there is.',
       });
     }
+  }
 
+  private addOutputs(): void {
     new CfnOutput(this, 'StateMachineArn', {
       value: this.stateMachine.stateMachineArn,
       description: 'dynasync verify/backfill --state-machine-arn',

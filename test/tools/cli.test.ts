@@ -26,6 +26,7 @@ describe('dynasync --help (in process)', () => {
         'tables',
         'tokenize',
         'verify',
+        'worker',
       ].sort(),
     );
     for (const [name, help] of helps) {
@@ -39,7 +40,17 @@ describe('dynasync --help (in process)', () => {
 
   it('every command that reads a config defaults --config to ./dynasync.json, and those that reach AWS take --profile', () => {
     const program = createProgram();
-    for (const name of ['run', 'redrive', 'verify', 'backfill', 'migrate', 'decrypt', 'tokenize', 'status']) {
+    for (const name of [
+      'run',
+      'redrive',
+      'verify',
+      'backfill',
+      'worker',
+      'migrate',
+      'decrypt',
+      'tokenize',
+      'status',
+    ]) {
       const command = program.commands.find((candidate) => candidate.name() === name)!;
       const config = command.options.find((option) => option.long === '--config');
       expect(config?.defaultValue, name).toBe('./dynasync.json');

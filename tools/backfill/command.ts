@@ -4,9 +4,6 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config/loadConfig.js';
 import type { Config } from '../../core/config/types.js';
-import type { Item } from '../../core/types.js';
-import { createKeyProvider } from '../../keys/createKeyProvider.js';
-import { decryptText } from '../../pipeline/maskingCrypto.js';
 import type { KeyProvider, ModuleLoader } from '../../pipeline/types.js';
 import {
   applyProfile,
@@ -22,6 +19,7 @@ import { colourEnabled, painter } from '../_shared/colour.js';
 import { createReadClients } from '../_shared/createReadClients.js';
 import { describeTable } from '../_shared/describeTable.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
+import { pipelineKeySealer, pipelineTransform } from '../_shared/peerTransform.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
 import { checkEngineFlags, parseEngine, type ScaleoutEngine } from '../scaleout/engineOption.js';
@@ -365,26 +363,17 @@ export const runBackfillCommand = async (
   // Source items go through the target's pipeline, as the replicator would write them.
   const pipeline = await peerPipeline(config, options.from, options.to, io);
   // A masking peer's source keys are personal data: the checkpoint keeps them sealed under the masking key.
-  const keySealer: KeySealer | undefined =
-    pipeline?.masks === true
-      ? {
-          seal: (text) => pipeline.seal(text),
-          open: async (sealed) =>
-            decryptText(sealed, await (io.keys ?? createKeyProvider(config, options.from)).resolve()),
-        }
-      : undefined;
+  const keySealer = pipelineKeySealer(config, options.from, pipeline, io.keys);
+  const transform = pipelineTransform(pipeline, options.from, options.to);
   let estimate: BackfillEstimate | undefined;
   const report = await withInterrupts(io.signal, (signal) => {
     const run: BackfillRun = {
       config,
       ...(io.overrides?.transform !== undefined
         ? { transform: io.overrides.transform }
-        : pipeline === undefined
+        : transform === undefined
           ? {}
-          : {
-              transform: (item: Item) =>
-                pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to }),
-            }),
+          : { transform }),
       ...(keySealer === undefined ? {} : { keySealer }),
       print,
       onEstimate: (planned: BackfillEstimate) => {

@@ -1,6 +1,10 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { TaskRunner } from './protocol.js';
 import { handleTaskMessage } from './sqsWorker.js';
+import { readWorkerEnv, workerJobStore } from './workerEnv.js';
+import { createJobRunner } from './workerRuntime.js';
 
 /** The part of Lambda's SQS event the worker reads. */
 export interface SqsTaskEvent {
@@ -36,13 +40,16 @@ export const createLambdaWorkerHandler = (options: LambdaWorkerOptions) => {
   let sfn = options.sfn;
   const now = options.now ?? Date.now;
   return async (event: SqsTaskEvent, context: LambdaTimeContext) => {
-    runner ??= Promise.resolve(options.runner());
+    // A runner that cannot be built (a bad environment) fails each task with its error code, answered.
+    runner ??= Promise.resolve().then(() => options.runner());
+    runner.catch(() => undefined);
+    const built = runner;
     sfn ??= new SFNClient({});
     const batchItemFailures: { itemIdentifier: string }[] = [];
     for (const record of event.Records) {
       try {
         await handleTaskMessage(record.body, {
-          runner: await runner,
+          runner: async (task, taskContext) => (await built)(task, taskContext),
           sfn,
           deadlineAt: now() + context.getRemainingTimeInMillis() - (options.marginMs ?? 20_000),
         });
@@ -53,3 +60,23 @@ export const createLambdaWorkerHandler = (options: LambdaWorkerOptions) => {
     return { batchItemFailures };
   };
 };
+
+/**
+ * The deployed worker's handler (`DynasyncScaleout` bundles this file with handler `handler`): on the
+ * first message it reads its environment (`DYNASYNC_CONFIG`, `DYNASYNC_JOB_BUCKET`,
+ * `DYNASYNC_JOB_KEY_ARN`, see `readWorkerEnv`) and builds {@link createJobRunner} over the S3 job
+ * store; nothing is created at import time. A bad environment fails each task with
+ * `scaleout.invalidEnvironment` (a permanent error: the execution stops at once).
+ */
+export const handler = createLambdaWorkerHandler({
+  runner: () => {
+    const environment = readWorkerEnv();
+    // The function's file system is read-only but for /tmp (scratch files, a config without `keys`'s salt).
+    return createJobRunner({
+      config: environment.config,
+      store: workerJobStore(environment),
+      workDir: tmpdir(),
+      saltDir: join(tmpdir(), 'dynasync'),
+    });
+  },
+});

@@ -26,6 +26,7 @@ import { colourEnabled, painter } from '../_shared/colour.js';
 import { createReadClients } from '../_shared/createReadClients.js';
 import { describeTable } from '../_shared/describeTable.js';
 import { peerPipeline } from '../_shared/peerPipeline.js';
+import { pipelineTransform } from '../_shared/peerTransform.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
 import { openExportLocation, parseExportLocation } from '../exports/ExportObjects.js';
@@ -37,13 +38,7 @@ import { stepFunctionsBar } from '../scaleout/segmentsBar.js';
 import type { StepFunctionsProgress } from '../scaleout/stepFunctionsEngine.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
 import { formatReport } from './formatReport.js';
-import type {
-  Difference,
-  PipelineRejection,
-  SourceTransform,
-  VerifyProgress,
-  VerifyReport,
-} from './types.js';
+import type { Difference, PipelineRejection, VerifyProgress, VerifyReport } from './types.js';
 import { type VerifyOptions, validateVerifyOptions, verify } from './verify.js';
 
 /** Exit codes of `dynasync verify`. */
@@ -374,11 +369,8 @@ const runOnStepFunctions = async (options: VerifyCommandOptions, run: RunContext
  */
 const runLocal = async (options: VerifyCommandOptions, run: RunContext): Promise<VerifyReport> => {
   const { config, clients, keyHasher, pipeline, writeLine, signal } = run;
-  const transform: SourceTransform | undefined =
-    pipeline === undefined
-      ? undefined
-      : // A per-item pipeline error is counted by verify as `pipelineRejected`.
-        (item) => pipeline.apply(item, { sourceRegion: options.from, targetRegion: options.to });
+  // A per-item pipeline error is counted by verify as `pipelineRejected`.
+  const transform = pipelineTransform(pipeline, options.from, options.to);
   const rejectedLine = rejectedLineOf(run);
   const common = {
     config,

@@ -61,7 +61,13 @@ describe('DynasyncScaleout', () => {
     expect(scan.TimeoutSeconds).toBe(1200);
     expect(scan.Retry).toEqual([
       {
-        ErrorEquals: ['config.invalidField', 'config.tableMismatch', 'scaleout.invalidMessage'],
+        ErrorEquals: [
+          'config.invalidField',
+          'config.tableMismatch',
+          'scaleout.invalidMessage',
+          'scaleout.jobNotFound',
+          'scaleout.invalidEnvironment',
+        ],
         MaxAttempts: 0,
       },
       expect.objectContaining({
@@ -143,6 +149,8 @@ describe('DynasyncScaleout', () => {
     expect(actionsOf(statements)).toEqual(
       [
         'dynamodb:BatchGetItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:DescribeTimeToLive',
         'dynamodb:GetItem',
         'dynamodb:Scan',
         'kms:Decrypt',
