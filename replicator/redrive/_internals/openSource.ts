@@ -1,5 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { accountCredentials } from '../../clients.js';
+import { deadLetterSqsClient } from '../../_internals/deadLetterSqsClient.js';
 import { deadLetterPath, deadLetterQueueUrl } from '../../deadLetter/createDeadLetterSink.js';
 import { FileDeadLetterSource } from '../FileDeadLetterSource.js';
 import type { RedriveOptions } from '../redrive.js';
@@ -21,15 +20,8 @@ export const openSource = (options: RedriveOptions): DeadLetterSource => {
       throw invalidOption('source', '--source file needs deadLetter.type "file" in the config');
     return new FileDeadLetterSource(deadLetterPath(config, region));
   }
-  const regionConfig = config.regions[region];
-  const credentials = regionConfig === undefined ? undefined : accountCredentials(region, regionConfig);
   return new SqsDeadLetterSource({
-    client:
-      options.sqsClient ??
-      new SQSClient({
-        region: regionConfig?.awsRegion ?? region,
-        ...(credentials === undefined ? {} : { credentials }),
-      }),
+    client: deadLetterSqsClient(config, region, options.sqsClient),
     queueUrl: deadLetterQueueUrl(config, region),
   });
 };
