@@ -39,13 +39,15 @@ const recordOf = async (
   return openSealed(letter.id, letter.sealedRecord, run.keys);
 };
 
+/** A letter with its plan and the targets it is planned for. */
+interface PlannedLetter {
+  readonly letter: StoredDeadLetter;
+  readonly plan: WritePlan;
+  readonly targets: string[];
+}
+
 /** Dry run: what the plan's writes would do (fail as too large, skip as stale, or apply); nothing written. */
-const dryRunPlan = async (
-  run: RedriveRun,
-  letter: StoredDeadLetter,
-  plan: WritePlan,
-  targets: string[],
-): Promise<void> => {
+const dryRunPlan = async (run: RedriveRun, { letter, plan, targets }: PlannedLetter): Promise<void> => {
   const tooLarge = plan.writes.map(oversizeError).find((error) => error !== undefined);
   if (tooLarge !== undefined) {
     await failAgain(run, letter, tooLarge.code, tooLarge.message, targets);
@@ -57,12 +59,7 @@ const dryRunPlan = async (
 };
 
 /** Sends the plan's writes; the letter leaves the store once every target took it (applied or stale). */
-const writePlan = async (
-  run: RedriveRun,
-  letter: StoredDeadLetter,
-  plan: WritePlan,
-  targets: string[],
-): Promise<void> => {
+const writePlan = async (run: RedriveRun, { letter, plan, targets }: PlannedLetter): Promise<void> => {
   const results = await run.writer.sendAll(plan.writes, Date.now() + run.letterTimeoutMs);
   const failed = results.filter(
     (result) => result.outcome === WriteOutcomes.permanent || result.outcome === WriteOutcomes.unfinished,
@@ -106,6 +103,6 @@ export const replayLetter = async (run: RedriveRun, letter: StoredDeadLetter): P
     if (!run.dryRun) await run.source.remove(letter);
     return;
   }
-  if (run.dryRun) await dryRunPlan(run, letter, plan, targets);
-  else await writePlan(run, letter, plan, targets);
+  if (run.dryRun) await dryRunPlan(run, { letter, plan, targets });
+  else await writePlan(run, { letter, plan, targets });
 };
