@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { encodeItem } from '../core/codec.js';
-import { DynasyncError, ErrorCodes } from '../core/errors.js';
+import { ErrorCodes } from '../core/errors.js';
 import { errorFacts } from './_internals/errorFacts.js';
+import { foldWriteResults } from './_internals/foldWriteResults.js';
+import { type LetterCandidate, type LetterContext, rejectedCandidate } from './_internals/letterCandidate.js';
+import { storeLetters } from './_internals/storeLetters.js';
 import type { DeadLetter, DeadLetterSink } from './deadLetter/types.js';
 import { sequenceNumberOf } from './decodeRecord.js';
 import type { PeerWriteResult, PeerWrites } from './PeerWrites.js';
@@ -20,7 +21,7 @@ import {
   type PlannedWrite,
   SkipReasons,
   type StreamRecord,
-  WriteOutcomes,
+  type WritePlan,
   type WriteResult,
 } from './types.js';
 
@@ -50,32 +51,8 @@ export interface ProcessBatchDeps {
   readonly tracing?: ReplicatorTracing;
 }
 
-/**
- * A dead letter's id: the same for the same record, target and error, so a batch redelivered after a
- * crash (dead-lettered, then killed before its checkpoint) yields the same letter again, which
- * redrive collapses.
- */
-export const deadLetterId = (
-  sourceRegion: string,
-  record: StreamRecord,
-  index: number,
-  targets: readonly string[],
-  code: string,
-): string =>
-  createHash('sha256')
-    .update(
-      JSON.stringify([
-        sourceRegion,
-        sequenceNumberOf(record) ??
-          (typeof record === 'object' && record !== null && typeof record.eventID === 'string'
-            ? record.eventID
-            : `#${index}`),
-        [...targets].sort(),
-        code,
-      ]),
-    )
-    .digest('hex')
-    .slice(0, 32);
+/** A dead letter's id (defined in `deadLetter/deadLetterId.ts`). */
+export { deadLetterId } from './deadLetter/deadLetterId.js';
 
 /** Counts of a batch of `records` before anything happened (every count 0). */
 export const emptyCounts = (records: number): BatchCounts => ({
@@ -91,15 +68,6 @@ export const emptyCounts = (records: number): BatchCounts => ({
     Object.values(SkipReasons).map((reason) => [reason, 0]),
   ) as BatchCounts['skipped'],
 });
-
-/** A letter the batch could store, with the batch position of its record. */
-interface LetterCandidate {
-  /** Position of the letter's record in the batch. */
-  readonly index: number;
-  /** Every record the letter completes (a coalesced write completes older changes of its key). */
-  readonly indexes: readonly number[];
-  letter: DeadLetter;
-}
 
 /**
  * Processes one stream batch: plan (pure), write to peers, dead-letter what cannot be written, and
@@ -225,115 +193,19 @@ const processUntraced = async (
   counts.changes = new Set(plan.writes.map((write) => write.change.keyId)).size;
 
   const results = await sendTraced(plan.writes, deadlineMs, deps);
-  const unfinished = new Set<number>();
-  const candidates: LetterCandidate[] = [];
-  const unfinishedByPeer = new Map<string, { writes: number; cause: unknown }>();
-  let newestAppliedMs: number | undefined;
-  const peers: Record<string, { applied: number; stale: number; newestAppliedVersionMs?: number }> = {};
-  const peerOf = (peer: string) => {
-    peers[peer] ??= { applied: 0, stale: 0 };
-    return peers[peer];
+  const letterContext: LetterContext = {
+    records,
+    sourceRegion: deps.context.region,
+    configVersion: deps.configVersion,
+    now,
   };
-
-  for (const result of results) {
-    counts.retried += Math.max(0, result.attempts - 1);
-    if (result.merge?.conflict !== undefined) counts.conflicts = (counts.conflicts ?? 0) + 1;
-    switch (result.outcome) {
-      case WriteOutcomes.applied:
-        counts.applied += 1;
-        newestAppliedMs = Math.max(newestAppliedMs ?? 0, result.write.change.record.createdAtMs);
-        {
-          const peer = peerOf(result.write.peer);
-          peer.applied += 1;
-          // A derived version's time is the stream time: no truer than the stream lag.
-          if (!result.write.change.derived) {
-            peer.newestAppliedVersionMs = Math.max(
-              peer.newestAppliedVersionMs ?? 0,
-              result.write.change.version.physicalMs,
-            );
-          }
-        }
-        break;
-      case WriteOutcomes.stale:
-        counts.stale += 1;
-        peerOf(result.write.peer).stale += 1;
-        break;
-      case WriteOutcomes.unfinished: {
-        counts.unfinished += 1;
-        for (const index of result.write.recordIndexes) unfinished.add(index);
-        const peer = unfinishedByPeer.get(result.write.peer);
-        if (peer === undefined)
-          unfinishedByPeer.set(result.write.peer, { writes: 1, cause: result.error?.cause });
-        else peer.writes += 1;
-        break;
-      }
-      case WriteOutcomes.permanent: {
-        const error = result.error!;
-        const index = result.write.change.record.index;
-        const at = result.lastFailureAt ?? new Date(now()).toISOString();
-        candidates.push({
-          index,
-          indexes: result.write.recordIndexes,
-          letter: {
-            id: deadLetterId(deps.context.region, records[index]!, index, [result.write.peer], error.code),
-            kind: 'streamRecord',
-            record: records[index]!,
-            sourceRegion: deps.context.region,
-            targetRegions: [result.write.peer],
-            error: { code: error.code, message: error.message },
-            attempts: result.attempts,
-            firstFailureAt: result.firstFailureAt ?? at,
-            lastFailureAt: at,
-            configVersion: deps.configVersion,
-            // A failed merge keeps both versions: the record, and what the peer held.
-            ...(result.merge?.storedItem === undefined
-              ? {}
-              : { storedItem: encodeItem(result.merge.storedItem) }),
-          },
-        });
-        break;
-      }
-    }
-  }
-  // One line per peer that holds records back, naming the error (never its text, which may quote values):
-  // a missing table, AccessDenied or refused connections would otherwise show only as "unfinished".
-  for (const [peer, { writes, cause }] of unfinishedByPeer) {
-    deps.logger.warn('peer writes unfinished: the stream will redeliver them', {
-      code: ErrorCodes.replicator.writeRejected,
-      peer,
-      writes,
-      ...errorFacts(cause),
-    });
-  }
-  const at = new Date(now()).toISOString();
-  for (const { index, error, peers = deps.context.peers } of plan.rejected) {
-    if (error.code === ErrorCodes.replicator.malformedRecord) counts.malformed = (counts.malformed ?? 0) + 1;
-    const record: unknown = records[index];
-    if (record === null || record === undefined) {
-      // Nothing to keep: a hole in the batch. Counted and logged; the rest of the batch goes on.
-      deps.logger.warn('malformed record: an empty entry in the batch, nothing to dead-letter', {
-        code: error.code,
-        index,
-      });
-      continue;
-    }
-    candidates.push({
-      index,
-      indexes: [index],
-      letter: {
-        id: deadLetterId(deps.context.region, records[index]!, index, peers, error.code),
-        kind: 'streamRecord',
-        record: records[index]!,
-        sourceRegion: deps.context.region,
-        targetRegions: [...peers],
-        error: { code: error.code, message: error.message },
-        attempts: 0,
-        firstFailureAt: at,
-        lastFailureAt: at,
-        configVersion: deps.configVersion,
-      },
-    });
-  }
+  const { unfinished, candidates, unfinishedByPeer, newestAppliedMs, peers } = foldWriteResults(
+    results,
+    counts,
+    letterContext,
+  );
+  logUnfinishedPeers(deps.logger, unfinishedByPeer);
+  collectRejected(plan.rejected, new Date(now()).toISOString(), deps, letterContext, counts, candidates);
 
   // Records after the first unfinished one are redelivered with it: their letters wait for that delivery.
   const firstWriteUnfinished = unfinished.size === 0 ? undefined : Math.min(...unfinished);
@@ -341,44 +213,7 @@ const processUntraced = async (
     ({ index }) => firstWriteUnfinished === undefined || index < firstWriteUnfinished,
   );
   const deferredLetters = candidates.length - letters.length;
-
-  if (letters.length > 0 && deps.protectLetter !== undefined) {
-    const protect = deps.protectLetter;
-    for (const entry of letters) entry.letter = protect(entry.letter);
-  }
-  if (letters.length > 0) {
-    let stored = false;
-    try {
-      await deps.deadLetters.send(letters.map(({ letter }) => letter));
-      stored = true;
-    } catch (cause) {
-      const error = new DynasyncError(
-        ErrorCodes.replicator.deadLetterFailed,
-        'dead-letter sink failed; the records stay on the stream',
-        { cause },
-      );
-      // The cause's name, code and HTTP status only: a foreign error's text may quote the data it failed to store.
-      const facts = errorFacts(cause);
-      deps.logger.error(error.message, {
-        code: error.code,
-        records: letters.length,
-        cause: facts.errorName,
-        ...facts,
-      });
-      for (const { indexes } of letters) for (const index of indexes) unfinished.add(index);
-    }
-    if (stored) {
-      counts.deadLettered = letters.length;
-      for (const { letter } of letters) {
-        // Codes and positions only; the message (which may quote the peer's error) stays in the dead letter.
-        deps.logger.warn('record dead-lettered', {
-          code: letter.error.code,
-          sequenceNumber: sequenceNumberOf(letter.record),
-          targetRegions: letter.targetRegions,
-        });
-      }
-    }
-  }
+  await storeLetters(letters, deps, unfinished, counts);
 
   const firstUnfinished = unfinished.size === 0 ? undefined : Math.min(...unfinished);
   const batchItemFailures =
@@ -393,4 +228,47 @@ const processUntraced = async (
     ...(deferredLetters === 0 ? {} : { deadLettersDeferred: deferredLetters }),
   });
   return { batchItemFailures, counts, lagMs, peers };
+};
+
+/**
+ * One line per peer that holds records back, naming the error (never its text, which may quote values):
+ * a missing table, AccessDenied or refused connections would otherwise show only as "unfinished".
+ */
+const logUnfinishedPeers = (
+  logger: ReplicatorLogger,
+  unfinishedByPeer: ReadonlyMap<string, { readonly writes: number; readonly cause: unknown }>,
+): void => {
+  for (const [peer, { writes, cause }] of unfinishedByPeer) {
+    logger.warn('peer writes unfinished: the stream will redeliver them', {
+      code: ErrorCodes.replicator.writeRejected,
+      peer,
+      writes,
+      ...errorFacts(cause),
+    });
+  }
+};
+
+/** Adds the letters of the plan's rejected records to `candidates` (an empty entry has none: logged) and counts the malformed. */
+const collectRejected = (
+  rejected: WritePlan['rejected'],
+  at: string,
+  deps: ProcessBatchDeps,
+  context: LetterContext,
+  counts: BatchCounts,
+  candidates: LetterCandidate[],
+): void => {
+  for (const rejection of rejected) {
+    const { index, error, peers = deps.context.peers } = rejection;
+    if (error.code === ErrorCodes.replicator.malformedRecord) counts.malformed = (counts.malformed ?? 0) + 1;
+    const record: unknown = context.records[index];
+    if (record === null || record === undefined) {
+      // Nothing to keep: a hole in the batch. Counted and logged; the rest of the batch goes on.
+      deps.logger.warn('malformed record: an empty entry in the batch, nothing to dead-letter', {
+        code: error.code,
+        index,
+      });
+      continue;
+    }
+    candidates.push(rejectedCandidate(rejection, peers, at, context));
+  }
 };

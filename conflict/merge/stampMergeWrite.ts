@@ -1,10 +1,7 @@
-import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import type { AttributeValue, Item } from '../../core/types.js';
-import { addDecimals, subtractDecimals } from '../_internals/decimal.js';
 import { incrementClock } from '../vectorClock.js';
-import { counterValue, elementKeys, setFromKeys } from './_internals/derive.js';
-import { isMetadataName, readMergeMetadata, userAttributes, withMergeMetadata } from './itemState.js';
-import { strategyOf } from './mergeItems.js';
+import { StampDraft } from './_internals/StampDraft.js';
+import { readMergeMetadata } from './itemState.js';
 import type { MergeNames, MergeSpec } from './types.js';
 
 /** An application write under the merge strategy, in terms of attributes (not an expression). */
@@ -39,9 +36,6 @@ export interface StampMergeContext {
   readonly names: MergeNames;
 }
 
-const misuse = (path: string, message: string): DynasyncError =>
-  new DynasyncError(ErrorCodes.conflict.invalidWrite, `${path}: ${message}`, { payload: { path } });
-
 /**
  * The item an application write leaves behind under the merge strategy: the stored item (or the keys)
  * with the write applied, the region's vector-clock entry incremented, and the per-attribute state that
@@ -61,116 +55,24 @@ export const stampMergeWrite = (
   const { names, spec, region, version } = context;
   const meta = readMergeMetadata(stored ?? {}, names);
   const clock = incrementClock(meta.clock, region);
-  const dot = `${region}:${clock[region]}`;
-  const out: Record<string, AttributeValue> = {
-    ...(stored === undefined ? {} : userAttributes(stored, names)),
-    ...keys,
-  };
-  const attributeVersions: Record<string, string> = { ...meta.attributeVersions };
-  const counters: Record<string, Record<string, string>> = Object.fromEntries(
-    Object.entries(meta.counters).map(([name, perRegion]) => [name, { ...perRegion }]),
-  );
-  const setDots: Record<string, Record<string, readonly string[]>> = Object.fromEntries(
-    Object.entries(meta.setDots).map(([name, perElement]) => [name, { ...perElement }]),
-  );
-  const isKey = (name: string) => keys[name] !== undefined;
-
-  const setCounter = (name: string, target: string) => {
-    counters[name] ??= {};
-    const perRegion = counters[name];
-    const total = counterValue(perRegion, name);
-    const own = perRegion[region] ?? '0';
-    perRegion[region] = addDecimals(
-      [own, subtractDecimals(target, 'N' in total ? total.N : '0', name)],
-      name,
-    );
-    out[name] = counterValue(perRegion, name);
-  };
-  const setSet = (name: string, keysOfElements: readonly string[]) => {
-    setDots[name] = Object.fromEntries(keysOfElements.map((key) => [key, [dot]]));
-    const value = setFromKeys(keysOfElements);
-    if (value === undefined) delete out[name];
-    else out[name] = value;
-  };
-  const setAttribute = (name: string, value: AttributeValue) => {
-    if (isMetadataName(name, names))
-      throw misuse(name, 'dynasync metadata cannot be written by the application');
-    if (isKey(name)) return;
-    const strategy = strategyOf(spec, name);
-    if (strategy === 'counter') {
-      if (!('N' in value)) throw misuse(name, 'a counter attribute takes numbers (N) only');
-      setCounter(name, value.N);
-    } else if (strategy === 'set') {
-      const elements = elementKeys(value, name);
-      if (elements.length === 0) throw misuse(name, 'a set attribute takes SS, NS or BS values only');
-      setSet(name, elements);
-    } else {
-      out[name] = value;
-      if (strategy === 'lww') attributeVersions[name] = version;
-    }
-  };
-  const removeAttribute = (name: string) => {
-    if (isKey(name) || isMetadataName(name, names)) return;
-    const strategy = strategyOf(spec, name);
-    if (strategy === 'counter') setCounter(name, '0');
-    else if (strategy === 'set') setSet(name, []);
-    else {
-      delete out[name];
-      if (strategy === 'lww') attributeVersions[name] = version;
-    }
-  };
-  const everyAttribute = () =>
-    [
-      ...new Set([
-        ...Object.keys(out),
-        ...Object.keys(attributeVersions),
-        ...Object.keys(counters),
-        ...Object.keys(setDots),
-      ]),
-    ].filter((name) => !isKey(name) && !isMetadataName(name, names));
-
+  const draft = new StampDraft(stored, meta, { region, version, clock, keys, spec, names });
   if (write.type === 'put') {
-    for (const name of everyAttribute()) if (write.item[name] === undefined) removeAttribute(name);
-    for (const [name, value] of Object.entries(write.item)) setAttribute(name, value);
+    for (const name of draft.everyAttribute())
+      if (write.item[name] === undefined) draft.removeAttribute(name);
+    for (const [name, value] of Object.entries(write.item)) draft.setAttribute(name, value);
   } else if (write.type === 'delete') {
-    for (const name of everyAttribute()) removeAttribute(name);
+    for (const name of draft.everyAttribute()) draft.removeAttribute(name);
   } else {
-    for (const [name, value] of Object.entries(write.set ?? {})) setAttribute(name, value);
-    for (const name of write.remove ?? []) removeAttribute(name);
-    for (const [name, delta] of Object.entries(write.add ?? {})) {
-      if (strategyOf(spec, name) !== 'counter')
-        throw misuse(name, 'only counter attributes can be incremented');
-      counters[name] ??= {};
-      const perRegion = counters[name];
-      perRegion[region] = addDecimals([perRegion[region] ?? '0', delta], name);
-      out[name] = counterValue(perRegion, name);
-    }
-    for (const [name, value] of Object.entries(write.addToSet ?? {})) {
-      if (strategyOf(spec, name) !== 'set') throw misuse(name, 'only set attributes take addToSet');
-      setDots[name] ??= {};
-      const perElement = setDots[name];
-      for (const key of elementKeys(value, name)) perElement[key] = [dot];
-      const added = setFromKeys(Object.keys(perElement));
-      if (added !== undefined) out[name] = added;
-    }
-    for (const [name, value] of Object.entries(write.removeFromSet ?? {})) {
-      if (strategyOf(spec, name) !== 'set') throw misuse(name, 'only set attributes take removeFromSet');
-      setDots[name] ??= {};
-      const perElement = setDots[name];
-      for (const key of elementKeys(value, name)) delete perElement[key];
-      const remaining = setFromKeys(Object.keys(perElement));
-      if (remaining === undefined) delete out[name];
-      else out[name] = remaining;
-    }
+    applyUpdate(draft, write);
   }
+  return draft.finish(write.type === 'delete' ? { expiresAt: context.expiresAt } : undefined);
+};
 
-  attributeVersions[names.deleted] = version;
-  delete out[names.deleted];
-  delete out[names.expires];
-  if (write.type === 'delete') {
-    out[names.deleted] = { BOOL: true };
-    out[names.expires] = { N: context.expiresAt };
-  }
-  for (const name of Object.keys(setDots)) if (Object.keys(setDots[name]!).length === 0) delete setDots[name];
-  return withMergeMetadata(out, { clock, version, attributeVersions, counters, setDots }, names);
+/** An `update` write's parts, in order: set, remove, add, addToSet, removeFromSet. */
+const applyUpdate = (draft: StampDraft, write: Extract<MergeWrite, { readonly type: 'update' }>): void => {
+  for (const [name, value] of Object.entries(write.set ?? {})) draft.setAttribute(name, value);
+  for (const name of write.remove ?? []) draft.removeAttribute(name);
+  for (const [name, delta] of Object.entries(write.add ?? {})) draft.addToCounter(name, delta);
+  for (const [name, value] of Object.entries(write.addToSet ?? {})) draft.addToSet(name, value);
+  for (const [name, value] of Object.entries(write.removeFromSet ?? {})) draft.removeFromSet(name, value);
 };

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
-import { accountCredentials } from '../clients.js';
+import { deadLetterSqsClient } from '../_internals/deadLetterSqsClient.js';
 import { FileDeadLetterSink } from './FileDeadLetterSink.js';
 import { SqsDeadLetterSink } from './SqsDeadLetterSink.js';
 import type { DeadLetter, DeadLetterSink } from './types.js';
@@ -55,15 +55,8 @@ export const createDeadLetterSink = (setup: DeadLetterSinkSetup): DeadLetterSink
   const { config, region } = setup;
   const settings = config.deadLetter;
   if (settings.type === 'file') return new FileDeadLetterSink(deadLetterPath(config, region));
-  const regionConfig = config.regions[region];
-  const credentials = regionConfig === undefined ? undefined : accountCredentials(region, regionConfig);
   return new SqsDeadLetterSink({
-    client:
-      setup.sqsClient ??
-      new SQSClient({
-        region: regionConfig?.awsRegion ?? region,
-        ...(credentials === undefined ? {} : { credentials }),
-      }),
+    client: deadLetterSqsClient(config, region, setup.sqsClient),
     queueUrl: deadLetterQueueUrl(config, region),
     maxMessageBytes: settings.maxMessageBytes,
     ...(settings.overflowDir === undefined

@@ -1,5 +1,4 @@
-import { GetItemCommand, PutItemCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { readMergeMetadata, userAttributes } from '../../conflict/merge/itemState.js';
+import { readMergeMetadata } from '../../conflict/merge/itemState.js';
 import { decideMerge, mergeItems } from '../../conflict/merge/mergeItems.js';
 import {
   MergeDecisions,
@@ -8,23 +7,25 @@ import {
   type MergeSpec,
 } from '../../conflict/merge/types.js';
 import { mergeWithUserFunction } from '../../conflict/merge/userMerge.js';
-import { sleep } from '../../core/async/sleep.js';
-import { decodeItem } from '../../core/codec.js';
-import { differingAttributes } from '../../core/equality.js';
+import type { VectorClock } from '../../conflict/vectorClock.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import type { Item } from '../../core/types.js';
 import { type KeyHasher, processKeyHasher } from '../../keys/keyHasher.js';
-import { backoffDelay, classifyError, ErrorClasses } from '../classifyError.js';
 import { oversizeResult, type PeerWriterOptions } from '../PeerWriter.js';
 import { PeerWriterBase } from '../PeerWriterBase.js';
-import type { MergeOutcome, PeerWriteResult } from '../PeerWrites.js';
-import { type PlannedWrite, WriteOutcomes, type WriteResult } from '../types.js';
+import type { PeerWriteResult } from '../PeerWrites.js';
+import { type PlannedWrite, WriteOutcomes } from '../types.js';
+import { conflictEntry } from './_internals/conflictEntry.js';
+import { expectationOf } from './_internals/expectation.js';
+import { MergeSend } from './_internals/MergeSend.js';
 import {
-  type ConflictAuditEntry,
-  type ConflictOutcome,
-  ConflictOutcomes,
-  conflictAuditEntry,
-} from './conflictAudit.js';
+  contendedError,
+  mergeFailedWriteError,
+  outOfTimeError,
+  rejectedError,
+} from './_internals/mergeSendErrors.js';
+import { OutOfTime } from './_internals/sendSignals.js';
+import { type ConflictAuditEntry, type ConflictOutcome, ConflictOutcomes } from './conflictAudit.js';
 
 /** Options of {@link MergePeerWriter}. */
 export interface MergePeerWriterOptions extends PeerWriterOptions {
@@ -50,65 +51,8 @@ export interface MergePeerWriterOptions extends PeerWriterOptions {
   readonly keyHasher?: () => KeyHasher | Promise<KeyHasher>;
 }
 
-/** What a merge write's result is built from: the LWW fields, and the conflict's (its `merge` member). */
-type ResultParts = Partial<Omit<WriteResult, 'write' | 'outcome'>> & MergeOutcome;
-
-type Expectation = { readonly clock: string | undefined; readonly version: string | undefined } | 'absent';
-
-const expectationOf = (item: Item | undefined, names: MergeNames): Expectation => {
-  if (item === undefined) return 'absent';
-  const clock = item[names.clock];
-  const version = item[names.version];
-  return {
-    clock: clock !== undefined && 'S' in clock ? clock.S : undefined,
-    version: version !== undefined && 'S' in version ? version.S : undefined,
-  };
-};
-
-/**
- * The conditional put of the merge strategy: written only if the stored item is still the one the
- * decision was made on (same vector clock; an item without one: same version, or no item).
- */
-export const buildMergePutInput = (
-  tableName: string,
-  item: Item,
-  expected: Expectation,
-  names: MergeNames,
-): PutItemCommandInput => {
-  const base = { TableName: tableName, Item: item as PutItemCommandInput['Item'] };
-  if (expected === 'absent')
-    return {
-      ...base,
-      ConditionExpression: 'attribute_not_exists(#vc) AND attribute_not_exists(#v)',
-      ExpressionAttributeNames: { '#vc': names.clock, '#v': names.version },
-    };
-  if (expected.clock !== undefined)
-    return {
-      ...base,
-      ConditionExpression: '#vc = :vc',
-      ExpressionAttributeNames: { '#vc': names.clock },
-      ExpressionAttributeValues: { ':vc': { S: expected.clock } },
-    };
-  if (expected.version !== undefined)
-    return {
-      ...base,
-      ConditionExpression: 'attribute_not_exists(#vc) AND #v = :v',
-      ExpressionAttributeNames: { '#vc': names.clock, '#v': names.version },
-      ExpressionAttributeValues: { ':v': { S: expected.version } },
-    };
-  return {
-    ...base,
-    ConditionExpression: 'attribute_not_exists(#vc) AND attribute_not_exists(#v)',
-    ExpressionAttributeNames: { '#vc': names.clock, '#v': names.version },
-  };
-};
-
-class LostRace extends Error {}
-class OutOfTime extends Error {
-  public constructor(public readonly lastError: unknown) {
-    super('out of time');
-  }
-}
+/** The conditional put of the merge strategy (defined in `buildMergePutInput.ts`). */
+export { buildMergePutInput } from './buildMergePutInput.js';
 
 /**
  * The writer of the merge strategy: vector clocks decide, and concurrent writes are merged at the
@@ -147,233 +91,136 @@ export class MergePeerWriter extends PeerWriterBase {
     const target = options.peers[write.peer];
     if (target === undefined) throw new Error(`MergePeerWriter: no client for peer region "${write.peer}"`);
     const { names } = options;
-    const { change } = write;
-    // Attempts as LWW counts them: 1, plus one per transient retry and per lost race.
-    let attempts = 1;
-    let firstFailureAt: string | undefined;
-    let lastFailureAt: string | undefined;
-    const failedAt = () => {
-      lastFailureAt = new Date(now()).toISOString();
-      firstFailureAt ??= lastFailureAt;
-      return lastFailureAt;
-    };
     const tooLarge = oversizeResult(write, now());
     if (tooLarge !== undefined) return tooLarge;
-
-    const call = async <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
-      for (let retry = 0; ; retry += 1) {
-        const remaining = deadlineMs - now();
-        if (remaining <= 0) throw new OutOfTime(undefined);
-        try {
-          return await run(deadlineSignal ?? AbortSignal.timeout(remaining));
-        } catch (error) {
-          const kind = classifyError(error);
-          if (kind === ErrorClasses.stale) throw new LostRace();
-          failedAt();
-          if (kind === ErrorClasses.permanent) throw error;
-          const delay = backoffDelay(
-            retry,
-            options.baseDelayMs ?? 25,
-            options.maxDelayMs ?? 2_000,
-            options.random ?? Math.random,
-          );
-          if (now() + delay >= deadlineMs) throw new OutOfTime(error);
-          attempts += 1;
-          options.onRetry?.(write, error);
-          await (options.sleep ?? sleep)(delay);
-        }
-      }
-    };
-    const put = (item: Item, expected: Expectation) =>
-      call((abortSignal) =>
-        target.client.send(new PutItemCommand(buildMergePutInput(target.tableName, item, expected, names)), {
-          abortSignal,
-        }),
-      );
-
-    const result = (outcome: WriteResult['outcome'], parts: ResultParts = {}): PeerWriteResult => {
-      const { conflict: found, storedItem, ...extra } = parts;
-      const merge: MergeOutcome = {
-        ...(found === undefined ? {} : { conflict: found }),
-        ...(storedItem === undefined ? {} : { storedItem }),
-      };
-      return {
-        write,
-        outcome,
-        attempts,
-        ...(firstFailureAt === undefined ? {} : { firstFailureAt, lastFailureAt }),
-        ...extra,
-        ...(found === undefined && storedItem === undefined ? {} : { merge }),
-      };
-    };
-    const incoming = change.item;
-    let conflict: ConflictAuditEntry | undefined;
-    let stored: Item | undefined;
-    const report = async (
-      outcome: ConflictOutcome,
-      local: Item,
-      merged: Item | undefined,
-      conflictAttempts: number,
-    ): Promise<ConflictAuditEntry> => {
-      const localMeta = readMergeMetadata(local, names);
-      const remoteMeta = readMergeMetadata(incoming, names);
-      const entry = conflictAuditEntry({
-        at: new Date(now()),
-        keyHash: (await this.keyHasher())(change.keyId),
-        sourceRegion: options.sourceRegion,
-        targetRegion: write.peer,
-        localClock: localMeta.clock,
-        remoteClock: remoteMeta.clock,
-        ...(merged === undefined ? {} : { mergedClock: readMergeMetadata(merged, names).clock }),
-        localVersion: localMeta.version,
-        remoteVersion: remoteMeta.version,
-        outcome,
-        attempts: conflictAttempts,
-        changedAttributes:
-          merged === undefined
-            ? []
-            : differingAttributes(userAttributes(local, names), userAttributes(merged, names)),
-      });
-      await options.onConflict?.(entry);
-      return entry;
-    };
-
+    const send = new MergeSend({ write, target, names, deadlineMs, deadlineSignal, now, retry: options });
     try {
-      const incomingClock = readMergeMetadata(incoming, names).clock;
+      const incomingClock = readMergeMetadata(write.change.item, names).clock;
       // 1. The usual case: the peer holds what the source held before this write.
-      try {
-        await put(incoming, expectationOf(change.record.oldImage, names));
-        return result(WriteOutcomes.applied);
-      } catch (error) {
-        if (!(error instanceof LostRace)) throw error;
-      }
+      if (await send.putUnlessRaced(write.change.item, expectationOf(write.change.record.oldImage, names)))
+        return send.result(WriteOutcomes.applied);
       // 2. Read, decide, write conditionally; retry lost races.
-      const maxAttempts = options.maxAttempts ?? 5;
-      for (let round = 1; round <= maxAttempts; round += 1) {
-        const output = await call((abortSignal) =>
-          target.client.send(
-            new GetItemCommand({
-              TableName: target.tableName,
-              Key: change.keys as never,
-              ConsistentRead: true,
-            }),
-            { abortSignal },
-          ),
-        );
-        stored = output.Item === undefined ? undefined : decodeItem(output.Item);
-        const decision = decideMerge(
-          incomingClock,
-          stored === undefined ? undefined : readMergeMetadata(stored, names).clock,
-        );
-        if (decision === MergeDecisions.stale) return result(WriteOutcomes.stale);
-        let item = incoming;
-        if (decision === MergeDecisions.merge) {
-          const local = stored!;
-          let merged: Item;
-          try {
-            merged = await this.merged(local, incoming, change.keys, write.peer);
-          } catch (cause) {
-            // A merge module that cannot be loaded is an outage of the deployment, not of this record:
-            // hold the stream (unfinished) instead of dead-lettering every conflict until it is fixed.
-            if (cause instanceof DynasyncError && cause.code === ErrorCodes.conflict.invalidMergeModule) {
-              failedAt();
-              conflict = await report(ConflictOutcomes.unfinished, local, undefined, round);
-              return result(WriteOutcomes.unfinished, { error: cause, conflict });
-            }
-            conflict = await report(ConflictOutcomes.mergeFailed, local, undefined, round);
-            const error =
-              cause instanceof DynasyncError && cause.code === ErrorCodes.conflict.mergeFailed
-                ? cause
-                : new DynasyncError(
-                    ErrorCodes.conflict.mergeFailed,
-                    'the merge failed; both versions go to the dead-letter sink',
-                    { cause },
-                  );
-            const at = failedAt();
-            return result(WriteOutcomes.permanent, {
-              error: new DynasyncError(
-                error.code,
-                `record sequence ${change.record.sequenceNumber}: ${error.message} (peer ${write.peer})`,
-                { payload: { sequenceNumber: change.record.sequenceNumber, peer: write.peer }, cause },
-              ),
-              firstFailureAt: firstFailureAt ?? at,
-              lastFailureAt: at,
-              conflict,
-              storedItem: local,
-            });
-          }
-          item = { ...merged, [names.replicated]: { BOOL: true } };
-          try {
-            await put(item, expectationOf(local, names));
-          } catch (error) {
-            if (error instanceof LostRace) {
-              attempts += 1;
-              continue;
-            }
-            throw error;
-          }
-          conflict = await report(ConflictOutcomes.merged, local, item, round);
-          return result(WriteOutcomes.applied, { conflict });
-        }
-        try {
-          await put(item, expectationOf(stored, names));
-          return result(WriteOutcomes.applied);
-        } catch (error) {
-          if (error instanceof LostRace) {
-            attempts += 1;
-            continue;
-          }
-          throw error;
-        }
-      }
-      if (stored !== undefined)
-        conflict = await report(ConflictOutcomes.contended, stored, undefined, maxAttempts);
-      const at = failedAt();
-      return result(WriteOutcomes.permanent, {
-        error: new DynasyncError(
-          ErrorCodes.conflict.mergeContended,
-          `record sequence ${change.record.sequenceNumber}: peer ${write.peer} kept changing during ${maxAttempts} read-merge-write attempts; raise conflict.maxAttempts or redrive later`,
-          {
-            payload: {
-              sequenceNumber: change.record.sequenceNumber,
-              peer: write.peer,
-              attempts: maxAttempts,
-            },
-          },
-        ),
-        lastFailureAt: at,
-        ...(conflict === undefined ? {} : { conflict }),
-        ...(stored === undefined ? {} : { storedItem: stored }),
-      });
+      return await this.readMergeWrite(send, write, incomingClock);
     } catch (error) {
-      if (error instanceof OutOfTime)
-        return result(WriteOutcomes.unfinished, {
-          error: new DynasyncError(
-            ErrorCodes.replicator.writeRejected,
-            `record sequence ${change.record.sequenceNumber}: peer ${write.peer} not reached before the time budget ran out`,
-            {
-              payload: { sequenceNumber: change.record.sequenceNumber, peer: write.peer },
-              cause: error.lastError,
-            },
-          ),
-        });
-      if (error instanceof DynasyncError)
-        return result(WriteOutcomes.permanent, {
-          error,
-          ...(stored === undefined ? {} : { storedItem: stored }),
-        });
-      const name = error instanceof Error ? error.name : 'Error';
-      return result(WriteOutcomes.permanent, {
-        error: new DynasyncError(
-          ErrorCodes.replicator.writeRejected,
-          `record sequence ${change.record.sequenceNumber}: peer ${write.peer} rejected the write (${name})`,
-          {
-            payload: { sequenceNumber: change.record.sequenceNumber, peer: write.peer, awsError: name },
-            cause: error,
-          },
-        ),
-      });
+      return thrownResult(send, write, error);
     }
+  }
+
+  /** Step 2 of {@link MergePeerWriter.send}: read-decide-write rounds until one wins or `maxAttempts` lose. */
+  private async readMergeWrite(
+    send: MergeSend,
+    write: PlannedWrite,
+    incomingClock: VectorClock,
+  ): Promise<PeerWriteResult> {
+    const { names } = this.mergeOptions;
+    const maxAttempts = this.mergeOptions.maxAttempts ?? 5;
+    for (let round = 1; round <= maxAttempts; round += 1) {
+      const stored = await send.read();
+      const decision = decideMerge(
+        incomingClock,
+        stored === undefined ? undefined : readMergeMetadata(stored, names).clock,
+      );
+      if (decision === MergeDecisions.stale) return send.result(WriteOutcomes.stale);
+      if (decision === MergeDecisions.merge && stored !== undefined) {
+        const merged = await this.mergeRound(send, write, stored, round);
+        if (merged !== undefined) return merged;
+      } else if (await send.putUnlessRaced(write.change.item, expectationOf(stored, names))) {
+        return send.result(WriteOutcomes.applied);
+      } else {
+        send.attempts += 1;
+      }
+    }
+    const conflict =
+      send.stored === undefined
+        ? undefined
+        : await this.report(write, ConflictOutcomes.contended, send.stored, undefined, maxAttempts);
+    const at = send.failedAt();
+    return send.result(WriteOutcomes.permanent, {
+      error: contendedError(write, maxAttempts),
+      lastFailureAt: at,
+      ...send.withConflict(conflict),
+    });
+  }
+
+  /** One round's merge of concurrent writes; `undefined` when its put lost the race (try another round). */
+  private async mergeRound(
+    send: MergeSend,
+    write: PlannedWrite,
+    local: Item,
+    round: number,
+  ): Promise<PeerWriteResult | undefined> {
+    const { names } = this.mergeOptions;
+    let merged: Item;
+    try {
+      merged = await this.merged(local, write.change.item, write.change.keys, write.peer);
+    } catch (cause) {
+      return this.mergeFailure(send, write, local, round, cause);
+    }
+    const item = { ...merged, [names.replicated]: { BOOL: true } };
+    if (!(await send.putUnlessRaced(item, expectationOf(local, names)))) {
+      send.attempts += 1;
+      return undefined;
+    }
+    const conflict = await this.report(write, ConflictOutcomes.merged, local, item, round);
+    return send.result(WriteOutcomes.applied, { conflict });
+  }
+
+  /** The result of a merge that threw: `unfinished` if the merge module cannot load, else `permanent`. */
+  private async mergeFailure(
+    send: MergeSend,
+    write: PlannedWrite,
+    local: Item,
+    round: number,
+    cause: unknown,
+  ): Promise<PeerWriteResult> {
+    // A merge module that cannot be loaded is an outage of the deployment, not of this record:
+    // hold the stream (unfinished) instead of dead-lettering every conflict until it is fixed.
+    if (cause instanceof DynasyncError && cause.code === ErrorCodes.conflict.invalidMergeModule) {
+      send.failedAt();
+      const conflict = await this.report(write, ConflictOutcomes.unfinished, local, undefined, round);
+      return send.result(WriteOutcomes.unfinished, { error: cause, conflict });
+    }
+    const conflict = await this.report(write, ConflictOutcomes.mergeFailed, local, undefined, round);
+    const error = mergeFailedWriteError(write, cause);
+    const at = send.failedAt();
+    return send.result(WriteOutcomes.permanent, {
+      error,
+      firstFailureAt: send.firstFailure ?? at,
+      lastFailureAt: at,
+      conflict,
+      storedItem: local,
+    });
+  }
+
+  /** Builds a conflict's audit entry and hands it to `onConflict` (awaited). */
+  private async report(
+    write: PlannedWrite,
+    outcome: ConflictOutcome,
+    local: Item,
+    merged: Item | undefined,
+    attempts: number,
+  ): Promise<ConflictAuditEntry> {
+    const options = this.mergeOptions;
+    const { names } = options;
+    const localMeta = readMergeMetadata(local, names);
+    const remoteMeta = readMergeMetadata(write.change.item, names);
+    const at = new Date((options.now ?? Date.now)());
+    const keyHash = (await this.keyHasher())(write.change.keyId);
+    const entry = conflictEntry({
+      at,
+      keyHash,
+      sourceRegion: options.sourceRegion,
+      targetRegion: write.peer,
+      outcome,
+      local,
+      localMeta,
+      remoteMeta,
+      merged,
+      attempts,
+      names,
+    });
+    await options.onConflict?.(entry);
+    return entry;
   }
 
   private async merged(local: Item, remote: Item, keys: Item, region: string): Promise<Item> {
@@ -382,3 +229,12 @@ export class MergePeerWriter extends PeerWriterBase {
     return mergeWithUserFunction(local, remote, await merge, names, { keys, region });
   }
 }
+
+/** The result of a send that threw: out of time → `unfinished`; any other error → `permanent`. */
+const thrownResult = (send: MergeSend, write: PlannedWrite, error: unknown): PeerWriteResult => {
+  if (error instanceof OutOfTime)
+    return send.result(WriteOutcomes.unfinished, { error: outOfTimeError(write, error.lastError) });
+  if (error instanceof DynasyncError)
+    return send.result(WriteOutcomes.permanent, { error, ...send.withConflict(undefined) });
+  return send.result(WriteOutcomes.permanent, { error: rejectedError(write, error) });
+};

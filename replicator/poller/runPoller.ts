@@ -3,7 +3,6 @@ import { peersOf } from '../../core/config/topology.js';
 import type { Config } from '../../core/config/types.js';
 import { DynasyncError, ErrorCodes } from '../../core/errors.js';
 import { type ClientOptions, createDynamoClients, createStreamsClient } from '../clients.js';
-import { createPipelines } from '../createPipelines.js';
 import { createReplicator } from '../createReplicator.js';
 import { loadConfiguredMerge } from '../merge/loadMergeModule.js';
 import type { ReplicatorLogger } from '../processBatch.js';
@@ -11,10 +10,10 @@ import type { BatchResult } from '../types.js';
 import { RunningTotals } from './_internals/BatchStats.js';
 import { formatLiveLine, formatSummary, isLocalEndpoint } from './_internals/formatTotals.js';
 import { LiveOutput } from './_internals/LiveOutput.js';
+import { startUp } from './_internals/startUp.js';
 import { assertRegionCanRun } from './assertRegionCanRun.js';
-import { checkTables } from './checkTables.js';
 import { FileCheckpointStore } from './FileCheckpointStore.js';
-import { abortOnSignals, type RunUntilSignalOptions, runUntilSignal } from './runUntilSignal.js';
+import { type RunUntilSignalOptions, runUntilSignal } from './runUntilSignal.js';
 import { statusPath, toPollerStatus, writeStatusFile } from './StatusFile.js';
 import { StreamPoller } from './StreamPoller.js';
 
@@ -139,27 +138,12 @@ export const runPoller = async (options: RunPollerOptions): Promise<void> => {
   let timer: NodeJS.Timeout | undefined;
   let started = false;
   try {
-    // Until runUntilSignal takes the signals over (synchronously after this block), a signal aborts.
-    const startup = abortOnSignals(options.signals);
-    let pipelines: Awaited<ReturnType<typeof createPipelines>>;
-    try {
-      await checkTables(config, clients, {
-        signal: startup.signal,
-        ...(options.startupRetryBudgetMs === undefined
-          ? {}
-          : { retryBudgetMs: options.startupRetryBudgetMs }),
-      });
-      pipelines = await createPipelines(config, region);
-    } finally {
-      startup.dispose();
-    }
-    const received = startup.received();
-    if (received !== undefined)
-      throw new DynasyncError(
-        ErrorCodes.poller.interrupted,
-        `interrupted by ${received} during start-up; nothing was replicated`,
-        { payload: { region, signal: received } },
-      );
+    // Until runUntilSignal takes the signals over (synchronously after this), a signal aborts.
+    const pipelines = await startUp(config, clients, {
+      region,
+      signals: options.signals,
+      retryBudgetMs: options.startupRetryBudgetMs,
+    });
     const poller = new StreamPoller({
       config,
       region,
@@ -192,32 +176,55 @@ export const runPoller = async (options: RunPollerOptions): Promise<void> => {
     await runUntilSignal(poller, { logger, ...options.signals });
   } finally {
     clearInterval(timer);
-    if (started) {
-      status.write('stopped');
-      await status.settled();
-      const summary = totals.snapshot();
-      if (live === undefined) {
-        logger.info('replication summary', {
-          region,
-          uptimeMs: now() - startedAtMs,
-          ...summary,
-          streamLagCoarse: coarseStreamTimes,
-        });
-      } else {
-        live.end(formatSummary(summary, { ...view, nowMs: now() }));
-      }
-    }
+    if (started) await reportStop(status, totals, live, logger, view, now);
     streamsClient.destroy();
     for (const client of Object.values(clients)) client.destroy();
   }
 };
+
+/**
+ * What `dynasync run` does when the poller stops: the status file's last write (`stopped`), then
+ * the summary: the live output's last line, or a JSON log line.
+ */
+const reportStop = async (
+  status: StatusWriter,
+  totals: RunningTotals,
+  live: LiveOutput | undefined,
+  logger: ReplicatorLogger,
+  view: {
+    readonly region: string;
+    readonly coarseStreamTimes: boolean;
+    readonly startedAtMs: number;
+  },
+  now: () => number,
+): Promise<void> => {
+  status.write('stopped');
+  await status.settled();
+  const summary = totals.snapshot();
+  if (live === undefined) {
+    logger.info('replication summary', {
+      region: view.region,
+      uptimeMs: now() - view.startedAtMs,
+      ...summary,
+      streamLagCoarse: view.coarseStreamTimes,
+    });
+  } else {
+    live.end(formatSummary(summary, { ...view, nowMs: now() }));
+  }
+};
+
+/** The status file's writer of a run. */
+interface StatusWriter {
+  write(state: 'running' | 'stopped'): void;
+  settled(): Promise<void>;
+}
 
 /** Serialised writes of the status file; a failed write is logged, never fatal. */
 const statusWriter = (
   options: RunPollerOptions,
   logger: ReplicatorLogger,
   build: (state: 'running' | 'stopped') => Parameters<typeof writeStatusFile>[1],
-) => {
+): StatusWriter => {
   const path = options.statusFile ?? statusPath(options.config, options.region);
   let chain: Promise<void> = Promise.resolve();
   return {
