@@ -3,7 +3,13 @@ import type { JobStore } from '../protocol.js';
 import { doneSegmentStats } from './doneSegmentStats.js';
 import { getJson } from './jobStoreReads.js';
 import type { VerifyJob } from './verifyJob.js';
-import { addStats, type CompareStats, emptyCompareStats, emptyStats, type ScanStats } from './verifyJobStats.js';
+import {
+  addStats,
+  type CompareStats,
+  emptyCompareStats,
+  emptyStats,
+  type ScanStats,
+} from './verifyJobStats.js';
 
 /** What the settle task finds of the scan and compare tasks in the store. */
 export interface SettleInputs {
