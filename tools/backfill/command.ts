@@ -22,7 +22,12 @@ import { peerPipeline } from '../_shared/peerPipeline.js';
 import { pipelineKeySealer, pipelineTransform } from '../_shared/peerTransform.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
-import { checkEngineFlags, parseEngine, type ScaleoutEngine } from '../scaleout/engineOption.js';
+import {
+  checkEngineFlags,
+  parseEngine,
+  type ScaleoutEngine,
+  withEngineOptions,
+} from '../scaleout/engineOption.js';
 import type { JobSpec, TaskRunner } from '../scaleout/protocol.js';
 import { runLocalBackfill } from '../scaleout/runLocalBackfill.js';
 import { runStepFunctionsBackfillJob } from '../scaleout/runStepFunctionsBackfillJob.js';
@@ -157,6 +162,15 @@ export const backfillModeOf = (options: BackfillCommandOptions): BackfillRunMode
   return engine;
 };
 
+/** The run settings both the one-process run and a job take from the command's options. */
+const runSettingsOf = (options: BackfillCommandOptions) => ({
+  ...(options.segments === undefined ? {} : { segments: options.segments }),
+  ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+  ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
+  ...(options.maxWps === undefined ? {} : { maxWps: options.maxWps }),
+  ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+});
+
 /** What a run needs besides the options: the config, the target's pipeline and where it prints. */
 interface BackfillRun {
   readonly config: Config;
@@ -180,11 +194,7 @@ const runSingle = async (options: BackfillCommandOptions, run: BackfillRun): Pro
       config: run.config,
       from: options.from,
       to: options.to,
-      ...(options.segments === undefined ? {} : { segments: options.segments }),
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
-      ...(options.maxWps === undefined ? {} : { maxWps: options.maxWps }),
-      ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+      ...runSettingsOf(options),
       ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
       ...(run.io.clients === undefined ? {} : { clients: run.io.clients }),
       ...(run.keySealer === undefined ? {} : { keySealer: run.keySealer }),
@@ -258,11 +268,7 @@ const runJob = async (
     config,
     from: options.from,
     to: options.to,
-    ...(options.segments === undefined ? {} : { segments: options.segments }),
-    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-    ...(options.maxRps === undefined ? {} : { maxRps: options.maxRps }),
-    ...(options.maxWps === undefined ? {} : { maxWps: options.maxWps }),
-    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+    ...runSettingsOf(options),
   });
   const ownClients = io.clients === undefined;
   const clients = io.clients ?? createReadClients(config);
@@ -395,12 +401,14 @@ export const runBackfillCommand = async (
  * 1 incomplete); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addBackfillCommand = (program: Command): Command =>
-  withConfigAndAccountOptions(
-    program
-      .command('backfill')
-      .description(
-        "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
-      ),
+  withEngineOptions(
+    withConfigAndAccountOptions(
+      program
+        .command('backfill')
+        .description(
+          "seed a region's table from another while live replication runs: conditional writes that never overwrite newer data, checkpointed per page",
+        ),
+    ),
   )
     .option('--from <region>', "the region whose table is copied (default: a one-way topology's source)")
     .option('--to <region>', "the region whose table is seeded (default: a one-way topology's only replica)")
@@ -421,31 +429,6 @@ export const addBackfillCommand = (program: Command): Command =>
     )
     .option('--no-fast-path', 'never use batch writes, even on an empty idle target')
     .option('--json', 'print the summary as JSON (with the estimate of the units the run consumes)', false)
-    .option(
-      '--engine <engine>',
-      'local (workers in this process) or stepfunctions (a deployed state machine)',
-      'local',
-    )
-    .option(
-      '--workers <n>',
-      'segment workers (runs the scale-out task engine); with stepfunctions: the job concurrency',
-      positiveInt,
-    )
-    .option('--job-id <id>', 'resume this job (finished segments are not scanned again)')
-    .option('--job-dir <dir>', 'folder of the local job store (default: <temp>/dynasync-jobs)')
-    .option(
-      '--state-machine-arn <arn>',
-      "--engine stepfunctions: the state machine (the DynasyncScaleout stack's StateMachineArn output)",
-    )
-    .option(
-      '--job-bucket <name>',
-      "--engine stepfunctions: the job store bucket (the stack's JobBucket output)",
-    )
-    .option('--job-prefix <prefix>', '--engine stepfunctions: prefix of the job store keys (default: none)')
-    .option(
-      '--aws-endpoint-url <url>',
-      '--engine stepfunctions: one endpoint for Step Functions and S3 (moto, LocalStack)',
-    )
     .addHelpText(
       'after',
       exitCodesHelp({

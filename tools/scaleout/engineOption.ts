@@ -1,4 +1,6 @@
+import type { Command } from 'commander';
 import { ErrorCodes } from '../../core/errors.js';
+import { positiveInt } from '../_shared/cliOptions.js';
 import { toolError } from '../_shared/toolError.js';
 import type { JobSpec } from './protocol.js';
 import { regionOfArn } from './runStepFunctionsJob.js';
@@ -68,3 +70,36 @@ export const checkEngineFlags = (
       "--job-dir is the local engine's store; --engine stepfunctions keeps its jobs in --job-bucket",
     );
 };
+
+/**
+ * Adds the engine flags `dynasync verify` and `dynasync backfill` share (`--engine`, `--workers`,
+ * `--job-id`, `--job-dir` and the Step Functions ones); `awsEndpointHelp` says what else the
+ * endpoint serves for the command.
+ */
+export const withEngineOptions = (command: Command, awsEndpointHelp = ''): Command =>
+  command
+    .option(
+      '--engine <engine>',
+      'local (workers in this process) or stepfunctions (a deployed state machine)',
+      'local',
+    )
+    .option(
+      '--workers <n>',
+      'local segment workers (runs the scale-out task engine); with stepfunctions: the job concurrency',
+      positiveInt,
+    )
+    .option('--job-id <id>', 'resume this job (finished segments are not scanned again)')
+    .option('--job-dir <dir>', 'folder of the local job store (default: <temp>/dynasync-jobs)')
+    .option(
+      '--state-machine-arn <arn>',
+      "--engine stepfunctions: the state machine (the DynasyncScaleout stack's StateMachineArn output)",
+    )
+    .option(
+      '--job-bucket <name>',
+      "--engine stepfunctions: the job store bucket (the stack's JobBucket output)",
+    )
+    .option('--job-prefix <prefix>', '--engine stepfunctions: prefix of the job store keys (default: none)')
+    .option(
+      '--aws-endpoint-url <url>',
+      `--engine stepfunctions${awsEndpointHelp}: one endpoint for Step Functions and S3 (moto, LocalStack)`,
+    );

@@ -30,7 +30,12 @@ import { pipelineTransform } from '../_shared/peerTransform.js';
 import { terminalProgressBar, withInterrupts } from '../_shared/progressBar.js';
 import { DEFAULT_RETRY } from '../_shared/withRetries.js';
 import { openExportLocation, parseExportLocation } from '../exports/ExportObjects.js';
-import { checkEngineFlags, parseEngine, type ScaleoutEngine } from '../scaleout/engineOption.js';
+import {
+  checkEngineFlags,
+  parseEngine,
+  type ScaleoutEngine,
+  withEngineOptions,
+} from '../scaleout/engineOption.js';
 import { estimateScanReadUnits } from '../scaleout/estimateReadUnits.js';
 import { runLocalVerify } from '../scaleout/runLocalVerify.js';
 import { runStepFunctionsVerifyJob } from '../scaleout/runStepFunctionsVerifyJob.js';
@@ -520,12 +525,15 @@ export const runVerifyCommand = async (
  * 1 drift); errors propagate to the CLI's handler, which prints the code and exits with 2.
  */
 export const addVerifyCommand = (program: Command): Command =>
-  withConfigAndAccountOptions(
-    program
-      .command('verify')
-      .description(
-        'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
-      ),
+  withEngineOptions(
+    withConfigAndAccountOptions(
+      program
+        .command('verify')
+        .description(
+          'audit drift between two regions with bounded memory: missing, extra and different keys; --repair fixes it with conditional writes',
+        ),
+    ),
+    ' or exports on S3',
   )
     .option('--from <region>', "the region whose table is the truth (default: a one-way topology's source)")
     .option('--to <region>', "the region whose table is checked (default: a one-way topology's only replica)")
@@ -538,32 +546,7 @@ export const addVerifyCommand = (program: Command): Command =>
     .option('--repair', "write the source's state for each difference (never over newer data)", false)
     .option('--dry-run', 'with --repair: only report what would be written', false)
     .option('--spill-dir <dir>', 'folder for the temporary partition files (default: the OS temp folder)')
-    .option(
-      '--engine <engine>',
-      'local (workers in this process) or stepfunctions (a deployed state machine)',
-      'local',
-    )
-    .option(
-      '--workers <n>',
-      'local segment workers (runs the scale-out task engine); with stepfunctions: the job concurrency',
-      positiveInt,
-    )
-    .option('--job-id <id>', 'resume this job (finished segments are not scanned again)')
     .option('--sample <fraction>', 'verify a random fraction of the segments (0 < f <= 1)', positive)
-    .option('--job-dir <dir>', 'folder of the local job store (default: <temp>/dynasync-jobs)')
-    .option(
-      '--state-machine-arn <arn>',
-      "--engine stepfunctions: the state machine (the DynasyncScaleout stack's StateMachineArn output)",
-    )
-    .option(
-      '--job-bucket <name>',
-      "--engine stepfunctions: the job store bucket (the stack's JobBucket output)",
-    )
-    .option('--job-prefix <prefix>', '--engine stepfunctions: prefix of the job store keys (default: none)')
-    .option(
-      '--aws-endpoint-url <url>',
-      '--engine stepfunctions or exports on S3: one endpoint for Step Functions and S3 (moto, LocalStack)',
-    )
     .option(
       '--from-export <location>',
       "read the source table's DynamoDB export instead of scanning it: s3://bucket/<prefix>/AWSDynamoDB/<ExportId> or a local copy",
