@@ -18,9 +18,9 @@ import { echoFilterPatterns } from './echoFilter.js';
 import type { MaskingKey } from './MaskingKey.js';
 import { ReplicatorMonitoring } from './ReplicatorMonitoring.js';
 import {
+  ESM_FUNCTION_BUNDLING,
   prebundledReplicatorCode,
   prebundledReplicatorDir,
-  REPLICATOR_BUNDLE_TARGET,
   REQUIRE_SHIM,
 } from './replicatorCode.js';
 import { type DeploySettings, lambdaConfigDocument, resolveDeploy } from './resolveDeploy.js';
@@ -426,13 +426,7 @@ export class Replicator extends Construct {
           projectRoot: PROJECT_ROOT,
           depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
           bundling: {
-            format: nodejs.OutputFormat.ESM,
-            target: REPLICATOR_BUNDLE_TARGET,
-            minify: true,
-            sourceMap: true,
-            mainFields: ['module', 'main'],
-            // CommonJS dependencies (the AWS SDK) call require(); an ES module bundle has none of its own.
-            banner: REQUIRE_SHIM,
+            ...ESM_FUNCTION_BUNDLING,
             ...(userModules.length === 0
               ? {}
               : {
@@ -443,9 +437,6 @@ export class Replicator extends Construct {
                       bundleCommands(userModules, outputDir, REQUIRE_SHIM),
                   },
                 }),
-            bundleAwsSDK: true,
-            externalModules: [],
-            forceDockerBundling: false,
           },
         });
   }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerImage, type ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { DynasyncError, ErrorCodes } from '../core/errors.js';
 import { bundleCommands, type UserModule } from './userModules.js';
 
@@ -120,3 +121,21 @@ export const prebundledReplicatorCode = (dir: string, userModules: readonly User
           local: new WithUserModules(dir, userModules),
         },
       });
+
+/**
+ * The `NodejsFunction` bundling every dynasync function shares when bundled at synth (the replicator
+ * and the scale-out worker): one ES module for Node 24, minified with a source map, the AWS SDK
+ * bundled in, with the `require` shim CommonJS dependencies need, never in Docker.
+ */
+export const ESM_FUNCTION_BUNDLING = {
+  format: nodejs.OutputFormat.ESM,
+  target: REPLICATOR_BUNDLE_TARGET,
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies (the AWS SDK) call require(); an ES module bundle has none of its own.
+  banner: REQUIRE_SHIM,
+  bundleAwsSDK: true,
+  externalModules: [],
+  forceDockerBundling: false,
+} as const satisfies nodejs.BundlingOptions;

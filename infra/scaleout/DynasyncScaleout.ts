@@ -16,7 +16,7 @@ import type { Config } from '../../core/config/types.js';
 import { ErrorCodes } from '../../core/errors.js';
 import { ScaleoutWorkerEnv } from '../../tools/scaleout/workerEnv.js';
 import { PROJECT_ROOT } from '../Replicator.js';
-import { REPLICATOR_BUNDLE_TARGET, REQUIRE_SHIM } from '../replicatorCode.js';
+import { ESM_FUNCTION_BUNDLING } from '../replicatorCode.js';
 import { workerConfigDocument } from '../resolveDeploy.js';
 
 /** The prefix of every job object in the bucket (the worker's S3 permissions stop there). */
@@ -269,17 +269,7 @@ export class DynasyncScaleout extends Construct {
             handler: 'handler',
             projectRoot: PROJECT_ROOT,
             depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-            bundling: {
-              format: nodejs.OutputFormat.ESM,
-              target: REPLICATOR_BUNDLE_TARGET,
-              minify: true,
-              sourceMap: true,
-              mainFields: ['module', 'main'],
-              banner: REQUIRE_SHIM,
-              bundleAwsSDK: true,
-              externalModules: [],
-              forceDockerBundling: false,
-            },
+            bundling: ESM_FUNCTION_BUNDLING,
           });
     worker.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
     return worker;
