@@ -11,7 +11,7 @@ import type { ExportObjects } from '../exports/types.js';
 import { buildVerifyReport } from './_internals/buildVerifyReport.js';
 import type { CompareStats } from './_internals/comparePartitions.js';
 import { compareToCandidates } from './_internals/compareToCandidates.js';
-import { describeBoth } from './_internals/describeBoth.js';
+import { type BothTablesInfo, describeBoth } from './_internals/describeBoth.js';
 import { createDifferenceTally } from './_internals/differenceTally.js';
 import {
   createPageSpiller,
@@ -261,14 +261,9 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   }
 };
 
-/** Both tables' key names and item counts (DescribeTable), and whether a key is the same on both. */
-interface TablesInfo {
-  readonly sourceKeyNames: readonly string[];
-  readonly targetKeyNames: readonly string[];
-  readonly sameKeys: boolean;
+/** Both tables' key names and item counts (DescribeTable), and how a target key finds its source key. */
+interface TablesInfo extends BothTablesInfo {
   readonly sourceKeyOf: (targetKey: Item) => Item | undefined;
-  /** Both tables' item counts (DescribeTable's, refreshed about every six hours). */
-  readonly itemCount: number;
 }
 
 const describeTables = async (run: VerifyRun): Promise<TablesInfo> => {
