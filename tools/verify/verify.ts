@@ -5,22 +5,21 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../../core/config/types.js';
 import type { Item } from '../../core/types.js';
 import type { KeyHasher } from '../../keys/keyHasher.js';
-import { describeTable } from '../_shared/describeTable.js';
 import type { RetryPolicy } from '../_shared/withRetries.js';
 import { checkSameExportTime, readExportManifest } from '../exports/readExportManifest.js';
 import type { ExportObjects } from '../exports/types.js';
 import { buildVerifyReport } from './_internals/buildVerifyReport.js';
-import { candidateLineOf } from './_internals/candidateLine.js';
-import { comparePartitions } from './_internals/comparePartitions.js';
+import type { CompareStats } from './_internals/comparePartitions.js';
+import { compareToCandidates } from './_internals/compareToCandidates.js';
+import { type BothTablesInfo, describeBoth } from './_internals/describeBoth.js';
+import { createDifferenceTally } from './_internals/differenceTally.js';
 import {
   createPageSpiller,
   type PageSpiller,
   type PageSpillerOptions,
-  type Side,
   type SpillTotals,
-  spillName,
 } from './_internals/pageSpiller.js';
-import { SpillFiles } from './_internals/SpillFiles.js';
+import type { SpillFiles } from './_internals/SpillFiles.js';
 import { type ExportSide, scanBothSides } from './_internals/scanBothSides.js';
 import { openVerifyRun, project, recordRejection, type VerifyRun } from './_internals/verifyRun.js';
 import { VerifyErrorCodes, verifyError } from './errors.js';
@@ -28,7 +27,6 @@ import { type SettleTotals, settleCandidates } from './settleCandidates.js';
 import {
   type Difference,
   type DifferenceKind,
-  DifferenceKinds,
   identityTransform,
   type PipelineRejection,
   type SourceTransform,
@@ -206,7 +204,7 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   let spiller: PageSpiller | undefined;
   try {
     const exports = await openExports(options);
-    const tables = await describeBoth(run);
+    const tables = await describeTables(run);
     spillDir = await mkdtemp(join(options.spillDir ?? tmpdir(), 'dynasync-verify-'));
     const dir = spillDir;
     // ── 1. Read both sides; spill one line per key to its partition's file. ──
@@ -263,33 +261,28 @@ export const verify = async (options: VerifyOptions): Promise<VerifyReport> => {
   }
 };
 
-/** Both tables' key names and item counts (DescribeTable), and whether a key is the same on both. */
-interface TablesInfo {
-  readonly sourceKeyNames: readonly string[];
-  readonly targetKeyNames: readonly string[];
-  readonly sameKeys: boolean;
+/** Both tables' key names and item counts (DescribeTable), and how a target key finds its source key. */
+interface TablesInfo extends BothTablesInfo {
   readonly sourceKeyOf: (targetKey: Item) => Item | undefined;
-  /** Both tables' item counts (DescribeTable's, refreshed about every six hours). */
-  readonly itemCount: number;
 }
 
-const describeBoth = async (run: VerifyRun): Promise<TablesInfo> => {
+const describeTables = async (run: VerifyRun): Promise<TablesInfo> => {
   const { options } = run;
-  const [sourceInfo, targetInfo] = await Promise.all([
-    describeTable('verify', run.sourceClient, options.from, run.sourceTable, run.retry, options.signal),
-    describeTable('verify', run.targetClient, options.to, run.targetTable, run.retry, options.signal),
-  ]);
-  const sourceKeyNames = sourceInfo.keyNames;
-  const targetKeyNames = targetInfo.keyNames;
+  const info = await describeBoth({
+    from: options.from,
+    to: options.to,
+    sourceClient: run.sourceClient,
+    targetClient: run.targetClient,
+    sourceTable: run.sourceTable,
+    targetTable: run.targetTable,
+    retry: run.retry,
+    identity: run.transform === identityTransform,
+    signal: options.signal,
+  });
+  const { sourceKeyNames } = info;
   return {
-    sourceKeyNames,
-    targetKeyNames,
-    sameKeys:
-      run.transform === identityTransform &&
-      sourceKeyNames.length === targetKeyNames.length &&
-      sourceKeyNames.every((name) => targetKeyNames.includes(name)),
+    ...info,
     sourceKeyOf: options.sourceKeyOf ?? ((targetKey: Item) => project(targetKey, sourceKeyNames)),
-    itemCount: sourceInfo.itemCount + targetInfo.itemCount,
   };
 };
 
@@ -326,34 +319,20 @@ const spillerOptionsOf = (run: VerifyRun, tables: TablesInfo, dir: string): Page
 interface Compared {
   readonly firstRound: SpillFiles;
   readonly candidates: number;
-  readonly outcome: Awaited<ReturnType<typeof comparePartitions>>;
+  readonly outcome: CompareStats;
 }
 
 const compareSpills = async (run: VerifyRun, dir: string, totals: SpillTotals): Promise<Compared> => {
-  const spillSet = (side: Side) => ({
-    partitions: run.settings.partitions,
-    counts: totals.counts[side],
-    path: (partition: number) => SpillFiles.pathOf(dir, spillName(side), partition),
-  });
-  let candidates = 0;
-  const firstRound = SpillFiles.create(dir, 'candidates-1', 1);
-  const outcome = await comparePartitions({
+  const { file, candidates, outcome } = await compareToCandidates({
     dir,
-    source: spillSet('source'),
-    target: spillSet('target'),
+    partitions: run.settings.partitions,
+    counts: totals.counts,
     maxEntriesInMemory: run.settings.maxEntriesInMemory,
-    onDifferent: (sourceLine, targetLine) => {
-      const line = candidateLineOf(sourceLine, targetLine);
-      if (line === undefined) return;
-      candidates += 1;
-      firstRound.add(0, line);
-    },
-    flush: () => firstRound.flush(),
+    fileName: 'candidates-1',
     onPartition: (done, total) => run.progress({ phase: 'compare', partitionsDone: done, partitions: total }),
     ...(run.options.signal === undefined ? {} : { signal: run.options.signal }),
   });
-  await firstRound.close();
-  return { firstRound, candidates, outcome };
+  return { firstRound: file, candidates, outcome };
 };
 
 /** Settles the candidates; counts every difference and keeps the report's sample (drift first). */
@@ -363,17 +342,15 @@ const settle = async (
   dir: string,
   compared: Compared,
   scanEndedAt: number,
-): Promise<{ totals: SettleTotals; counts: Record<DifferenceKind, number>; sample: Difference[] }> => {
+): Promise<{
+  totals: SettleTotals;
+  counts: Readonly<Record<DifferenceKind, number>>;
+  sample: Difference[];
+}> => {
   const { options, settings } = run;
-  const counts: Record<DifferenceKind, number> = { missing: 0, extra: 0, different: 0, settled: 0 };
-  const drift: Difference[] = [];
-  const settledSample: Difference[] = [];
-  const emit = async (difference: Difference) => {
-    counts[difference.kind] += 1;
-    const sample = difference.kind === DifferenceKinds.settled ? settledSample : drift;
-    if (sample.length < settings.sampleSize) sample.push(difference);
-    await options.onDifference?.(difference);
-  };
+  const tally = createDifferenceTally(settings.sampleSize, (difference) =>
+    options.onDifference?.(difference),
+  );
   const totals = await settleCandidates(
     {
       config: options.config,
@@ -402,11 +379,11 @@ const settle = async (
       progress: run.progress,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       dir,
-      emit,
+      emit: tally.emit,
     },
     compared.firstRound,
     compared.candidates,
     scanEndedAt,
   );
-  return { totals, counts, sample: [...drift, ...settledSample].slice(0, settings.sampleSize) };
+  return { totals, counts: tally.counts, sample: tally.sample() };
 };

@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { candidateLineOf } from '../../verify/_internals/candidateLine.js';
-import { comparePartitions } from '../../verify/_internals/comparePartitions.js';
-import { type Side, spillName } from '../../verify/_internals/pageSpiller.js';
-import { SpillFiles } from '../../verify/_internals/SpillFiles.js';
+import { compareToCandidates } from '../../verify/_internals/compareToCandidates.js';
+import type { Side } from '../../verify/_internals/pageSpiller.js';
 import type { JobStore } from '../protocol.js';
 import type { CompareStats } from './verifyJobStats.js';
 
@@ -24,34 +22,19 @@ export const compareSpillsInto = async (
   store: JobStore,
   input: CompareSpillsInput,
 ): Promise<CompareStats> => {
-  const { dir, partitions, counts, signal } = input;
-  let candidates = 0;
-  const file = SpillFiles.create(dir, 'candidates', 1);
-  const spillSet = (side: Side) => ({
-    partitions,
-    counts: counts[side],
-    path: (partition: number) => SpillFiles.pathOf(dir, spillName(side), partition),
-  });
-  const compared = await comparePartitions({
-    dir,
-    source: spillSet('source'),
-    target: spillSet('target'),
+  const { file, candidates, outcome } = await compareToCandidates({
+    dir: input.dir,
+    partitions: input.partitions,
+    counts: input.counts,
     maxEntriesInMemory: input.maxEntriesInMemory,
-    onDifferent: (sourceLine, targetLine) => {
-      const line = candidateLineOf(sourceLine, targetLine);
-      if (line === undefined) return;
-      candidates += 1;
-      file.add(0, line);
-    },
-    flush: () => file.flush(),
-    ...(signal === undefined ? {} : { signal }),
+    fileName: 'candidates',
+    ...(input.signal === undefined ? {} : { signal: input.signal }),
   });
-  await file.close();
   await store.put(input.candidatesKey, candidates === 0 ? '' : await readFile(file.path(0)));
   return {
     candidates,
-    splits: compared.splits,
-    peakEntries: compared.peakEntries,
-    spilledBytes: compared.spilledBytes + file.bytes,
+    splits: outcome.splits,
+    peakEntries: outcome.peakEntries,
+    spilledBytes: outcome.spilledBytes + file.bytes,
   };
 };

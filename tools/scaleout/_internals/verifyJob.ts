@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../../../core/config/types.js';
 import { type KeyHasher, resolveKeyHasher } from '../../../keys/keyHasher.js';
-import { describeTable } from '../../_shared/describeTable.js';
 import type { RetryPolicy } from '../../_shared/withRetries.js';
+import { describeBoth } from '../../verify/_internals/describeBoth.js';
 import { VerifyErrorCodes, verifyError } from '../../verify/errors.js';
 import type { SettleContext } from '../../verify/settleCandidates.js';
 import { jobSpecKey } from '../planJob.js';
@@ -87,16 +87,17 @@ export const loadVerifyJob = async (
     );
   const sourceTable = sourceRegion.table;
   const targetTable = targetRegion.table;
-  const [sourceInfo, targetInfo] = await Promise.all([
-    describeTable('verify', sourceClient, from, sourceTable, retry, signal),
-    describeTable('verify', targetClient, to, targetTable, retry, signal),
-  ]);
-  const sourceKeyNames = sourceInfo.keyNames;
-  const targetKeyNames = targetInfo.keyNames;
-  const sameKeys =
-    source.identity &&
-    sourceKeyNames.length === targetKeyNames.length &&
-    sourceKeyNames.every((name) => targetKeyNames.includes(name));
+  const { sourceKeyNames, targetKeyNames, sameKeys } = await describeBoth({
+    from,
+    to,
+    sourceClient,
+    targetClient,
+    sourceTable,
+    targetTable,
+    retry,
+    identity: source.identity,
+    signal,
+  });
   const keyHashOf = source.keyHasher ?? (await resolveKeyHasher(config, spec.from));
   return {
     spec,

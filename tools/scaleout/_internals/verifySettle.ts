@@ -1,10 +1,11 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { Item } from '../../../core/types.js';
 import { TokenBucket } from '../../_shared/TokenBucket.js';
+import { createDifferenceTally } from '../../verify/_internals/differenceTally.js';
 import { SpillFiles } from '../../verify/_internals/SpillFiles.js';
 import { project } from '../../verify/_internals/verifyRun.js';
 import { type SettleContext, type SettleTotals, settleCandidates } from '../../verify/settleCandidates.js';
-import { type Difference, type DifferenceKind, DifferenceKinds } from '../../verify/types.js';
+import type { Difference, DifferenceKind } from '../../verify/types.js';
 import type { ScaleoutTaskResult } from '../protocol.js';
 import { buildSettleReport } from './buildSettleReport.js';
 import { gatherSettleInputs } from './gatherSettleInputs.js';
@@ -86,33 +87,26 @@ const settleMerged = async (
   for (const line of merged) firstRound.add(0, line);
   await firstRound.close();
   const differences = SpillFiles.create(dir, 'differences', 1);
-  const counts: Record<DifferenceKind, number> = { missing: 0, extra: 0, different: 0, settled: 0 };
-  const sampleSize = job.options.sampleSize ?? 20;
-  const driftSample: Difference[] = [];
-  const settledSample: Difference[] = [];
-  const emit = async (difference: Difference): Promise<void> => {
-    counts[difference.kind] += 1;
-    if (difference.kind === DifferenceKinds.settled) {
-      if (settledSample.length < sampleSize) settledSample.push(difference);
-    } else if (driftSample.length < sampleSize) driftSample.push(difference);
+  const tally = createDifferenceTally(job.options.sampleSize ?? 20, async (difference) => {
     differences.add(0, JSON.stringify(difference));
     await differences.flush();
-  };
+  });
   const settled = await settleCandidates(
-    settleContextOf(context, job, dir, emit, signal),
+    settleContextOf(context, job, dir, tally.emit, signal),
     firstRound,
     merged.length,
     // The grace period runs from the end of the last segment's scan.
     performance.now() - Math.max(0, context.now() - scan.endedAtMs),
   );
   await differences.close();
+  const { counts } = tally;
   await context.store.put(
     job.keys.differences,
     counts.missing + counts.extra + counts.different + counts.settled === 0
       ? ''
       : await readFile(differences.path(0)),
   );
-  return { settled, counts, sample: [...driftSample, ...settledSample], sampleSize };
+  return { settled, counts, sample: tally.sample(), sampleSize: job.options.sampleSize ?? 20 };
 };
 
 /**
