@@ -32,11 +32,14 @@ export class S3JobStore implements JobStore {
   }
 
   public async put(key: string, body: string | Uint8Array): Promise<void> {
+    // Bytes with their length: the SDK warns of "a Stream of unknown length" for an empty string.
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     await this.options.client.send(
       new PutObjectCommand({
         Bucket: this.options.bucket,
         Key: this.prefix + key,
-        Body: body,
+        Body: bytes,
+        ContentLength: bytes.byteLength,
         ...(this.options.kmsKeyId === undefined
           ? {}
           : { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId }),
