@@ -159,18 +159,30 @@ describe('merge strategy on DynamoDB Local (two regions)', () => {
     expect(item.tags).toEqual({ SS: ['eu', 'us'] });
     expect(item[names.clock]).toEqual({ S: `${EU}:2,${US}:1` });
 
-    // The audit: one conflict in each region, with clocks and outcome, and no values anywhere.
-    const audits = await Promise.all(
-      REGIONS.map((region) =>
-        readFile(join(pair.dir, 'audit', `conflicts-${region}.jsonl`), 'utf8').catch(() => ''),
-      ),
+    // The audit: one conflict in each region, with clocks and outcome, and no values anywhere. A
+    // region's audit line is appended after its merged write lands, so the files are read until both are there.
+    const readAudits = () =>
+      Promise.all(
+        REGIONS.map((region) =>
+          readFile(join(pair.dir, 'audit', `conflicts-${region}.jsonl`), 'utf8').catch(() => ''),
+        ),
+      );
+    const entriesOf = (texts: readonly string[]) =>
+      texts.flatMap((text) =>
+        text
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line)),
+      );
+    let audits = await readAudits();
+    await vi.waitFor(
+      async () => {
+        audits = await readAudits();
+        expect(entriesOf(audits).length).toBeGreaterThanOrEqual(2);
+      },
+      { timeout: 30_000, interval: 100 },
     );
-    const entries = audits.flatMap((text) =>
-      text
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line)),
-    );
+    const entries = entriesOf(audits);
     expect(entries).toHaveLength(2);
     for (const entry of entries) {
       expect(entry).toMatchObject({ outcome: 'merged', keyHash: expect.stringMatching(/^[0-9a-f]{12}$/) });
