@@ -1,11 +1,9 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Config } from '../../core/config/types.js';
 import type { RetryPolicy } from '../_shared/withRetries.js';
 import type { KeySealer } from '../backfill/checkpointProgress.js';
 import { BackfillErrorCodes, backfillError } from '../backfill/errors.js';
 import type { BackfillReport } from '../backfill/types.js';
 import type { SourceTransform } from '../verify/types.js';
-import { defaultJobDir, openJob, runLocalJob } from './_internals/localJob.js';
+import { defaultJobDir, type LocalJobOptions, openJob, runLocalJob } from './_internals/localJob.js';
 import {
   type BackfillJobOptions,
   backfillJobSpec,
@@ -17,19 +15,7 @@ import { newJobId } from './planJob.js';
 import type { JobSpec, TaskRunner } from './protocol.js';
 
 /** Options of {@link runLocalBackfill}. */
-export interface LocalBackfillOptions {
-  readonly config: Config;
-  readonly from: string;
-  readonly to: string;
-  readonly clients: Readonly<Record<string, DynamoDBClient>>;
-  /** `TotalSegments` of the scan. @default 4 */
-  readonly segments?: number;
-  /** In-process workers (each takes `maxRps / workers` and `maxWps / workers`). @default 4 */
-  readonly workers?: number;
-  /** Resume this job (its stored plan is used); a fresh one is planned when the store has none. */
-  readonly jobId?: string;
-  /** The job store's folder. @default `<os.tmpdir()>/dynasync-jobs` */
-  readonly jobDir?: string;
+export interface LocalBackfillOptions extends LocalJobOptions {
   readonly maxRps?: number;
   readonly maxWps?: number;
   /** What each worker's writes use (`writeConcurrency`, `pageSize`). @default the task runner's */
@@ -45,9 +31,6 @@ export interface LocalBackfillOptions {
   readonly wrapRunner?: (runner: TaskRunner) => TaskRunner;
   /** Called after each segment that finishes: segments done so far, of all, and the items read so far. */
   readonly onSegments?: (done: number, total: number, items: number) => void;
-  /** Called when the job is planned or found, before any task runs. */
-  readonly onJob?: (spec: JobSpec, dir: string) => void;
-  readonly signal?: AbortSignal;
 }
 
 /**

@@ -1,30 +1,16 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Config } from '../../core/config/types.js';
 import type { Item } from '../../core/types.js';
 import type { KeyHasher } from '../../keys/keyHasher.js';
 import type { Difference, SourceTransform, VerifyProgress, VerifyReport } from '../verify/types.js';
-import { defaultJobDir, openJob, runLocalJob } from './_internals/localJob.js';
+import { defaultJobDir, type LocalJobOptions, openJob, runLocalJob } from './_internals/localJob.js';
 import { FileJobStore } from './FileJobStore.js';
 import { planJob } from './planJob.js';
 import type { JobSpec } from './protocol.js';
 import { createVerifyTaskRunner, readVerifyResult, type VerifyJobOptions } from './verifyTasks.js';
 
 /** Options of {@link runLocalVerify}. */
-export interface LocalVerifyOptions {
-  readonly config: Config;
-  readonly from: string;
-  readonly to: string;
-  readonly clients: Readonly<Record<string, DynamoDBClient>>;
-  /** `TotalSegments` of both scans. @default 4 */
-  readonly segments?: number;
-  /** In-process workers. @default 4 */
-  readonly workers?: number;
-  /** Resume this job (its stored plan is used); a fresh one is planned when the store has none. */
-  readonly jobId?: string;
+export interface LocalVerifyOptions extends LocalJobOptions {
   /** Fraction of segments to scan (0 < f ≤ 1). @default 1 */
   readonly sample?: number;
-  /** The job store's folder. @default `<os.tmpdir()>/dynasync-jobs` */
-  readonly jobDir?: string;
   /** Folder for the tasks' scratch files. @default os.tmpdir() */
   readonly workDir?: string;
   readonly maxRps?: number;
@@ -35,9 +21,6 @@ export interface LocalVerifyOptions {
   readonly onProgress?: (progress: VerifyProgress) => void;
   /** Called after each task with the segments done so far (for a progress line). */
   readonly onSegments?: (done: number, total: number) => void;
-  /** Called when the job is planned or found, before any task runs. */
-  readonly onJob?: (spec: JobSpec, dir: string) => void;
-  readonly signal?: AbortSignal;
 }
 
 export { defaultJobDir };

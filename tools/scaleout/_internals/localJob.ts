@@ -1,8 +1,29 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Config } from '../../../core/config/types.js';
 import { jobSpecKey } from '../planJob.js';
 import type { JobSpec, JobStore, TaskRunner } from '../protocol.js';
 import { runLocalEngine } from '../runLocalEngine.js';
+
+/** The options a local job of either command takes: the tables, the segments and workers, the store. */
+export interface LocalJobOptions {
+  readonly config: Config;
+  readonly from: string;
+  readonly to: string;
+  readonly clients: Readonly<Record<string, DynamoDBClient>>;
+  /** `TotalSegments` of the scans. @default 4 */
+  readonly segments?: number;
+  /** In-process workers (each takes a `1 / workers` share of the job's rate budgets). @default 4 */
+  readonly workers?: number;
+  /** Resume this job (its stored plan is used); a fresh one is planned when the store has none. */
+  readonly jobId?: string;
+  /** The job store's folder. @default `<os.tmpdir()>/dynasync-jobs` */
+  readonly jobDir?: string;
+  /** Called when the job is planned or found, before any task runs. */
+  readonly onJob?: (spec: JobSpec, dir: string) => void;
+  readonly signal?: AbortSignal;
+}
 
 /** The job store folder used when none is given. */
 export const defaultJobDir = (): string => join(tmpdir(), 'dynasync-jobs');
