@@ -1,13 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { motoClientConfig, startMoto } from '../test/helpers/motoServer.js';
-import { scaleoutStack, stateMachineDefinition, taskQueueLogicalId } from '../test/helpers/scaleoutStack.js';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { startMoto } from '../test/helpers/motoServer.js';
+import { deployToMoto } from '../test/helpers/scaleoutStack.js';
 import type { TaskRunner } from '../tools/scaleout/protocol.js';
 import { runSqsWorker } from '../tools/scaleout/sqsWorker.js';
 import type { Metric } from './types.js';
@@ -42,27 +36,7 @@ export const benchScaleoutOverhead = async (
   const moto = await startMoto();
   const controller = new AbortController();
   try {
-    await fetch(`${moto.endpoint}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
-    });
-    const sfn = new SFNClient(motoClientConfig(moto));
-    const sqs = new SQSClient(motoClientConfig(moto));
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'tasks' }))).QueueUrl!;
-    const synth = scaleoutStack();
-    const definition = stateMachineDefinition(synth.template, {
-      [taskQueueLogicalId(synth)]: queueUrl,
-      'AWS::Partition': 'aws',
-      'AWS::Region': 'eu-west-1',
-      'AWS::AccountId': '123456789012',
-    });
-    const { stateMachineArn } = await sfn.send(
-      new CreateStateMachineCommand({
-        name: 'bench',
-        definition: JSON.stringify(definition),
-        roleArn: 'arn:aws:iam::123456789012:role/bench',
-      }),
-    );
+    const { sfn, sqs, queueUrl, stateMachineArn } = await deployToMoto(moto, { bucket: false });
     const workers = Array.from({ length: options.workers ?? 4 }, () =>
       runSqsWorker({ queueUrl, runner: noOp, sfn, sqs, signal: controller.signal, waitSeconds: 1 }),
     );

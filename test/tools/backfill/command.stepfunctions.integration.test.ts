@@ -1,8 +1,5 @@
 import { Writable } from 'node:stream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Item } from '../../../core/types.js';
 import {
@@ -15,13 +12,8 @@ import { createBackfillTaskRunner } from '../../../tools/scaleout/backfillTasks.
 import { S3JobStore } from '../../../tools/scaleout/S3JobStore.js';
 import { runSqsWorker } from '../../../tools/scaleout/sqsWorker.js';
 import { scanAll } from '../../../tools/tables.js';
-import {
-  type MotoServer,
-  motoAvailableOrWarn,
-  motoClientConfig,
-  startMoto,
-} from '../../helpers/motoServer.js';
-import { scaleoutStack, stateMachineDefinition, taskQueueLogicalId } from '../../helpers/scaleoutStack.js';
+import { type MotoServer, motoAvailableOrWarn, startMoto } from '../../helpers/motoServer.js';
+import { deployToMoto } from '../../helpers/scaleoutStack.js';
 import { batchPut } from '../verify/verifyHarness.js';
 import { type BackfillPair, backfillPair, plainItems, SOURCE, TARGET } from './backfillHarness.js';
 
@@ -72,10 +64,6 @@ describe.skipIf(!available)('dynasync backfill --engine stepfunctions (moto, Dyn
   const pairs: BackfillPair[] = [];
   beforeEach(async () => {
     moto = await startMoto();
-    await fetch(`${moto.endpoint}/moto-api/config`, {
-      method: 'POST',
-      body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
-    });
   }, 120_000);
   afterEach(async () => {
     await moto?.stop();
@@ -87,30 +75,7 @@ describe.skipIf(!available)('dynasync backfill --engine stepfunctions (moto, Dyn
     const [single, remote] = [await backfillPair(), await backfillPair()];
     pairs.push(single, remote);
     for (const pair of [single, remote]) await batchPut(pair.source, pair.sourceTable, plainItems(150));
-    const sfn = new SFNClient(motoClientConfig(moto));
-    const sqs = new SQSClient(motoClientConfig(moto));
-    const s3 = new S3Client({ ...motoClientConfig(moto), forcePathStyle: true });
-    await s3.send(
-      new CreateBucketCommand({
-        Bucket: 'jobs',
-        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
-      }),
-    );
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'tasks' }))).QueueUrl!;
-    const synth = scaleoutStack();
-    const definition = stateMachineDefinition(synth.template, {
-      [taskQueueLogicalId(synth)]: queueUrl,
-      'AWS::Partition': 'aws',
-      'AWS::Region': 'eu-west-1',
-      'AWS::AccountId': '123456789012',
-    });
-    const { stateMachineArn } = await sfn.send(
-      new CreateStateMachineCommand({
-        name: 'scaleout',
-        definition: JSON.stringify(definition),
-        roleArn: 'arn:aws:iam::123456789012:role/scaleout',
-      }),
-    );
+    const { sfn, sqs, s3, queueUrl, stateMachineArn } = await deployToMoto(moto);
     let scans = 0;
     const runner = createBackfillTaskRunner({
       store: new S3JobStore({ client: s3, bucket: 'jobs' }),
@@ -154,7 +119,7 @@ describe.skipIf(!available)('dynasync backfill --engine stepfunctions (moto, Dyn
     };
     const onSfn = {
       engine: 'stepfunctions',
-      stateMachineArn: stateMachineArn!,
+      stateMachineArn,
       jobBucket: 'jobs',
       jobId: 'bf-job',
     };
