@@ -26,6 +26,7 @@ import {
   checkEngineFlags,
   parseEngine,
   type ScaleoutEngine,
+  stepFunctionsTargetOf,
   withEngineOptions,
 } from '../scaleout/engineOption.js';
 import type { JobSpec, TaskRunner } from '../scaleout/protocol.js';
@@ -329,10 +330,7 @@ const runOnStepFunctions = async (
       config: run.config,
       from: options.from,
       to: options.to,
-      stateMachineArn: options.stateMachineArn as string,
-      jobBucket: options.jobBucket as string,
-      ...(options.jobPrefix === undefined ? {} : { jobPrefix: options.jobPrefix }),
-      ...(options.awsEndpointUrl === undefined ? {} : { awsEndpointUrl: options.awsEndpointUrl }),
+      ...stepFunctionsTargetOf(options),
       ...jobSettingsOf(options),
       ...(run.io.sfn === undefined ? {} : { sfn: run.io.sfn }),
       ...(run.io.s3 === undefined ? {} : { s3: run.io.s3 }),

@@ -103,3 +103,14 @@ export const withEngineOptions = (command: Command, awsEndpointHelp = ''): Comma
       '--aws-endpoint-url <url>',
       `--engine stepfunctions${awsEndpointHelp}: one endpoint for Step Functions and S3 (moto, LocalStack)`,
     );
+
+/**
+ * The deployed state machine and job store a `--engine stepfunctions` run drives, from its flags
+ * (present: {@link checkEngineFlags} refused the run without them before any config was read).
+ */
+export const stepFunctionsTargetOf = (flags: EngineFlags) => ({
+  stateMachineArn: flags.stateMachineArn ?? '',
+  jobBucket: flags.jobBucket ?? '',
+  ...(flags.jobPrefix === undefined ? {} : { jobPrefix: flags.jobPrefix }),
+  ...(flags.awsEndpointUrl === undefined ? {} : { awsEndpointUrl: flags.awsEndpointUrl }),
+});

@@ -34,6 +34,7 @@ import {
   checkEngineFlags,
   parseEngine,
   type ScaleoutEngine,
+  stepFunctionsTargetOf,
   withEngineOptions,
 } from '../scaleout/engineOption.js';
 import { estimateScanReadUnits } from '../scaleout/estimateReadUnits.js';
@@ -337,10 +338,7 @@ const runOnStepFunctions = async (options: VerifyCommandOptions, run: RunContext
     config: run.config,
     from: options.from,
     to: options.to,
-    stateMachineArn: options.stateMachineArn as string,
-    jobBucket: options.jobBucket as string,
-    ...(options.jobPrefix === undefined ? {} : { jobPrefix: options.jobPrefix }),
-    ...(options.awsEndpointUrl === undefined ? {} : { awsEndpointUrl: options.awsEndpointUrl }),
+    ...stepFunctionsTargetOf(options),
     ...(options.segments === undefined ? {} : { segments: options.segments }),
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
