@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Item } from '../../../core/types.js';
@@ -12,6 +11,7 @@ import { createBackfillTaskRunner } from '../../../tools/scaleout/backfillTasks.
 import { S3JobStore } from '../../../tools/scaleout/S3JobStore.js';
 import { runSqsWorker } from '../../../tools/scaleout/sqsWorker.js';
 import { scanAll } from '../../../tools/tables.js';
+import { FakeTerminal } from '../../helpers/fakeTerminal.js';
 import { type MotoServer, motoAvailableOrWarn, startMoto } from '../../helpers/motoServer.js';
 import { deployToMoto } from '../../helpers/scaleoutStack.js';
 import { batchPut } from '../verify/verifyHarness.js';
@@ -26,17 +26,6 @@ import { type BackfillPair, backfillPair, plainItems, SOURCE, TARGET } from './b
  * run with --job-id follows the succeeded execution and scans nothing again.
  */
 const available = motoAvailableOrWarn();
-
-/** A stream that records what is written to it and claims to be a terminal. */
-class FakeTerminal extends Writable {
-  public readonly isTTY = true;
-  public readonly columns = 160;
-  public text = '';
-  public override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
 
 /** User attributes of every item of a table, by key, without dynasync's metadata. */
 const userItems = async (client: DynamoDBClient, table: string): Promise<Map<string, Item>> => {

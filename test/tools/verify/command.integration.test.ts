@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runVerifyCommand, VerifyExitCodes } from '../../../tools/verify/command.js';
 import { VerifyErrorCodes } from '../../../tools/verify/errors.js';
 import type { Difference, VerifyReport } from '../../../tools/verify/types.js';
+import { FakeTerminal } from '../../helpers/fakeTerminal.js';
 import {
   appItem,
   batchPut,
@@ -58,17 +59,6 @@ const prepare = async (): Promise<{ pair: RegionPair; dir: string; configFile: s
   );
   return { pair, dir, configFile };
 };
-
-/** A stream that records what is written to it and claims to be a terminal. */
-class FakeTerminal extends Writable {
-  public readonly isTTY = true;
-  public readonly columns = 160;
-  public text = '';
-  public override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
 
 /** `dynasync verify …` in a child process (this Node.js with tsx); resolves with its exit code. */
 const cli = (args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> =>

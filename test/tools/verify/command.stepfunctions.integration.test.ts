@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../core/config/loadConfig.js';
@@ -15,6 +14,7 @@ import {
   VerifyExitCodes,
 } from '../../../tools/verify/command.js';
 import type { VerifyReport } from '../../../tools/verify/types.js';
+import { FakeTerminal } from '../../helpers/fakeTerminal.js';
 import { type MotoServer, motoAvailableOrWarn, startMoto } from '../../helpers/motoServer.js';
 import { deployToMoto } from '../../helpers/scaleoutStack.js';
 import { build, scenario } from './injectedDrift.js';
@@ -28,17 +28,6 @@ import { batchPut, regionPair, SOURCE, TARGET } from './verifyHarness.js';
  * run's for the same injected drift; a second run with --job-id resumes and reports the same.
  */
 const available = motoAvailableOrWarn();
-
-/** A stream that records what is written to it and claims to be a terminal. */
-class FakeTerminal extends Writable {
-  public readonly isTTY = true;
-  public readonly columns = 160;
-  public text = '';
-  public override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
 
 /** Summary lines that depend on the engine's method, timing or choice of sample, left out of the comparison. */
 const ENGINE_SPECIFIC = /^ {2}(read units|method|time|job) /;
